@@ -1,0 +1,71 @@
+# cross-cloud-access: every command a developer or CI needs. Tools are pinned
+# in go.mod (`tool` directive) and run with `go tool`, so versions are recorded
+# and install themselves from the module proxy.
+
+GO       ?= go
+BIN      := bin/cross-cloud-access
+VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+EXAMPLE  ?= examples/gke-to-aws
+FUZZTIME ?= 60s
+IMAGE    ?= ghcr.io/crosscloud-dev/cross-cloud-access:$(VERSION)
+
+.PHONY: build demo test lint unit e2e argocd bench fuzz generate update image clean
+
+## build: the static function binary
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o $(BIN) ./fn
+
+## demo: render one example through real kustomize (EXAMPLE=examples/NAME for another)
+demo: build
+	$(GO) tool kustomize build --enable-alpha-plugins --enable-exec $(EXAMPLE)
+
+## test: everything CI runs
+test: lint unit e2e argocd
+
+## lint: formatting, vet and staticcheck
+lint:
+	@unformatted=$$(gofmt -l $$(git ls-files -co --exclude-standard '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
+
+## unit: unit, golden, schema and example tests (kustomize and kpt for real)
+unit: build
+	@command -v kpt >/dev/null || { echo "kpt is not on PATH: the kpt examples cannot run"; exit 1; }
+	$(GO) test -count=1 ./...
+
+## e2e: the article's commands in pods built from our output, against real servers
+e2e: build
+	@if [ -f e2e/Makefile ]; then $(MAKE) -C e2e; else echo "e2e: no suite yet"; fi
+
+## argocd: the Argo CD config management plugin, with Argo CD's own code
+argocd: build
+	@if [ -f e2e/argocd/Makefile ]; then $(MAKE) -C e2e/argocd test; else echo "argocd: no suite yet"; fi
+
+## bench: speed and memory of the function
+bench:
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## fuzz: each fuzz target for FUZZTIME
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$pkg $$target"; $(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) $$pkg || exit 1; \
+	  done; \
+	done
+
+## generate: the JSON Schema from the Go types
+generate:
+	$(GO) generate ./schemas
+
+## update: rewrite golden files; read the diff before committing
+update:
+	$(GO) test ./... -update
+
+## image: the container image (needs a Docker engine)
+image:
+	@docker info >/dev/null 2>&1 || { echo "make image: no Docker engine is running here; build the image where one is (the Dockerfile needs nothing else)"; exit 1; }
+	docker build --build-arg VERSION=$(VERSION) -t $(IMAGE) .
+
+clean:
+	rm -rf bin

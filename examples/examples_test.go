@@ -1,0 +1,180 @@
+// Package examples runs every example exactly as the README tells users to:
+// kustomize examples through the pinned `kustomize build` with the function as
+// an exec transformer, the kpt package through the machine's kpt. Outputs are
+// compared with the checked-in expected files (-update rewrites them).
+package examples
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"sigs.k8s.io/kustomize/kyaml/kio"
+
+	"github.com/crosscloud-dev/cross-cloud-access/internal/kubecheck"
+)
+
+var update = flag.Bool("update", false, "rewrite the examples' expected output")
+
+// TestMain builds the function where the examples' kustomizations point
+// (../../bin/cross-cloud-access) and puts it on PATH for kpt.
+func TestMain(m *testing.M) {
+	flag.Parse()
+	root, err := filepath.Abs("..")
+	if err == nil {
+		build := exec.Command("go", "build", "-o", filepath.Join(root, "bin", "cross-cloud-access"), "./fn")
+		build.Dir = root
+		build.Env = append(os.Environ(), "CGO_ENABLED=0")
+		build.Stdout, build.Stderr = os.Stderr, os.Stderr
+		err = build.Run()
+	}
+	if err != nil {
+		os.Stderr.WriteString("building the function: " + err.Error() + "\n")
+		os.Exit(1)
+	}
+	os.Setenv("PATH", filepath.Join(root, "bin")+string(os.PathListSeparator)+os.Getenv("PATH"))
+	os.Exit(m.Run())
+}
+
+func run(t *testing.T, dir string, name string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	err = cmd.Run()
+	return out.String(), errb.String(), err
+}
+
+func compareGolden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it, then read it)", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s differs (-want +got):\n%s", path, diff)
+	}
+}
+
+// checkObjects decodes every object of a YAML stream into Kubernetes' types.
+func checkObjects(t *testing.T, stream string) {
+	t.Helper()
+	nodes, err := kio.FromBytes([]byte(stream))
+	if err != nil {
+		t.Fatalf("output is not a YAML stream: %v", err)
+	}
+	if len(nodes) == 0 {
+		t.Fatal("no objects in the output")
+	}
+	for _, n := range nodes {
+		if !kubecheck.Known(n.GetApiVersion(), n.GetKind()) {
+			continue
+		}
+		if err := kubecheck.Strict(n.GetApiVersion(), n.GetKind(), []byte(n.MustString())); err != nil {
+			t.Errorf("%s/%s: %v", n.GetKind(), n.GetName(), err)
+		}
+	}
+}
+
+func TestKustomizeExamples(t *testing.T) {
+	dirs, err := filepath.Glob("*/kustomization.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ran := 0
+	for _, k := range dirs {
+		dir := filepath.Dir(k)
+		if _, err := os.Stat(filepath.Join(dir, "cross-cloud-access.yaml")); err != nil {
+			continue // not a function example (argocd-cmp has its own test module)
+		}
+		ran++
+		t.Run(dir, func(t *testing.T) {
+			out, stderr, err := run(t, ".", "go", "tool", "kustomize", "build", "--enable-alpha-plugins", "--enable-exec", dir)
+			if err != nil {
+				t.Fatalf("kustomize build %s: %v\n%s", dir, err, stderr)
+			}
+			compareGolden(t, filepath.Join(dir, "expected.yaml"), out)
+			checkObjects(t, out)
+			if strings.Contains(out, "kind: CrossCloudAccess") {
+				t.Error("the CrossCloudAccess spec reached kustomize's output; the cluster has no such kind")
+			}
+		})
+	}
+	if ran < 8 {
+		t.Fatalf("ran %d kustomize examples; want at least the article's paths", ran)
+	}
+}
+
+func requireKpt(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("kpt"); err != nil {
+		t.Skip("kpt is not on PATH; `make test` checks for it, this run skips the kpt examples")
+	}
+}
+
+func TestKptRender(t *testing.T) {
+	requireKpt(t)
+	out, stderr, err := run(t, ".", "kpt", "fn", "render", "--allow-exec", "kpt-gke-to-aws", "-o", "stdout")
+	if err != nil {
+		t.Fatalf("kpt fn render: %v\n%s", err, stderr)
+	}
+	compareGolden(t, filepath.Join("kpt-gke-to-aws", ".expected", "render.yaml"), out)
+	if !strings.Contains(out, "kind: CrossCloudAccess") {
+		t.Error("kpt render dropped the local-config spec; kpt would delete its file")
+	}
+}
+
+func TestKptEvalExec(t *testing.T) {
+	requireKpt(t)
+	out, stderr, err := run(t, ".", "kpt", "fn", "eval", "kpt-gke-to-aws", "--exec", "cross-cloud-access",
+		"--fn-config", filepath.Join("kpt-gke-to-aws", "cross-cloud-access.yaml"), "-o", "stdout")
+	if err != nil {
+		t.Fatalf("kpt fn eval: %v\n%s", err, stderr)
+	}
+	compareGolden(t, filepath.Join("kpt-gke-to-aws", ".expected", "eval.yaml"), out)
+}
+
+// A bad spec must fail the render with kpt's "[error] field: message" line,
+// and leave the package's files as they were.
+func TestKptRenderBadSpec(t *testing.T) {
+	requireKpt(t)
+	pkg := filepath.Join(t.TempDir(), "pkg")
+	if err := os.CopyFS(pkg, os.DirFS("kpt-gke-to-aws")); err != nil {
+		t.Fatal(err)
+	}
+	specPath := filepath.Join(pkg, "cross-cloud-access.yaml")
+	spec, err := os.ReadFile(specPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := strings.Replace(string(spec), "arn:aws:iam::111122223333:role/oidc_exp_federated_role", "not-an-arn", 1)
+	if err := os.WriteFile(specPath, []byte(bad), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before, _ := os.ReadFile(filepath.Join(pkg, "pod.yaml"))
+	_, stderr, err := run(t, ".", "kpt", "fn", "render", "--allow-exec", pkg)
+	if err == nil {
+		t.Fatalf("kpt fn render succeeded on a bad spec:\n%s", stderr)
+	}
+	if !strings.Contains(stderr, "[error]") || !strings.Contains(stderr, "spec.aws.roleArn") || !strings.Contains(stderr, "not-an-arn") {
+		t.Errorf("kpt did not report the field; stderr:\n%s", stderr)
+	}
+	after, _ := os.ReadFile(filepath.Join(pkg, "pod.yaml"))
+	if !bytes.Equal(before, after) {
+		t.Error("a failed render changed pod.yaml")
+	}
+}

@@ -1,0 +1,157 @@
+package v1alpha1
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	openapierrors "k8s.io/kube-openapi/pkg/validation/errors"
+	"k8s.io/kube-openapi/pkg/validation/spec"
+	"k8s.io/kube-openapi/pkg/validation/strfmt"
+	"k8s.io/kube-openapi/pkg/validation/validate"
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+	sigsyaml "sigs.k8s.io/yaml"
+
+	"github.com/crosscloud-dev/cross-cloud-access/schemas"
+)
+
+var schema = func() *spec.Schema {
+	s := &spec.Schema{}
+	if err := json.Unmarshal(schemas.CrossCloudAccessV1alpha1, s); err != nil {
+		panic(fmt.Sprintf("embedded schema %s does not parse: %v", schemas.FileName, err))
+	}
+	return s
+}()
+
+// Decode turns one CrossCloudAccess document into a defaulted spec. It checks
+// the document against the JSON Schema first (unknown fields and wrong types,
+// each with its path), then decodes strictly, defaults, and runs Check. The
+// spec is nil when any error was found; warnings come back either way.
+func Decode(node *kyaml.RNode) (*CrossCloudAccess, FieldErrors) {
+	if node == nil || node.IsNilOrEmpty() {
+		return nil, FieldErrors{{Field: "functionConfig", Message: "is empty; want a " + Kind + " object (apiVersion " + APIVersion + ")"}}
+	}
+	data, err := node.MarshalJSON()
+	if err != nil {
+		return nil, FieldErrors{{Field: "functionConfig", Message: fmt.Sprintf("cannot be read as JSON: %v", err)}}
+	}
+	if errs := againstSchema(data); len(errs) > 0 {
+		return nil, errs
+	}
+	c := &CrossCloudAccess{}
+	if err := sigsyaml.UnmarshalStrict(data, c); err != nil {
+		return nil, FieldErrors{{Field: "spec", Message: fmt.Sprintf("does not decode: %v", err)}}
+	}
+	if err := c.Default(); err != nil {
+		return nil, FieldErrors{{Field: "spec", Message: fmt.Sprintf("cannot be defaulted: %v", err)}}
+	}
+	found := c.Check()
+	if len(found.Errors()) > 0 {
+		return nil, found
+	}
+	return c, found
+}
+
+func againstSchema(data []byte) FieldErrors {
+	var doc any
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return FieldErrors{{Field: "functionConfig", Message: fmt.Sprintf("is not an object: %v", err)}}
+	}
+	if _, ok := doc.(map[string]any); !ok {
+		return FieldErrors{{Field: "functionConfig", Message: "is not an object; want a " + Kind + " object"}}
+	}
+	err := validate.AgainstSchema(schema, doc, strfmt.Default)
+	if err == nil {
+		return nil
+	}
+	var out FieldErrors
+	var flatten func(error)
+	flatten = func(err error) {
+		var composite *openapierrors.CompositeError
+		var v *openapierrors.Validation
+		switch {
+		case errors.As(err, &composite):
+			for _, e := range composite.Errors {
+				flatten(e)
+			}
+		case errors.As(err, &v) && v.Code() == openapierrors.RequiredFailCode:
+			// Check reports missing fields with what would be valid.
+		case errors.As(err, &v):
+			out = append(out, schemaError(v))
+		default:
+			out = append(out, FieldError{Field: "functionConfig", Message: err.Error()})
+		}
+	}
+	flatten(err)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Field < out[j].Field })
+	return dedupe(out)
+}
+
+// schemaError rewords kube-openapi's messages, which repeat the path and speak
+// of "body", into the field-plus-remedy form every other error uses.
+func schemaError(v *openapierrors.Validation) FieldError {
+	field := v.Name
+	msg := v.Error()
+	switch v.Code() {
+	case openapierrors.UnallowedPropertyCode:
+		parent := field
+		field = strings.TrimPrefix(field+"."+fmt.Sprint(v.Value), ".")
+		known := knownFields(parent)
+		return FieldError{Field: field, Message: "is not a field of " + orRoot(parent) + "; valid fields: " + strings.Join(known, ", ")}
+	case openapierrors.InvalidTypeCode:
+		want := strings.TrimPrefix(msg, field+" in body must be of type ")
+		if i := strings.Index(want, ":"); i >= 0 {
+			want = want[:i]
+		}
+		return FieldError{Field: field, Message: "has the wrong type; want " + want}
+	case openapierrors.EnumFailCode:
+		values := make([]string, 0, len(v.Values))
+		for _, x := range v.Values {
+			values = append(values, fmt.Sprint(x))
+		}
+		return FieldError{Field: field, Message: fmt.Sprintf("%q is not valid; want one of %s", fmt.Sprint(v.Value), strings.Join(values, ", "))}
+	}
+	msg = strings.TrimPrefix(msg, field+" in body ")
+	return FieldError{Field: orRoot(field), Message: msg}
+}
+
+func orRoot(field string) string {
+	if field == "" || field == "." {
+		return "the object"
+	}
+	return field
+}
+
+// knownFields lists the properties the schema allows at a dotted path.
+func knownFields(path string) []string {
+	s := schema
+	if path != "" && path != "." {
+		for _, part := range strings.Split(path, ".") {
+			next, ok := s.Properties[part]
+			if !ok {
+				return nil
+			}
+			s = &next
+		}
+	}
+	names := make([]string, 0, len(s.Properties))
+	for name := range s.Properties {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+func dedupe(in FieldErrors) FieldErrors {
+	seen := map[FieldError]bool{}
+	var out FieldErrors
+	for _, e := range in {
+		if !seen[e] {
+			seen[e] = true
+			out = append(out, e)
+		}
+	}
+	return out
+}

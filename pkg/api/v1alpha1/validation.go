@@ -1,0 +1,324 @@
+package v1alpha1
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/issuer"
+)
+
+// FieldError is one problem with a spec: where it is and what would be valid.
+// Warnings do not stop the function; errors do.
+type FieldError struct {
+	Field   string
+	Message string
+	Warning bool
+}
+
+func (e FieldError) Error() string { return e.Field + ": " + e.Message }
+
+// FieldErrors is every problem found in one spec, in field order.
+type FieldErrors []FieldError
+
+func (es FieldErrors) Error() string {
+	msgs := make([]string, 0, len(es))
+	for _, e := range es.Errors() {
+		msgs = append(msgs, e.Error())
+	}
+	return strings.Join(msgs, "; ")
+}
+
+// Errors is the subset that must stop the function.
+func (es FieldErrors) Errors() FieldErrors {
+	var out FieldErrors
+	for _, e := range es {
+		if !e.Warning {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// WorkloadKinds are the kinds whose pod templates the function can patch.
+var WorkloadKinds = []string{"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "PodTemplate"}
+
+// Token lifetime bounds. Kubernetes refuses projected tokens shorter than ten
+// minutes; the clouds reject subject tokens that live longer than a day, and
+// Azure's workload identity webhook only accepts one to twenty-four hours.
+const (
+	MinTokenExpirationSeconds      = 600
+	MaxTokenExpirationSeconds      = 86400
+	MinAzureTokenExpirationSeconds = 3600
+	MinGCPTokenLifetimeSeconds     = 600
+	MaxGCPTokenLifetimeSeconds     = 43200
+)
+
+var (
+	dns1123Label     = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+	dns1123Subdomain = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
+	labelKey         = regexp.MustCompile(`^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$`)
+	labelValue       = regexp.MustCompile(`^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$`)
+	roleARN          = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):role/((?:[\x21-\x7e]+/)*)([\w+=,.@-]{1,64})$`)
+	awsRegion        = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$`)
+	roleSessionName  = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
+	gcpProjectID     = regexp.MustCompile(`^[a-z][a-z0-9-]{4,28}[a-z0-9]$`)
+	gcpProjectNumber = regexp.MustCompile(`^[1-9][0-9]{0,18}$`)
+	gcpPoolOrProv    = regexp.MustCompile(`^[a-z0-9-]{4,32}$`)
+	gcpSAEmail       = regexp.MustCompile(`^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$|^[0-9]+-compute@developer\.gserviceaccount\.com$|^[a-z][a-z0-9-]{4,28}[a-z0-9]@appspot\.gserviceaccount\.com$`)
+	guid             = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	audienceText     = regexp.MustCompile(`^[\x21-\x7e]{1,256}$`)
+)
+
+// Validate reports the errors (not the warnings) of a defaulted spec.
+func (c *CrossCloudAccess) Validate() error {
+	if errs := c.Check().Errors(); len(errs) > 0 {
+		return errs
+	}
+	return nil
+}
+
+// Check reports every error and warning of a defaulted spec, each with its
+// field path and what would be valid.
+func (c *CrossCloudAccess) Check() FieldErrors {
+	v := &checker{}
+	if c.APIVersion != APIVersion {
+		v.errorf("apiVersion", "is %q; want %q", c.APIVersion, APIVersion)
+	}
+	if c.Kind != Kind {
+		v.errorf("kind", "is %q; want %q", c.Kind, Kind)
+	}
+	s := &c.Spec
+	v.cluster(&s.Cluster)
+	v.serviceAccount(&s.ServiceAccount)
+	if s.Workloads != nil {
+		v.workloads(s.Workloads)
+	}
+	if s.AWS == nil && s.GCP == nil && s.Azure == nil {
+		v.errorf("spec", "names no cloud; set at least one of spec.aws, spec.gcp, spec.azure")
+	}
+	if s.AWS != nil {
+		v.aws(s.AWS, s.Cluster.Provider)
+	}
+	if s.GCP != nil {
+		v.gcp(s.GCP, &s.Cluster)
+	}
+	if s.Azure != nil {
+		v.azure(s.Azure, s.Cluster.Provider)
+	}
+	return v.out
+}
+
+type checker struct{ out FieldErrors }
+
+func (v *checker) errorf(field, format string, args ...any) {
+	v.out = append(v.out, FieldError{Field: field, Message: fmt.Sprintf(format, args...)})
+}
+
+func (v *checker) warnf(field, format string, args ...any) {
+	v.out = append(v.out, FieldError{Field: field, Message: fmt.Sprintf(format, args...), Warning: true})
+}
+
+// match reports a field that does not have the given shape; required fields
+// are also reported when empty.
+func (v *checker) match(field, value string, re *regexp.Regexp, required bool, want string) {
+	switch {
+	case value == "" && required:
+		v.errorf(field, "is required; want %s", want)
+	case value != "" && !re.MatchString(value):
+		v.errorf(field, "%q is not valid; want %s", value, want)
+	}
+}
+
+func (v *checker) between(field string, value, lo, hi int64, why string) {
+	if value < lo || value > hi {
+		v.errorf(field, "is %d; want %d to %d seconds (%s)", value, lo, hi, why)
+	}
+}
+
+// unused reports a field that has no effect in the resolved mode: silently
+// ignoring it would hide a misunderstanding.
+func (v *checker) unused(field string, set bool, mode, why string) {
+	if set {
+		v.errorf(field, "has no effect in mode %s (%s); remove it or choose another mode", mode, why)
+	}
+}
+
+func (v *checker) cluster(c *Cluster) {
+	switch c.Provider {
+	case ProviderEKS, ProviderGKE, ProviderAKS, ProviderGeneric:
+	case "":
+		v.errorf("spec.cluster.provider", "is required; want one of eks, gke, aks, generic")
+	default:
+		v.errorf("spec.cluster.provider", "%q is not valid; want one of eks, gke, aks, generic", c.Provider)
+	}
+	if g := c.GKE; g != nil {
+		if c.Provider != ProviderGKE {
+			v.errorf("spec.cluster.gke", "is only valid with provider gke (provider is %q)", c.Provider)
+		}
+		v.match("spec.cluster.gke.projectId", g.ProjectID, gcpProjectID, true, "a project ID: 6 to 30 lowercase letters, digits and hyphens, starting with a letter")
+		v.match("spec.cluster.gke.location", g.Location, dns1123Label, true, "a region or zone such as europe-west2 or europe-west2-a")
+		v.match("spec.cluster.gke.clusterName", g.ClusterName, dns1123Label, true, "a GKE cluster name: lowercase letters, digits and hyphens")
+		if derived := issuer.GKE(g.ProjectID, g.Location, g.ClusterName); c.Issuer != derived {
+			v.errorf("spec.cluster.issuer", "%q differs from the issuer of spec.cluster.gke (%q); remove one of them", c.Issuer, derived)
+			return
+		}
+	}
+	if c.Issuer == "" && c.Provider == ProviderGKE {
+		v.errorf("spec.cluster.issuer", "is required; give the issuer URL or spec.cluster.gke (projectId, location, clusterName) to derive it")
+		return
+	}
+	if err := issuer.Parse(c.Issuer); err != nil {
+		v.errorf("spec.cluster.issuer", "%v", err)
+		return
+	}
+	if msg := issuer.ProviderMismatch(string(c.Provider), c.Issuer); msg != "" {
+		v.warnf("spec.cluster.issuer", "%s", msg)
+	}
+}
+
+func (v *checker) serviceAccount(sa *ServiceAccount) {
+	if len(sa.Name) > 253 {
+		v.errorf("spec.serviceAccount.name", "is %d characters long; want at most 253", len(sa.Name))
+	} else {
+		v.match("spec.serviceAccount.name", sa.Name, dns1123Subdomain, true, "a DNS-1123 subdomain: lowercase letters, digits, '-' and '.'")
+	}
+	if len(sa.Namespace) > 63 {
+		v.errorf("spec.serviceAccount.namespace", "is %d characters long; want at most 63", len(sa.Namespace))
+	} else {
+		v.match("spec.serviceAccount.namespace", sa.Namespace, dns1123Label, true, "a DNS-1123 label: lowercase letters, digits and '-'")
+	}
+}
+
+func (v *checker) workloads(w *Workloads) {
+	for i, name := range w.Containers {
+		v.match(fmt.Sprintf("spec.workloads.containers[%d]", i), name, dns1123Label, true, "a container name (DNS-1123 label)")
+	}
+	sel := w.Selector
+	if sel == nil {
+		return
+	}
+	if len(sel.Kinds) == 0 && len(sel.Names) == 0 && len(sel.Labels) == 0 {
+		v.errorf("spec.workloads.selector", "is empty and would select nothing; set kinds, names or labels, or remove it")
+	}
+	for i, kind := range sel.Kinds {
+		if !contains(WorkloadKinds, kind) {
+			v.errorf(fmt.Sprintf("spec.workloads.selector.kinds[%d]", i), "%q has no pod template; want one of %s", kind, strings.Join(WorkloadKinds, ", "))
+		}
+	}
+	for i, name := range sel.Names {
+		v.match(fmt.Sprintf("spec.workloads.selector.names[%d]", i), name, dns1123Subdomain, true, "an object name (DNS-1123 subdomain)")
+	}
+	keys := make([]string, 0, len(sel.Labels))
+	for k := range sel.Labels {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		v.match("spec.workloads.selector.labels", k, labelKey, true, "a label key such as app or example.com/team")
+		v.match("spec.workloads.selector.labels."+k, sel.Labels[k], labelValue, false, "a label value: at most 63 letters, digits, '-', '_' and '.'")
+	}
+}
+
+func (v *checker) aws(a *AWS, provider Provider) {
+	v.match("spec.aws.roleArn", a.RoleARN, roleARN, true,
+		"arn:PARTITION:iam::ACCOUNT:role/NAME with partition aws, aws-cn or aws-us-gov and a 12-digit account")
+	if m := roleARN.FindStringSubmatch(a.RoleARN); m != nil && len(m[3]) > 512 {
+		v.errorf("spec.aws.roleArn", "has a path of %d characters; IAM allows at most 512", len(m[3]))
+	}
+	v.match("spec.aws.audience", a.Audience, audienceText, true, "a token audience without spaces, normally sts.amazonaws.com")
+	v.match("spec.aws.region", a.Region, awsRegion, false, "an AWS region such as eu-west-2")
+	v.match("spec.aws.roleSessionName", a.RoleSessionName, roleSessionName, false, "2 to 64 letters, digits and +=,.@_-")
+	if a.STSRegionalEndpoints != "regional" && a.STSRegionalEndpoints != "legacy" {
+		v.errorf("spec.aws.stsRegionalEndpoints", "%q is not valid; want regional or legacy", a.STSRegionalEndpoints)
+	}
+	switch a.Mode {
+	case ModeWebhook:
+		if provider != ProviderEKS {
+			v.errorf("spec.aws.mode", "webhook needs the EKS pod identity webhook, which only EKS runs (provider is %q); use projected or auto", provider)
+		}
+		v.unused("spec.aws.region", a.Region != "", a.Mode, "the EKS webhook sets AWS_REGION from the cluster's region")
+		v.unused("spec.aws.roleSessionName", a.RoleSessionName != "", a.Mode, "the EKS webhook has no session-name annotation")
+		v.between("spec.aws.tokenExpirationSeconds", a.TokenExpirationSeconds, 3600, MaxTokenExpirationSeconds, "the EKS webhook's eks.amazonaws.com/token-expiration range")
+	case ModeProjected:
+		v.between("spec.aws.tokenExpirationSeconds", a.TokenExpirationSeconds, MinTokenExpirationSeconds, MaxTokenExpirationSeconds, "Kubernetes' minimum to one day")
+	default:
+		v.errorf("spec.aws.mode", "%q is not valid; want auto, webhook or projected", a.Mode)
+	}
+}
+
+func (v *checker) gcp(g *GCP, c *Cluster) {
+	v.match("spec.gcp.projectId", g.ProjectID, gcpProjectID, false, "a project ID: 6 to 30 lowercase letters, digits and hyphens, starting with a letter")
+	emailWant := "a service account email such as NAME@PROJECT.iam.gserviceaccount.com"
+	switch g.Mode {
+	case ModeWorkloadIdentity:
+		switch {
+		case c.Provider != ProviderGKE:
+			v.errorf("spec.gcp.mode", "workloadIdentity needs GKE's metadata server (provider is %q); use federated or auto", c.Provider)
+		case c.GKE == nil || !c.GKE.WorkloadIdentity:
+			v.errorf("spec.gcp.mode", "workloadIdentity needs spec.cluster.gke.workloadIdentity: true; enable Workload Identity on the cluster or use federated")
+		}
+		v.match("spec.gcp.serviceAccountEmail", g.ServiceAccountEmail, gcpSAEmail, true, emailWant)
+		why := "GKE's metadata server exchanges the token; only serviceAccountEmail is used"
+		v.unused("spec.gcp.projectNumber", g.ProjectNumber != "", g.Mode, why)
+		v.unused("spec.gcp.workloadIdentityPool", g.WorkloadIdentityPool != "", g.Mode, why)
+		v.unused("spec.gcp.workloadIdentityProvider", g.WorkloadIdentityProvider != "", g.Mode, why)
+		v.unused("spec.gcp.audience", g.Audience != "", g.Mode, why)
+		v.unused("spec.gcp.tokenExpirationSeconds", g.TokenExpirationSeconds != 0, g.Mode, why)
+		v.unused("spec.gcp.tokenLifetimeSeconds", g.TokenLifetimeSeconds != 0, g.Mode, why)
+	case ModeFederated:
+		v.match("spec.gcp.projectNumber", g.ProjectNumber, gcpProjectNumber, true, "the project number (digits only, not the project ID)")
+		idWant := "4 to 32 lowercase letters, digits and hyphens, not starting with gcp-"
+		for _, f := range []struct{ field, value string }{
+			{"spec.gcp.workloadIdentityPool", g.WorkloadIdentityPool},
+			{"spec.gcp.workloadIdentityProvider", g.WorkloadIdentityProvider},
+		} {
+			v.match(f.field, f.value, gcpPoolOrProv, true, idWant)
+			if strings.HasPrefix(f.value, "gcp-") {
+				v.errorf(f.field, "%q starts with gcp-, which Google reserves; want %s", f.value, idWant)
+			}
+		}
+		v.match("spec.gcp.serviceAccountEmail", g.ServiceAccountEmail, gcpSAEmail, false, emailWant+", or none for direct resource access")
+		v.match("spec.gcp.audience", g.Audience, audienceText, true, "a token audience without spaces")
+		v.between("spec.gcp.tokenExpirationSeconds", g.TokenExpirationSeconds, MinTokenExpirationSeconds, MaxTokenExpirationSeconds, "Kubernetes' minimum to one day")
+		if g.TokenLifetimeSeconds != 0 {
+			if !g.Impersonates() {
+				v.errorf("spec.gcp.tokenLifetimeSeconds", "is the lifetime of an impersonated token and needs spec.gcp.serviceAccountEmail; remove it for direct resource access")
+			} else {
+				v.between("spec.gcp.tokenLifetimeSeconds", g.TokenLifetimeSeconds, MinGCPTokenLifetimeSeconds, MaxGCPTokenLifetimeSeconds, "what generateAccessToken allows; over 3600 needs the constraints/iam.allowServiceAccountCredentialLifetimeExtension policy")
+			}
+		}
+	default:
+		v.errorf("spec.gcp.mode", "%q is not valid; want auto, workloadIdentity or federated", g.Mode)
+	}
+}
+
+func (v *checker) azure(z *Azure, provider Provider) {
+	v.match("spec.azure.tenantId", z.TenantID, guid, true, "the directory (tenant) ID, a GUID such as 00000000-0000-0000-0000-000000000000")
+	v.match("spec.azure.clientId", z.ClientID, guid, true, "the application or managed identity client ID, a GUID")
+	if u, err := url.Parse(z.AuthorityHost); err != nil || u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		v.errorf("spec.azure.authorityHost", "%q is not valid; want an https URL such as %s", z.AuthorityHost, DefaultAzureAuthorityHost)
+	}
+	v.between("spec.azure.tokenExpirationSeconds", z.TokenExpirationSeconds, MinAzureTokenExpirationSeconds, MaxTokenExpirationSeconds, "what Azure workload identity accepts")
+	switch z.Mode {
+	case ModeWebhook:
+		if provider != ProviderAKS {
+			v.errorf("spec.azure.mode", "webhook needs the Azure workload identity webhook, which AKS runs (provider is %q); use projected or auto", provider)
+		}
+		v.unused("spec.azure.authorityHost", z.AuthorityHost != DefaultAzureAuthorityHost, z.Mode, "the webhook sets AZURE_AUTHORITY_HOST from its own configuration")
+	case ModeProjected:
+	default:
+		v.errorf("spec.azure.mode", "%q is not valid; want auto, webhook or projected", z.Mode)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,135 @@
+package v1alpha1
+
+import (
+	"strings"
+	"testing"
+
+	kyaml "sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+const base = `apiVersion: crosscloud.dev/v1alpha1
+kind: CrossCloudAccess
+metadata: {name: t}
+spec:
+  cluster: {provider: generic, issuer: "https://kubernetes.example.com"}
+  serviceAccount: {name: app}
+`
+
+// decode runs the whole pipeline on a spec given as the lines after base.
+func decode(t *testing.T, extra string) (*CrossCloudAccess, FieldErrors) {
+	t.Helper()
+	return Decode(kyaml.MustParse(base + extra))
+}
+
+func TestValidValuesPass(t *testing.T) {
+	for name, extra := range map[string]string{
+		"role in aws-cn":           "  aws: {roleArn: 'arn:aws-cn:iam::111122223333:role/x'}\n",
+		"role in aws-us-gov":       "  aws: {roleArn: 'arn:aws-us-gov:iam::111122223333:role/x'}\n",
+		"role with a path":         "  aws: {roleArn: 'arn:aws:iam::111122223333:role/team/app/reader+=,.@-_'}\n",
+		"legacy endpoints":         "  aws: {roleArn: 'arn:aws:iam::111122223333:role/x', stsRegionalEndpoints: legacy, region: us-gov-west-1}\n",
+		"minimum token expiration": "  aws: {roleArn: 'arn:aws:iam::111122223333:role/x', tokenExpirationSeconds: 600}\n",
+		"compute default account":  "  gcp: {projectNumber: '123', workloadIdentityPool: pool, workloadIdentityProvider: prov, serviceAccountEmail: 123-compute@developer.gserviceaccount.com}\n",
+		"direct access":            "  gcp: {projectNumber: '123', workloadIdentityPool: pool, workloadIdentityProvider: prov}\n",
+		"custom audience":          "  gcp: {projectNumber: '123', workloadIdentityPool: pool, workloadIdentityProvider: prov, audience: my-aud}\n",
+		"azure sovereign cloud":    "  azure: {tenantId: 72f988bf-86f1-41af-91ab-2d7cd011db47, clientId: 0E5A3F8C-1B2D-4C6E-9F70-123456789ABC, authorityHost: 'https://login.microsoftonline.us/'}\n",
+		"azure maximum expiration": "  azure: {tenantId: 72f988bf-86f1-41af-91ab-2d7cd011db47, clientId: 0e5a3f8c-1b2d-4c6e-9f70-123456789abc, tokenExpirationSeconds: 86400}\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			c, errs := decode(t, extra)
+			if c == nil || len(errs) != 0 {
+				t.Fatalf("want a valid spec, got %v", errs)
+			}
+		})
+	}
+}
+
+func TestInvalidValuesNameTheField(t *testing.T) {
+	for _, tc := range []struct {
+		name, extra, field, mentions string
+	}{
+		{"account too short", "  aws: {roleArn: 'arn:aws:iam::11112222333:role/x'}\n", "spec.aws.roleArn", "12-digit"},
+		{"user not role", "  aws: {roleArn: 'arn:aws:iam::111122223333:user/x'}\n", "spec.aws.roleArn", "role/NAME"},
+		{"region", "  aws: {roleArn: 'arn:aws:iam::111122223333:role/x', region: Europe}\n", "spec.aws.region", "eu-west-2"},
+		{"session name", "  aws: {roleArn: 'arn:aws:iam::111122223333:role/x', roleSessionName: 'a b'}\n", "spec.aws.roleSessionName", "2 to 64"},
+		{"endpoints", "  aws: {roleArn: 'arn:aws:iam::111122223333:role/x', stsRegionalEndpoints: global}\n", "spec.aws.stsRegionalEndpoints", "regional"},
+		{"too long expiration", "  aws: {roleArn: 'arn:aws:iam::111122223333:role/x', tokenExpirationSeconds: 86401}\n", "spec.aws.tokenExpirationSeconds", "86400"},
+		{"pool too short", "  gcp: {projectNumber: '123', workloadIdentityPool: abc, workloadIdentityProvider: prov}\n", "spec.gcp.workloadIdentityPool", "4 to 32"},
+		{"provider uppercase", "  gcp: {projectNumber: '123', workloadIdentityPool: pool, workloadIdentityProvider: Prov}\n", "spec.gcp.workloadIdentityProvider", "lowercase"},
+		{"lifetime without impersonation", "  gcp: {projectNumber: '123', workloadIdentityPool: pool, workloadIdentityProvider: prov, tokenLifetimeSeconds: 3600}\n", "spec.gcp.tokenLifetimeSeconds", "serviceAccountEmail"},
+		{"lifetime too long", "  gcp: {projectNumber: '123', workloadIdentityPool: pool, workloadIdentityProvider: prov, serviceAccountEmail: abcdef@my-project.iam.gserviceaccount.com, tokenLifetimeSeconds: 43201}\n", "spec.gcp.tokenLifetimeSeconds", "43200"},
+		{"federated fields in workloadIdentity mode", "  gcp: {mode: workloadIdentity, serviceAccountEmail: abcdef@my-project.iam.gserviceaccount.com, projectNumber: '1'}\n", "spec.gcp.projectNumber", "no effect"},
+		{"azure authority http", "  azure: {tenantId: 72f988bf-86f1-41af-91ab-2d7cd011db47, clientId: 0e5a3f8c-1b2d-4c6e-9f70-123456789abc, authorityHost: 'http://login'}\n", "spec.azure.authorityHost", "https"},
+		{"no cloud", "", "spec", "at least one"},
+		{"empty selector", "  workloads: {selector: {}}\n  aws: {roleArn: 'arn:aws:iam::111122223333:role/x'}\n", "spec.workloads.selector", "select nothing"},
+		{"selector kind without pod template", "  workloads: {selector: {kinds: [Service]}}\n  aws: {roleArn: 'arn:aws:iam::111122223333:role/x'}\n", "spec.workloads.selector.kinds[0]", "Deployment"},
+		{"wrong apiVersion", "  aws: {roleArn: 'arn:aws:iam::111122223333:role/x'}\n", "apiVersion", "crosscloud.dev/v1alpha1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			doc := base + tc.extra
+			if tc.field == "apiVersion" {
+				doc = strings.Replace(doc, "crosscloud.dev/v1alpha1", "crosscloud.dev/v1", 1)
+			}
+			c, errs := Decode(kyaml.MustParse(doc))
+			if c != nil {
+				t.Fatalf("an invalid spec decoded: %+v", c.Spec)
+			}
+			for _, e := range errs {
+				if e.Field == tc.field && strings.Contains(e.Message, tc.mentions) && !e.Warning {
+					return
+				}
+			}
+			t.Errorf("want an error at %s mentioning %q, got %v", tc.field, tc.mentions, errs)
+		})
+	}
+}
+
+func TestDefaultResolvesModesFromTheCluster(t *testing.T) {
+	for _, tc := range []struct {
+		provider         Provider
+		workloadIdentity bool
+		aws, gcp, azure  string
+	}{
+		{ProviderEKS, false, ModeWebhook, ModeFederated, ModeProjected},
+		{ProviderGKE, true, ModeProjected, ModeWorkloadIdentity, ModeProjected},
+		{ProviderGKE, false, ModeProjected, ModeFederated, ModeProjected},
+		{ProviderAKS, false, ModeProjected, ModeFederated, ModeWebhook},
+		{ProviderGeneric, false, ModeProjected, ModeFederated, ModeProjected},
+	} {
+		c := &CrossCloudAccess{Spec: Spec{
+			Cluster: Cluster{Provider: tc.provider},
+			AWS:     &AWS{}, GCP: &GCP{}, Azure: &Azure{},
+		}}
+		if tc.provider == ProviderGKE {
+			c.Spec.Cluster.GKE = &GKECluster{ProjectID: "my-project", Location: "europe-west2", ClusterName: "c", WorkloadIdentity: tc.workloadIdentity}
+		}
+		if err := c.Default(); err != nil {
+			t.Fatal(err)
+		}
+		got := [3]string{c.Spec.AWS.Mode, c.Spec.GCP.Mode, c.Spec.Azure.Mode}
+		if want := [3]string{tc.aws, tc.gcp, tc.azure}; got != want {
+			t.Errorf("%s (workloadIdentity %v): modes %v, want %v", tc.provider, tc.workloadIdentity, got, want)
+		}
+	}
+}
+
+func TestDefaultDerivesTheGKEIssuerAndGCPAudience(t *testing.T) {
+	c, errs := Decode(kyaml.MustParse(`apiVersion: crosscloud.dev/v1alpha1
+kind: CrossCloudAccess
+spec:
+  cluster: {provider: gke, gke: {projectId: my-project, location: europe-west2-a, clusterName: oidc-exp-cluster}}
+  serviceAccount: {name: app}
+  gcp: {projectNumber: "123456789012", workloadIdentityPool: pool, workloadIdentityProvider: prov}
+`))
+	if c == nil {
+		t.Fatal(errs)
+	}
+	if want := "https://container.googleapis.com/v1/projects/my-project/locations/europe-west2-a/clusters/oidc-exp-cluster"; c.Spec.Cluster.Issuer != want {
+		t.Errorf("issuer %q, want %q", c.Spec.Cluster.Issuer, want)
+	}
+	if want := "https://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/pool/providers/prov"; c.Spec.GCP.Audience != want {
+		t.Errorf("audience %q, want %q", c.Spec.GCP.Audience, want)
+	}
+	if c.Spec.ServiceAccount.Namespace != "default" || !*c.Spec.ServiceAccount.Create {
+		t.Errorf("service account defaults: %+v", c.Spec.ServiceAccount)
+	}
+}

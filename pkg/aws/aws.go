@@ -1,0 +1,76 @@
+// Package aws plans access to an IAM role through AssumeRoleWithWebIdentity:
+// either the annotation that EKS's pod identity webhook reads, or the same
+// projected token and environment the webhook would inject, written out so
+// that clusters without the webhook (GKE, AKS, any other) get it too.
+package aws
+
+import (
+	"strconv"
+
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/api/v1alpha1"
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/plan"
+)
+
+// Where the token goes: the EKS webhook's own paths, so that tooling written
+// for EKS finds it in the same place.
+const (
+	TokenVolumeName = "aws-iam-token"
+	TokenMountPath  = "/var/run/secrets/eks.amazonaws.com/serviceaccount"
+	TokenPath       = "token"
+)
+
+// Annotations the EKS pod identity webhook reads from the ServiceAccount.
+const (
+	RoleARNAnnotation              = "eks.amazonaws.com/role-arn"
+	AudienceAnnotation             = "eks.amazonaws.com/audience"
+	STSRegionalEndpointsAnnotation = "eks.amazonaws.com/sts-regional-endpoints"
+	TokenExpirationAnnotation      = "eks.amazonaws.com/token-expiration"
+)
+
+// Plan returns what the AWS target needs; the spec must be defaulted and valid.
+func Plan(spec *v1alpha1.Spec) plan.Target {
+	a := spec.AWS
+	t := plan.Target{Name: "aws", Mode: a.Mode}
+	if a.Mode == v1alpha1.ModeWebhook {
+		t.ServiceAccountAnnotations = webhookAnnotations(a)
+		return t
+	}
+	token := plan.ProjectedToken{
+		VolumeName:        TokenVolumeName,
+		MountPath:         TokenMountPath,
+		Path:              TokenPath,
+		Audience:          a.Audience,
+		ExpirationSeconds: a.TokenExpirationSeconds,
+	}
+	t.Pod.Tokens = []plan.ProjectedToken{token}
+	// The order is the EKS webhook's, so a pod reads the same either way.
+	t.Pod.Env = append(t.Pod.Env, plan.KeyValue{Key: "AWS_STS_REGIONAL_ENDPOINTS", Value: a.STSRegionalEndpoints})
+	if a.Region != "" {
+		t.Pod.Env = append(t.Pod.Env,
+			plan.KeyValue{Key: "AWS_DEFAULT_REGION", Value: a.Region},
+			plan.KeyValue{Key: "AWS_REGION", Value: a.Region})
+	}
+	t.Pod.Env = append(t.Pod.Env,
+		plan.KeyValue{Key: "AWS_ROLE_ARN", Value: a.RoleARN},
+		plan.KeyValue{Key: "AWS_WEB_IDENTITY_TOKEN_FILE", Value: token.File()})
+	if a.RoleSessionName != "" {
+		t.Pod.Env = append(t.Pod.Env, plan.KeyValue{Key: "AWS_ROLE_SESSION_NAME", Value: a.RoleSessionName})
+	}
+	return t
+}
+
+// webhookAnnotations writes only what differs from the webhook's defaults on
+// EKS, so the ServiceAccount reads like one written by hand.
+func webhookAnnotations(a *v1alpha1.AWS) []plan.KeyValue {
+	out := []plan.KeyValue{{Key: RoleARNAnnotation, Value: a.RoleARN}}
+	if a.Audience != v1alpha1.DefaultAWSAudience {
+		out = append(out, plan.KeyValue{Key: AudienceAnnotation, Value: a.Audience})
+	}
+	if a.STSRegionalEndpoints != v1alpha1.DefaultSTSRegionalEndpoints {
+		out = append(out, plan.KeyValue{Key: STSRegionalEndpointsAnnotation, Value: "false"})
+	}
+	if a.TokenExpirationSeconds != v1alpha1.DefaultAWSTokenExpirationSeconds {
+		out = append(out, plan.KeyValue{Key: TokenExpirationAnnotation, Value: strconv.FormatInt(a.TokenExpirationSeconds, 10)})
+	}
+	return out
+}

@@ -1,0 +1,66 @@
+package aws
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/api/v1alpha1"
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/plan"
+)
+
+const role = "arn:aws:iam::111122223333:role/oidc_exp_federated_role"
+
+func spec(a v1alpha1.AWS) *v1alpha1.Spec {
+	if a.Audience == "" {
+		a.Audience = v1alpha1.DefaultAWSAudience
+	}
+	if a.STSRegionalEndpoints == "" {
+		a.STSRegionalEndpoints = v1alpha1.DefaultSTSRegionalEndpoints
+	}
+	if a.TokenExpirationSeconds == 0 {
+		a.TokenExpirationSeconds = v1alpha1.DefaultAWSTokenExpirationSeconds
+	}
+	a.RoleARN = role
+	return &v1alpha1.Spec{AWS: &a}
+}
+
+func TestPlan(t *testing.T) {
+	tokenFile := "/var/run/secrets/eks.amazonaws.com/serviceaccount/token"
+	token := plan.ProjectedToken{VolumeName: "aws-iam-token", MountPath: TokenMountPath, Path: "token", Audience: "sts.amazonaws.com", ExpirationSeconds: 86400}
+	for _, tc := range []struct {
+		name string
+		aws  v1alpha1.AWS
+		want plan.Target
+	}{{
+		name: "webhook with defaults writes only the role annotation",
+		aws:  v1alpha1.AWS{Mode: "webhook"},
+		want: plan.Target{Name: "aws", Mode: "webhook", ServiceAccountAnnotations: []plan.KeyValue{{Key: RoleARNAnnotation, Value: role}}},
+	}, {
+		name: "webhook writes non-default audience, endpoints and expiration",
+		aws:  v1alpha1.AWS{Mode: "webhook", Audience: "custom", STSRegionalEndpoints: "legacy", TokenExpirationSeconds: 3600},
+		want: plan.Target{Name: "aws", Mode: "webhook", ServiceAccountAnnotations: []plan.KeyValue{
+			{Key: RoleARNAnnotation, Value: role}, {Key: AudienceAnnotation, Value: "custom"},
+			{Key: STSRegionalEndpointsAnnotation, Value: "false"}, {Key: TokenExpirationAnnotation, Value: "3600"}}},
+	}, {
+		name: "projected mirrors the webhook's injection",
+		aws:  v1alpha1.AWS{Mode: "projected", Region: "eu-west-2"},
+		want: plan.Target{Name: "aws", Mode: "projected", Pod: plan.PodPatch{
+			Tokens: []plan.ProjectedToken{token},
+			Env: []plan.KeyValue{{Key: "AWS_STS_REGIONAL_ENDPOINTS", Value: "regional"}, {Key: "AWS_DEFAULT_REGION", Value: "eu-west-2"},
+				{Key: "AWS_REGION", Value: "eu-west-2"}, {Key: "AWS_ROLE_ARN", Value: role}, {Key: "AWS_WEB_IDENTITY_TOKEN_FILE", Value: tokenFile}}}},
+	}, {
+		name: "projected without region, with session name",
+		aws:  v1alpha1.AWS{Mode: "projected", RoleSessionName: "ci"},
+		want: plan.Target{Name: "aws", Mode: "projected", Pod: plan.PodPatch{
+			Tokens: []plan.ProjectedToken{token},
+			Env: []plan.KeyValue{{Key: "AWS_STS_REGIONAL_ENDPOINTS", Value: "regional"}, {Key: "AWS_ROLE_ARN", Value: role},
+				{Key: "AWS_WEB_IDENTITY_TOKEN_FILE", Value: tokenFile}, {Key: "AWS_ROLE_SESSION_NAME", Value: "ci"}}}},
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			if diff := cmp.Diff(tc.want, Plan(spec(tc.aws))); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -1,0 +1,61 @@
+// Package azure plans access to an Entra ID application or managed identity
+// through a federated identity credential: either the annotations and label
+// that AKS's workload identity webhook reads, or the projected token and
+// environment that webhook would inject, for clusters without it.
+package azure
+
+import (
+	"strconv"
+
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/api/v1alpha1"
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/plan"
+)
+
+// Where the token goes: the AKS webhook's own paths.
+const (
+	TokenVolumeName = "azure-identity-token"
+	TokenMountPath  = "/var/run/secrets/azure/tokens"
+	TokenPath       = "azure-identity-token"
+)
+
+// Names the Azure workload identity webhook reads.
+const (
+	ClientIDAnnotation        = "azure.workload.identity/client-id"
+	TenantIDAnnotation        = "azure.workload.identity/tenant-id"
+	TokenExpirationAnnotation = "azure.workload.identity/service-account-token-expiration"
+	UseLabel                  = "azure.workload.identity/use"
+)
+
+// Plan returns what the Azure target needs; the spec must be defaulted and valid.
+func Plan(spec *v1alpha1.Spec) plan.Target {
+	z := spec.Azure
+	t := plan.Target{Name: "azure", Mode: z.Mode}
+	if z.Mode == v1alpha1.ModeWebhook {
+		t.ServiceAccountAnnotations = []plan.KeyValue{
+			{Key: ClientIDAnnotation, Value: z.ClientID},
+			{Key: TenantIDAnnotation, Value: z.TenantID},
+		}
+		if z.TokenExpirationSeconds != v1alpha1.DefaultAzureTokenExpirationSeconds {
+			t.ServiceAccountAnnotations = append(t.ServiceAccountAnnotations,
+				plan.KeyValue{Key: TokenExpirationAnnotation, Value: strconv.FormatInt(z.TokenExpirationSeconds, 10)})
+		}
+		// The webhook only mutates pods that opt in with this label.
+		t.Pod.Labels = []plan.KeyValue{{Key: UseLabel, Value: "true"}}
+		return t
+	}
+	token := plan.ProjectedToken{
+		VolumeName:        TokenVolumeName,
+		MountPath:         TokenMountPath,
+		Path:              TokenPath,
+		Audience:          v1alpha1.DefaultAzureAudience,
+		ExpirationSeconds: z.TokenExpirationSeconds,
+	}
+	t.Pod.Tokens = []plan.ProjectedToken{token}
+	t.Pod.Env = []plan.KeyValue{
+		{Key: "AZURE_CLIENT_ID", Value: z.ClientID},
+		{Key: "AZURE_TENANT_ID", Value: z.TenantID},
+		{Key: "AZURE_FEDERATED_TOKEN_FILE", Value: token.File()},
+		{Key: "AZURE_AUTHORITY_HOST", Value: z.AuthorityHost},
+	}
+	return t
+}

@@ -1,0 +1,275 @@
+package function
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/api/v1alpha1"
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/plan"
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/workload"
+)
+
+// apply plans every spec and edits the items; it returns the output items.
+func apply(set specSet, items []*yaml.RNode) ([]*yaml.RNode, framework.Results) {
+	var results framework.Results
+	var out []*yaml.RNode
+	for _, item := range items {
+		if !set.drop[item] {
+			out = append(out, item)
+		}
+	}
+	env := workload.NewEnvSources(items)
+	var added []*yaml.RNode
+	for _, src := range set.sources {
+		targets, planned := planTargets(src)
+		results = append(results, planned...)
+		if planned.ExitCode() != 0 {
+			continue
+		}
+		objects, emitted := emitObjects(src, targets, out)
+		added = append(added, objects...)
+		results = append(results, emitted...)
+		results = append(results, patchWorkloads(src, targets, out, env)...)
+	}
+	return append(out, added...), results
+}
+
+func planTargets(src source) ([]plan.Target, framework.Results) {
+	var targets []plan.Target
+	var results framework.Results
+	for _, target := range Targets {
+		t, used, err := target(&src.spec.Spec)
+		if err != nil {
+			results = append(results, &framework.Result{Severity: framework.Error, Message: err.Error(), ResourceRef: ref(src.node), File: file(src.node)})
+			continue
+		}
+		if used {
+			targets = append(targets, t)
+		}
+	}
+	return targets, results
+}
+
+// namespaceOf is where an object lands when applied with a default context:
+// an object without a namespace is taken to be in "default".
+func namespaceOf(n *yaml.RNode) string {
+	if ns := n.GetNamespace(); ns != "" {
+		return ns
+	}
+	return v1alpha1.DefaultNamespace
+}
+
+func find(items []*yaml.RNode, apiVersion, kind, namespace, name string) *yaml.RNode {
+	for _, item := range items {
+		if item.GetKind() == kind && item.GetApiVersion() == apiVersion && item.GetName() == name && namespaceOf(item) == namespace {
+			return item
+		}
+	}
+	return nil
+}
+
+// emitObjects annotates the ServiceAccount (emitting it unless the input has
+// it) and emits the targets' ConfigMaps. Objects already in the input, as on a
+// second run over the function's own output, are checked, never overwritten.
+func emitObjects(src source, targets []plan.Target, items []*yaml.RNode) ([]*yaml.RNode, framework.Results) {
+	sa := src.spec.Spec.ServiceAccount
+	var annotations []plan.KeyValue
+	for _, t := range targets {
+		annotations = append(annotations, t.ServiceAccountAnnotations...)
+	}
+	var added []*yaml.RNode
+	var results framework.Results
+	fail := func(field, format string, args ...any) {
+		results = append(results, &framework.Result{Severity: framework.Error, Message: fmt.Sprintf(format, args...),
+			ResourceRef: ref(src.node), Field: &framework.Field{Path: field}, File: file(src.node)})
+	}
+
+	account := find(items, "v1", "ServiceAccount", sa.Namespace, sa.Name)
+	switch {
+	case account == nil && *sa.Create:
+		account = newObject("v1", "ServiceAccount", sa.Namespace, sa.Name)
+		added = append(added, account)
+	case account == nil && len(annotations) > 0:
+		keys := make([]string, 0, len(annotations))
+		for _, a := range annotations {
+			keys = append(keys, a.Key)
+		}
+		fail("spec.serviceAccount.create", "is false and ServiceAccount %s/%s is not among the input, so its annotations (%s) cannot be set; set create: true or add the ServiceAccount to the input",
+			sa.Namespace, sa.Name, strings.Join(keys, ", "))
+	}
+	if account != nil {
+		for _, a := range annotations {
+			if err := setAnnotation(account, a); err != nil {
+				results = append(results, &framework.Result{Severity: framework.Error, Message: err.Error(), ResourceRef: ref(account),
+					Field: &framework.Field{Path: "metadata.annotations." + a.Key}, File: file(account)})
+			}
+		}
+	}
+
+	for _, t := range targets {
+		for _, cm := range t.ConfigMaps {
+			existing := find(items, "v1", "ConfigMap", sa.Namespace, cm.Name)
+			if existing == nil {
+				obj, err := newConfigMap(sa.Namespace, cm)
+				if err != nil {
+					fail("spec."+t.Name, "%v", err)
+					continue
+				}
+				added = append(added, obj)
+				continue
+			}
+			for _, kv := range cm.Data {
+				got, err := existing.Pipe(yaml.Lookup("data", kv.Key))
+				if err != nil || got == nil || yaml.GetValue(got) != kv.Value {
+					results = append(results, &framework.Result{Severity: framework.Error,
+						Message: fmt.Sprintf("ConfigMap %s/%s is in the input with other content under %q; remove it (the function writes it) or rename it",
+							sa.Namespace, cm.Name, kv.Key),
+						ResourceRef: ref(existing), Field: &framework.Field{Path: "data." + kv.Key}, File: file(existing)})
+				}
+			}
+		}
+	}
+	return added, results
+}
+
+func newObject(apiVersion, kind, namespace, name string) *yaml.RNode {
+	n := yaml.NewMapRNode(nil)
+	n.SetApiVersion(apiVersion)
+	n.SetKind(kind)
+	// Setting a field on a fresh map cannot fail.
+	_ = n.SetName(name)
+	_ = n.SetNamespace(namespace)
+	return n
+}
+
+func newConfigMap(namespace string, cm plan.ConfigMap) (*yaml.RNode, error) {
+	n := newObject("v1", "ConfigMap", namespace, cm.Name)
+	for _, kv := range cm.Data {
+		value := yaml.NewStringRNode(kv.Value)
+		if strings.Contains(kv.Value, "\n") {
+			value.YNode().Style = yaml.LiteralStyle
+		}
+		if err := n.PipeE(yaml.LookupCreate(yaml.MappingNode, "data"), yaml.SetField(kv.Key, value)); err != nil {
+			return nil, fmt.Errorf("writing ConfigMap %s key %s: %w", cm.Name, kv.Key, err)
+		}
+	}
+	return n, nil
+}
+
+// setAnnotation adds an annotation, or checks that it already has the value.
+func setAnnotation(n *yaml.RNode, a plan.KeyValue) error {
+	if got, ok := n.GetAnnotations()[a.Key]; ok {
+		if got != a.Value {
+			return fmt.Errorf("%s %s/%s already has annotation %s=%q; the spec needs %q: fix one of them",
+				n.GetKind(), namespaceOf(n), n.GetName(), a.Key, got, a.Value)
+		}
+		return nil
+	}
+	if err := n.PipeE(yaml.SetAnnotation(a.Key, a.Value)); err != nil {
+		return fmt.Errorf("annotating %s %s: %w", n.GetKind(), n.GetName(), err)
+	}
+	return nil
+}
+
+// patchWorkloads applies the targets' pod patches to every selected workload.
+func patchWorkloads(src source, targets []plan.Target, items []*yaml.RNode, env workload.EnvSources) framework.Results {
+	spec := &src.spec.Spec
+	var pod plan.PodPatch
+	for _, t := range targets {
+		pod.Labels = append(pod.Labels, t.Pod.Labels...)
+		pod.Tokens = append(pod.Tokens, t.Pod.Tokens...)
+		pod.ConfigMapVolumes = append(pod.ConfigMapVolumes, t.Pod.ConfigMapVolumes...)
+		pod.Env = append(pod.Env, t.Pod.Env...)
+	}
+	patch := workload.Patch{Pod: pod, EnvSources: env}
+	var selector *v1alpha1.WorkloadSelector
+	if spec.Workloads != nil {
+		patch.Containers = spec.Workloads.Containers
+		selector = spec.Workloads.Selector
+	}
+	var results framework.Results
+	selected := 0
+	for _, item := range items {
+		w, ok, err := workload.Locate(item)
+		if err != nil {
+			results = append(results, workloadResult(item, err)...)
+			continue
+		}
+		if !ok || namespaceOf(item) != spec.ServiceAccount.Namespace {
+			continue
+		}
+		bySelector := selects(selector, item)
+		if !bySelector && w.ServiceAccountName() != spec.ServiceAccount.Name {
+			continue
+		}
+		selected++
+		if bySelector {
+			if err := w.SetServiceAccountName(spec.ServiceAccount.Name); err != nil {
+				results = append(results, workloadResult(item, err)...)
+				continue
+			}
+		}
+		if pod.IsEmpty() {
+			continue
+		}
+		if err := patch.Apply(w); err != nil {
+			results = append(results, workloadResult(item, err)...)
+		}
+	}
+	if selected == 0 && !pod.IsEmpty() {
+		results = append(results, &framework.Result{Severity: framework.Warning,
+			Message: fmt.Sprintf("no workload among the input runs as ServiceAccount %s/%s, so no pod was patched; set serviceAccountName on the workloads or select them with spec.workloads.selector",
+				spec.ServiceAccount.Namespace, spec.ServiceAccount.Name),
+			ResourceRef: ref(src.node), Field: &framework.Field{Path: "spec.serviceAccount"}, File: file(src.node)})
+	}
+	return results
+}
+
+// selects reports whether the spec's selector picks a workload: every
+// criterion given must match.
+func selects(sel *v1alpha1.WorkloadSelector, n *yaml.RNode) bool {
+	if sel == nil {
+		return false
+	}
+	if len(sel.Kinds) > 0 && !slices.Contains(sel.Kinds, n.GetKind()) {
+		return false
+	}
+	if len(sel.Names) > 0 && !slices.Contains(sel.Names, n.GetName()) {
+		return false
+	}
+	labels := n.GetLabels()
+	for k, v := range sel.Labels {
+		if got, ok := labels[k]; !ok || got != v {
+			return false
+		}
+	}
+	return true
+}
+
+// workloadResult turns a workload error, possibly several joined conflicts,
+// into one Result each, pointed at the workload and the field.
+func workloadResult(n *yaml.RNode, err error) framework.Results {
+	var errs []error
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		errs = joined.Unwrap()
+	} else {
+		errs = []error{err}
+	}
+	var out framework.Results
+	for _, e := range errs {
+		r := &framework.Result{Severity: framework.Error, Message: e.Error(), ResourceRef: ref(n), File: file(n)}
+		var c *workload.Conflict
+		if errors.As(e, &c) && c.Field != "" {
+			r.Field = &framework.Field{Path: c.Field}
+		}
+		out = append(out, r)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Message < out[j].Message })
+	return out
+}

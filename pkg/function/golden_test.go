@@ -1,0 +1,164 @@
+package function
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/crosscloud-dev/cross-cloud-access/internal/kubecheck"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/ from the current output")
+
+// goldenRoot holds one folder per case: config.yaml (the functionConfig, may
+// be absent), input.yaml (the items, may be absent) and expected.yaml (the
+// whole ResourceList the function writes, items and results).
+const goldenRoot = "../../testdata"
+
+// runFunction runs the processor exactly as the binary does on a ResourceList.
+func runFunction(t *testing.T, config, input []byte) ([]byte, error) {
+	t.Helper()
+	var rl bytes.Buffer
+	rl.WriteString("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n")
+	items, err := kio.FromBytes(input)
+	if err != nil {
+		t.Fatalf("reading input: %v", err)
+	}
+	list := yaml.NewListRNode()
+	for _, item := range items {
+		list.YNode().Content = append(list.YNode().Content, item.YNode())
+	}
+	doc := yaml.MustParse(rl.String())
+	if err := doc.PipeE(yaml.SetField("items", list)); err != nil {
+		t.Fatal(err)
+	}
+	if len(bytes.TrimSpace(config)) > 0 {
+		if err := doc.PipeE(yaml.SetField("functionConfig", yaml.MustParse(string(config)))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var out bytes.Buffer
+	err = framework.Execute(Processor{}, &kio.ByteReadWriter{Reader: strings.NewReader(doc.MustString()), Writer: &out, KeepReaderAnnotations: true})
+	return out.Bytes(), err
+}
+
+func readOptional(t *testing.T, path string) []byte {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		t.Fatal(err)
+	}
+	return data
+}
+
+func TestGolden(t *testing.T) {
+	dirs, err := filepath.Glob(filepath.Join(goldenRoot, "*"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ran := 0
+	for _, dir := range dirs {
+		if _, err := os.Stat(filepath.Join(dir, "expected.yaml")); err != nil && !*update {
+			continue
+		}
+		config := readOptional(t, filepath.Join(dir, "config.yaml"))
+		input := readOptional(t, filepath.Join(dir, "input.yaml"))
+		if config == nil && input == nil {
+			continue
+		}
+		ran++
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			got, runErr := runFunction(t, config, input)
+			expectedPath := filepath.Join(dir, "expected.yaml")
+			if *update {
+				if err := os.WriteFile(expectedPath, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			want := readOptional(t, expectedPath)
+			if diff := cmp.Diff(string(want), string(got)); diff != "" {
+				t.Errorf("output differs from %s (-want +got); rerun with -update after reading the diff:\n%s", expectedPath, diff)
+			}
+			checkOutput(t, got, runErr, config, input)
+		})
+	}
+	if ran == 0 {
+		t.Fatal("no golden case ran")
+	}
+}
+
+// checkOutput holds for every case: an error means no items at all; success
+// means every object decodes into Kubernetes' types and a second run over the
+// output (with the same specs) changes nothing.
+func checkOutput(t *testing.T, out []byte, runErr error, config, input []byte) {
+	t.Helper()
+	rl, err := yaml.Parse(string(out))
+	if err != nil {
+		t.Fatalf("output is not YAML: %v", err)
+	}
+	items, err := rl.Pipe(yaml.Lookup("items"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var itemList []*yaml.RNode
+	if items != nil {
+		itemList, _ = items.Elements()
+	}
+	if runErr != nil {
+		if len(itemList) != 0 {
+			t.Errorf("the function failed (%v) but wrote %d items; want none", runErr, len(itemList))
+		}
+		if !strings.Contains(string(out), "severity: error") {
+			t.Errorf("the function failed without an error Result")
+		}
+		return
+	}
+	if strings.Contains(string(out), "severity: error") {
+		t.Errorf("an error Result was written but the function succeeded")
+	}
+	// Specs among the items left the output; give them back for the second run.
+	var again bytes.Buffer
+	inputItems, err := kio.FromBytes(input)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, item := range inputItems {
+		if isSpec(item) && !isLocalConfig(item) {
+			again.WriteString("---\n" + item.MustString())
+		}
+	}
+	for _, item := range itemList {
+		if kubecheck.Known(item.GetApiVersion(), item.GetKind()) {
+			if err := kubecheck.Strict(item.GetApiVersion(), item.GetKind(), []byte(item.MustString())); err != nil {
+				t.Errorf("%s/%s: %v", item.GetKind(), item.GetName(), err)
+			}
+		}
+		again.WriteString("---\n" + item.MustString())
+	}
+	second, err := runFunction(t, config, again.Bytes())
+	if err != nil {
+		t.Fatalf("second run over the output failed: %v\n%s", err, second)
+	}
+	if diff := cmp.Diff(itemsOf(t, out), itemsOf(t, second)); diff != "" {
+		t.Errorf("a second run changed the output (-first +second):\n%s", diff)
+	}
+}
+
+func itemsOf(t *testing.T, out []byte) string {
+	t.Helper()
+	rl := yaml.MustParse(string(out))
+	items, err := rl.Pipe(yaml.Lookup("items"))
+	if err != nil || items == nil {
+		return ""
+	}
+	return items.MustString()
+}

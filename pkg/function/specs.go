@@ -1,0 +1,171 @@
+package function
+
+import (
+	"fmt"
+
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/api/v1alpha1"
+)
+
+// source is one decoded spec and the object it came from, for messages.
+type source struct {
+	spec *v1alpha1.CrossCloudAccess
+	node *yaml.RNode
+	// keep says the object stays among the output items: it is the function
+	// config itself (kpt passes it as an item too; dropping it would delete
+	// its file) or it is marked local-config.
+	keep bool
+}
+
+// specSet is every spec of one run, and what to do with the items that held them.
+type specSet struct {
+	sources []source
+	// drop marks CrossCloudAccess items that must not reach the cluster.
+	drop map[*yaml.RNode]bool
+}
+
+func isSpec(n *yaml.RNode) bool {
+	return n.GetKind() == v1alpha1.Kind && n.GetApiVersion() == v1alpha1.APIVersion
+}
+
+// collectSpecs decodes the functionConfig and every CrossCloudAccess item.
+func collectSpecs(config *yaml.RNode, items []*yaml.RNode) (specSet, framework.Results) {
+	set := specSet{drop: map[*yaml.RNode]bool{}}
+	var results framework.Results
+	add := func(n *yaml.RNode, keep bool) {
+		spec, errs := v1alpha1.Decode(n)
+		results = append(results, fieldResults(n, errs)...)
+		if spec != nil {
+			set.sources = append(set.sources, source{spec: spec, node: n, keep: keep})
+		}
+	}
+	hasConfig := config != nil && !config.IsNilOrEmpty()
+	if hasConfig {
+		if !isSpec(config) {
+			results = append(results, &framework.Result{
+				Severity: framework.Error,
+				Message: fmt.Sprintf("functionConfig is a %s %s; want a %s %s object (see the README for a minimal spec)",
+					config.GetApiVersion(), config.GetKind(), v1alpha1.APIVersion, v1alpha1.Kind),
+				Field: &framework.Field{Path: "functionConfig"},
+			})
+			return set, results
+		}
+		add(config, true)
+	}
+	for _, item := range items {
+		if !isSpec(item) {
+			if item.GetKind() == v1alpha1.Kind {
+				results = append(results, &framework.Result{
+					Severity:    framework.Error,
+					Message:     fmt.Sprintf("apiVersion %q is not served; want %s", item.GetApiVersion(), v1alpha1.APIVersion),
+					ResourceRef: ref(item),
+					Field:       &framework.Field{Path: "apiVersion"},
+					File:        file(item),
+				})
+			}
+			continue
+		}
+		if hasConfig && sameObject(item, config) {
+			continue
+		}
+		local := isLocalConfig(item)
+		if !local {
+			set.drop[item] = true
+		}
+		add(item, local)
+	}
+	if len(set.sources) == 0 && results.ExitCode() == 0 {
+		results = append(results, &framework.Result{
+			Severity: framework.Error,
+			Message:  fmt.Sprintf("no %s spec was given; pass one as the functionConfig or among the items", v1alpha1.Kind),
+		})
+	}
+	results = append(results, duplicateServiceAccounts(set.sources)...)
+	return set, results
+}
+
+// sameObject recognises the functionConfig among the items: kpt passes the
+// config file as an item as well, with its own path annotations added.
+func sameObject(item, config *yaml.RNode) bool {
+	if item.GetName() != config.GetName() || item.GetNamespace() != config.GetNamespace() {
+		return false
+	}
+	a, errA := item.Pipe(yaml.Lookup("spec"))
+	b, errB := config.Pipe(yaml.Lookup("spec"))
+	if errA != nil || errB != nil {
+		return false
+	}
+	return a.MustString() == b.MustString()
+}
+
+func isLocalConfig(n *yaml.RNode) bool {
+	return n.GetAnnotations()["config.kubernetes.io/local-config"] == "true"
+}
+
+// duplicateServiceAccounts refuses two specs for one ServiceAccount: their
+// annotations and env would fight, and which one wins would depend on order.
+func duplicateServiceAccounts(sources []source) framework.Results {
+	var results framework.Results
+	seen := map[string]*yaml.RNode{}
+	for _, s := range sources {
+		sa := s.spec.Spec.ServiceAccount
+		key := sa.Namespace + "/" + sa.Name
+		if first, ok := seen[key]; ok {
+			results = append(results, &framework.Result{
+				Severity: framework.Error,
+				Message: fmt.Sprintf("ServiceAccount %s is already configured by %s %q; merge the two specs into one (one spec may name aws, gcp and azure together)",
+					key, v1alpha1.Kind, first.GetName()),
+				ResourceRef: ref(s.node),
+				Field:       &framework.Field{Path: "spec.serviceAccount"},
+				File:        file(s.node),
+			})
+			continue
+		}
+		seen[key] = s.node
+	}
+	return results
+}
+
+// fieldResults turns a spec's field errors into Results on that spec.
+func fieldResults(n *yaml.RNode, errs v1alpha1.FieldErrors) framework.Results {
+	var out framework.Results
+	for _, e := range errs {
+		severity := framework.Error
+		if e.Warning {
+			severity = framework.Warning
+		}
+		out = append(out, &framework.Result{
+			Severity:    severity,
+			Message:     e.Message,
+			ResourceRef: ref(n),
+			Field:       &framework.Field{Path: e.Field},
+			File:        file(n),
+		})
+	}
+	return out
+}
+
+func ref(n *yaml.RNode) *yaml.ResourceIdentifier {
+	if n == nil || n.GetKind() == "" {
+		return nil
+	}
+	return &yaml.ResourceIdentifier{
+		TypeMeta: yaml.TypeMeta{APIVersion: n.GetApiVersion(), Kind: n.GetKind()},
+		NameMeta: yaml.NameMeta{Name: n.GetName(), Namespace: n.GetNamespace()},
+	}
+}
+
+// file points a Result at the file kpt read the object from, when it says.
+func file(n *yaml.RNode) *framework.File {
+	if n == nil {
+		return nil
+	}
+	path, _, err := kioutil.GetFileAnnotations(n)
+	if err != nil || path == "" {
+		return nil
+	}
+	return &framework.File{Path: path}
+}

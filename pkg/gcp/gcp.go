@@ -1,0 +1,133 @@
+// Package gcp plans access to Google Cloud: on GKE with Workload Identity, the
+// annotation GKE's metadata server reads; anywhere else, a workload identity
+// pool provider that trusts the cluster, reached through an external_account
+// credential configuration that both the client libraries and gcloud read.
+package gcp
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/api/v1alpha1"
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/plan"
+)
+
+// Where the token and the credential configuration go. They are separate
+// folders because a ConfigMap volume and a projected volume cannot share one.
+const (
+	TokenVolumeName            = "gcp-iam-token"
+	TokenMountPath             = "/var/run/secrets/iam.googleapis.com/serviceaccount"
+	TokenPath                  = "token"
+	CredentialVolumeName       = "gcp-credential-configuration"
+	CredentialMountPath        = "/var/run/secrets/iam.googleapis.com/credential-configuration"
+	CredentialFileName         = "credential-configuration.json"
+	CredentialConfigMapSuffix  = "-gcp-credentials"
+	ServiceAccountAnnotation   = "iam.gke.io/gcp-service-account"
+	subjectTokenTypeJWT        = "urn:ietf:params:oauth:token-type:jwt"
+	stsTokenURL                = "https://sts.googleapis.com/v1/token"
+	stsIntrospectURL           = "https://sts.googleapis.com/v1/introspect"
+	impersonationURLFormat     = "https://iamcredentials.googleapis.com/v1/projects/-/serviceAccounts/%s:generateAccessToken"
+	defaultUniverseDomain      = "googleapis.com"
+	credentialConfigurationEnv = "GOOGLE_APPLICATION_CREDENTIALS"
+	gcloudCredentialOverride   = "CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE"
+)
+
+// CredentialConfigMapName is the ConfigMap holding the ServiceAccount's
+// credential configuration.
+func CredentialConfigMapName(serviceAccount string) string {
+	return serviceAccount + CredentialConfigMapSuffix
+}
+
+// Plan returns what the GCP target needs; the spec must be defaulted and valid.
+func Plan(spec *v1alpha1.Spec) (plan.Target, error) {
+	g := spec.GCP
+	t := plan.Target{Name: "gcp", Mode: g.Mode}
+	if g.Mode == v1alpha1.ModeWorkloadIdentity {
+		t.ServiceAccountAnnotations = []plan.KeyValue{{Key: ServiceAccountAnnotation, Value: g.ServiceAccountEmail}}
+		return t, nil
+	}
+	token := plan.ProjectedToken{
+		VolumeName:        TokenVolumeName,
+		MountPath:         TokenMountPath,
+		Path:              TokenPath,
+		Audience:          g.Audience,
+		ExpirationSeconds: g.TokenExpirationSeconds,
+	}
+	config, err := NewCredentialConfig(g, token.File()).JSON()
+	if err != nil {
+		return plan.Target{}, err
+	}
+	cm := CredentialConfigMapName(spec.ServiceAccount.Name)
+	t.ConfigMaps = []plan.ConfigMap{{Name: cm, Data: []plan.KeyValue{{Key: CredentialFileName, Value: string(config)}}}}
+	t.Pod.Tokens = []plan.ProjectedToken{token}
+	t.Pod.ConfigMapVolumes = []plan.ConfigMapVolume{{VolumeName: CredentialVolumeName, ConfigMapName: cm, MountPath: CredentialMountPath}}
+	file := CredentialMountPath + "/" + CredentialFileName
+	// Client libraries read the first, gcloud only the second.
+	t.Pod.Env = []plan.KeyValue{
+		{Key: credentialConfigurationEnv, Value: file},
+		{Key: gcloudCredentialOverride, Value: file},
+	}
+	return t, nil
+}
+
+// CredentialConfig is an external_account credential configuration for an
+// OIDC token read from a file. Field order is the order gcloud writes.
+type CredentialConfig struct {
+	UniverseDomain                 string                       `json:"universe_domain"`
+	Type                           string                       `json:"type"`
+	Audience                       string                       `json:"audience"`
+	SubjectTokenType               string                       `json:"subject_token_type"`
+	TokenURL                       string                       `json:"token_url"`
+	CredentialSource               CredentialSource             `json:"credential_source"`
+	ServiceAccountImpersonationURL string                       `json:"service_account_impersonation_url,omitempty"`
+	ServiceAccountImpersonation    *ServiceAccountImpersonation `json:"service_account_impersonation,omitempty"`
+	TokenInfoURL                   string                       `json:"token_info_url,omitempty"`
+}
+
+// CredentialSource says where the subject token is.
+type CredentialSource struct {
+	File string `json:"file"`
+}
+
+// ServiceAccountImpersonation carries a non-default impersonated token lifetime.
+type ServiceAccountImpersonation struct {
+	TokenLifetimeSeconds int64 `json:"token_lifetime_seconds"`
+}
+
+// NewCredentialConfig is the configuration that
+// `gcloud iam workload-identity-pools create-cred-config` writes for the spec
+// and a token file. Without a service account to impersonate, the federated
+// token is used on resources directly and gcloud adds the introspection URL.
+func NewCredentialConfig(g *v1alpha1.GCP, tokenFile string) CredentialConfig {
+	c := CredentialConfig{
+		UniverseDomain:   defaultUniverseDomain,
+		Type:             "external_account",
+		Audience:         g.ProviderResource(),
+		SubjectTokenType: subjectTokenTypeJWT,
+		TokenURL:         stsTokenURL,
+		CredentialSource: CredentialSource{File: tokenFile},
+	}
+	if !g.Impersonates() {
+		c.TokenInfoURL = stsIntrospectURL
+		return c
+	}
+	c.ServiceAccountImpersonationURL = fmt.Sprintf(impersonationURLFormat, g.ServiceAccountEmail)
+	if g.TokenLifetimeSeconds != 0 {
+		c.ServiceAccountImpersonation = &ServiceAccountImpersonation{TokenLifetimeSeconds: g.TokenLifetimeSeconds}
+	}
+	return c
+}
+
+// JSON is the configuration exactly as gcloud writes it: two-space indent, no
+// trailing newline, URLs unescaped.
+func (c CredentialConfig) JSON() ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(c); err != nil {
+		return nil, fmt.Errorf("encoding the GCP credential configuration: %w", err)
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}

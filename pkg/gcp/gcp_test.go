@@ -1,0 +1,106 @@
+package gcp
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/api/v1alpha1"
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/plan"
+)
+
+func federated(email string, lifetime int64) *v1alpha1.Spec {
+	return &v1alpha1.Spec{
+		ServiceAccount: v1alpha1.ServiceAccount{Name: "oidc-exp-service-account", Namespace: "default"},
+		GCP: &v1alpha1.GCP{
+			Mode:                     v1alpha1.ModeFederated,
+			ProjectNumber:            "123456789012",
+			WorkloadIdentityPool:     "oidc-exp-workload-identity-pool",
+			WorkloadIdentityProvider: "trusted-eks-cluster",
+			ServiceAccountEmail:      email,
+			TokenLifetimeSeconds:     lifetime,
+			TokenExpirationSeconds:   3600,
+			Audience:                 "https://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/oidc-exp-workload-identity-pool/providers/trusted-eks-cluster",
+		},
+	}
+}
+
+// gcloud is the oracle: the configuration must be byte-for-byte what
+// `gcloud iam workload-identity-pools create-cred-config` writes offline.
+func TestCredentialConfigMatchesGcloud(t *testing.T) {
+	gcloud, err := exec.LookPath("gcloud")
+	if err != nil {
+		t.Skip("gcloud is not on PATH; the credential configuration cannot be compared with its writer")
+	}
+	const email = "oidc-exp-service-account@my-project.iam.gserviceaccount.com"
+	for _, tc := range []struct {
+		name  string
+		spec  *v1alpha1.Spec
+		flags []string
+	}{
+		{"impersonating", federated(email, 0), []string{"--service-account=" + email}},
+		{"direct resource access", federated("", 0), nil},
+		{"impersonating with lifetime", federated(email, 7200), []string{"--service-account=" + email, "--service-account-token-lifetime-seconds=7200"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out := filepath.Join(t.TempDir(), "config.json")
+			args := append([]string{"iam", "workload-identity-pools", "create-cred-config",
+				"projects/123456789012/locations/global/workloadIdentityPools/oidc-exp-workload-identity-pool/providers/trusted-eks-cluster",
+				"--credential-source-file=" + TokenMountPath + "/" + TokenPath, "--output-file=" + out}, tc.flags...)
+			cmd := exec.Command(gcloud, args...)
+			cmd.Env = append(os.Environ(), "CLOUDSDK_CONFIG="+t.TempDir(), "CLOUDSDK_CORE_DISABLE_PROMPTS=1")
+			if msg, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("gcloud: %v\n%s", err, msg)
+			}
+			want, err := os.ReadFile(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			target, err := Plan(tc.spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := target.ConfigMaps[0].Data[0].Value
+			if diff := cmp.Diff(string(want), got); diff != "" {
+				t.Errorf("credential configuration differs from gcloud's (-gcloud +ours):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestPlanFederatedWiresTokenConfigAndBothEnvVars(t *testing.T) {
+	target, err := Plan(federated("", 0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := "/var/run/secrets/iam.googleapis.com/credential-configuration/credential-configuration.json"
+	want := plan.PodPatch{
+		Tokens: []plan.ProjectedToken{{VolumeName: "gcp-iam-token", MountPath: TokenMountPath, Path: "token",
+			Audience: federated("", 0).GCP.Audience, ExpirationSeconds: 3600}},
+		ConfigMapVolumes: []plan.ConfigMapVolume{{VolumeName: "gcp-credential-configuration",
+			ConfigMapName: "oidc-exp-service-account-gcp-credentials", MountPath: CredentialMountPath}},
+		Env: []plan.KeyValue{{Key: "GOOGLE_APPLICATION_CREDENTIALS", Value: file}, {Key: "CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE", Value: file}},
+	}
+	if diff := cmp.Diff(want, target.Pod); diff != "" {
+		t.Errorf("pod patch (-want +got):\n%s", diff)
+	}
+	if len(target.ServiceAccountAnnotations) != 0 {
+		t.Errorf("federated mode annotated the ServiceAccount: %v", target.ServiceAccountAnnotations)
+	}
+}
+
+func TestPlanWorkloadIdentityOnlyAnnotates(t *testing.T) {
+	spec := &v1alpha1.Spec{GCP: &v1alpha1.GCP{Mode: v1alpha1.ModeWorkloadIdentity, ServiceAccountEmail: "a@b.iam.gserviceaccount.com"}}
+	target, err := Plan(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := plan.Target{Name: "gcp", Mode: "workloadIdentity",
+		ServiceAccountAnnotations: []plan.KeyValue{{Key: "iam.gke.io/gcp-service-account", Value: "a@b.iam.gserviceaccount.com"}}}
+	if diff := cmp.Diff(want, target); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}

@@ -1,0 +1,73 @@
+// Package issuer knows the shape of service account issuer URLs: how GKE
+// derives one, what each provider's looks like, and the host-and-path form
+// that AWS uses in IAM condition keys and OIDC provider ARNs.
+package issuer
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+)
+
+// GKE is the issuer of a GKE cluster: the same for zonal and regional clusters,
+// with or without Workload Identity.
+func GKE(projectID, location, clusterName string) string {
+	return fmt.Sprintf("https://container.googleapis.com/v1/projects/%s/locations/%s/clusters/%s", projectID, location, clusterName)
+}
+
+// HostPath is the issuer without its scheme, as AWS IAM writes it in condition
+// keys ("<hostpath>:sub") and in the OIDC provider ARN.
+func HostPath(issuer string) string {
+	return strings.TrimSuffix(strings.TrimPrefix(issuer, "https://"), "/")
+}
+
+// Parse checks that the issuer can be an OIDC issuer: an absolute https URL
+// with a host and neither query nor fragment (OIDC discovery appends
+// "/.well-known/openid-configuration" to it, and clouds compare it verbatim
+// with the token's iss claim).
+func Parse(issuer string) error {
+	if issuer == "" {
+		return fmt.Errorf("is empty; give the cluster's service account issuer URL (kubectl get --raw /.well-known/openid-configuration shows it)")
+	}
+	u, err := url.Parse(issuer)
+	if err != nil {
+		return fmt.Errorf("is not a URL (%v); want https://host/path", err)
+	}
+	switch {
+	case u.Scheme != "https":
+		return fmt.Errorf("%q must use https: AWS, Google and Azure only fetch OIDC discovery over https", issuer)
+	case u.Host == "":
+		return fmt.Errorf("%q has no host; want https://host/path", issuer)
+	case u.User != nil:
+		return fmt.Errorf("%q must not carry user information", issuer)
+	case u.RawQuery != "" || u.ForceQuery:
+		return fmt.Errorf("%q must not have a query: OIDC issuers are compared verbatim and discovery is appended to the path", issuer)
+	case u.Fragment != "" || strings.Contains(issuer, "#"):
+		return fmt.Errorf("%q must not have a fragment", issuer)
+	}
+	return nil
+}
+
+var providerShapes = map[string]struct {
+	pattern *regexp.Regexp
+	example string
+}{
+	"eks": {regexp.MustCompile(`^https://oidc\.eks\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/id/[0-9A-F]{32}$`),
+		"https://oidc.eks.REGION.amazonaws.com/id/32HEXDIGITS"},
+	"gke": {regexp.MustCompile(`^https://container\.googleapis\.com/v1/projects/[^/]+/locations/[^/]+/clusters/[^/]+$`),
+		"https://container.googleapis.com/v1/projects/PROJECT/locations/LOCATION/clusters/NAME"},
+	"aks": {regexp.MustCompile(`^https://[a-z0-9-]+\.oic\.prod-aks\.azure\.com/[0-9a-f-]{36}/[0-9a-f-]{36}/$`),
+		"https://REGION.oic.prod-aks.azure.com/TENANT/GUID/"},
+}
+
+// ProviderMismatch explains why an issuer does not look like one its provider
+// hands out, or returns "" when it does or when the provider has no fixed shape.
+// A mismatch is worth a warning, not an error: custom issuers exist.
+func ProviderMismatch(provider, issuer string) string {
+	shape, ok := providerShapes[provider]
+	if !ok || shape.pattern.MatchString(issuer) {
+		return ""
+	}
+	return fmt.Sprintf("%q does not look like an issuer of provider %s (%s); the clouds will only trust tokens whose iss claim is exactly this URL", issuer, provider, shape.example)
+}

@@ -1,0 +1,64 @@
+package issuer
+
+import "testing"
+
+func TestGKEIssuerMatchesTheArticle(t *testing.T) {
+	got := GKE("my-project", "europe-west2-a", "oidc-exp-cluster")
+	want := "https://container.googleapis.com/v1/projects/my-project/locations/europe-west2-a/clusters/oidc-exp-cluster"
+	if got != want {
+		t.Fatalf("GKE() = %q, want %q", got, want)
+	}
+	if msg := ProviderMismatch("gke", got); msg != "" {
+		t.Fatalf("derived GKE issuer flagged: %s", msg)
+	}
+}
+
+func TestHostPath(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://oidc.eks.eu-west-2.amazonaws.com/id/ABC": "oidc.eks.eu-west-2.amazonaws.com/id/ABC",
+		"https://westeurope.oic.prod-aks.azure.com/t/g/":  "westeurope.oic.prod-aks.azure.com/t/g",
+	} {
+		if got := HostPath(in); got != want {
+			t.Errorf("HostPath(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestParse(t *testing.T) {
+	for _, tc := range []struct {
+		issuer string
+		ok     bool
+	}{
+		{"https://oidc.eks.eu-west-2.amazonaws.com/id/4E604436464FFCC52F8B96807F5BD5BC", true},
+		{"https://kubernetes.default.svc", true},
+		{"", false},
+		{"http://oidc.example.com", false},
+		{"https:///path", false},
+		{"https://oidc.example.com/?a=b", false},
+		{"https://oidc.example.com/#frag", false},
+		{"https://user@oidc.example.com", false},
+		{"::not a url", false},
+	} {
+		err := Parse(tc.issuer)
+		if (err == nil) != tc.ok {
+			t.Errorf("Parse(%q) = %v, want ok=%v", tc.issuer, err, tc.ok)
+		}
+	}
+}
+
+func TestProviderMismatch(t *testing.T) {
+	for _, tc := range []struct {
+		provider, issuer string
+		mismatch         bool
+	}{
+		{"eks", "https://oidc.eks.eu-west-2.amazonaws.com/id/4E604436464FFCC52F8B96807F5BD5BC", false},
+		{"eks", "https://container.googleapis.com/v1/projects/p/locations/l/clusters/c", true},
+		{"aks", "https://westeurope.oic.prod-aks.azure.com/00000000-0000-0000-0000-000000000000/11111111-1111-1111-1111-111111111111/", false},
+		{"aks", "https://westeurope.oic.prod-aks.azure.com/00000000-0000-0000-0000-000000000000/11111111-1111-1111-1111-111111111111", true},
+		{"generic", "https://anything.example.com", false},
+	} {
+		if got := ProviderMismatch(tc.provider, tc.issuer) != ""; got != tc.mismatch {
+			t.Errorf("ProviderMismatch(%q, %q) mismatch = %v, want %v", tc.provider, tc.issuer, got, tc.mismatch)
+		}
+	}
+}

@@ -1,0 +1,171 @@
+package workload
+
+import (
+	"errors"
+	"fmt"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// EnvVar sets an environment variable on a container.
+type EnvVar struct {
+	Name  string
+	Value string
+	// Sources resolves the ConfigMaps and Secrets of the container's envFrom;
+	// nil skips that check.
+	Sources EnvSources
+	// Namespace is the workload's namespace as written, to find envFrom
+	// sources in.
+	Namespace string
+}
+
+// Filter appends {name, value} to the container's env, or leaves an
+// identical entry alone. The same name with another value or a valueFrom is a
+// conflict, and so is an envFrom source that provides the variable with
+// another value: Kubernetes lets an explicit env entry silently win over
+// envFrom, so adding ours would hide the user's value.
+func (e EnvVar) Filter(container *yaml.RNode) (*yaml.RNode, error) {
+	if err := requireMap(container); err != nil {
+		return container, err
+	}
+	env, err := lookupField(container, "env", yaml.SequenceNode, "env")
+	if err != nil {
+		return container, err
+	}
+	existing, err := namedElements(env, "env")
+	if err != nil {
+		return container, err
+	}
+	var conflicts []error
+	found := false
+	for _, entry := range existing {
+		if entry.Name != e.Name {
+			continue
+		}
+		if conflict := e.compare(entry); conflict != nil {
+			conflicts = append(conflicts, conflict)
+			continue
+		}
+		found = true
+	}
+	if len(conflicts) > 0 {
+		return container, errors.Join(conflicts...)
+	}
+	if found {
+		return container, nil
+	}
+	if err := e.checkEnvFrom(container); err != nil {
+		return container, err
+	}
+	env, err = createField(container, "env", yaml.SequenceNode, "env")
+	if err != nil {
+		return container, err
+	}
+	entry := mapNode(keyValue{"name", stringNode(e.Name)}, keyValue{"value", stringNode(e.Value)})
+	return container, appendElement(env, entry)
+}
+
+// compare returns a conflict unless entry sets the variable to e.Value.
+func (e EnvVar) compare(entry namedElement) error {
+	field := fmt.Sprintf("env[name=%s]", e.Name)
+	if valueFrom := fieldValue(entry.Node.YNode(), "valueFrom"); valueFrom != nil && !isNull(valueFrom) {
+		return &Conflict{
+			Location: Location{Field: field},
+			Message: fmt.Sprintf("%s is already set from valueFrom, want the value %q; "+
+				"remove that entry or replace it with value: %q", e.Name, e.Value, e.Value),
+		}
+	}
+	value, _, err := lookupScalar(entry.Node, "value", fmt.Sprintf("env[%d].value", entry.Index))
+	if err != nil {
+		return err
+	}
+	if value != e.Value {
+		return &Conflict{
+			Location: Location{Field: field},
+			Message: fmt.Sprintf("%s is already set to %q, want %q; "+
+				"remove that entry or set it to %q", e.Name, value, e.Value, e.Value),
+		}
+	}
+	return nil
+}
+
+// checkEnvFrom returns a conflict when the container's envFrom provides the
+// variable with another value. Of several sources the last one wins, as in
+// Kubernetes. Sources that EnvSources does not know are not checked.
+func (e EnvVar) checkEnvFrom(container *yaml.RNode) error {
+	if e.Sources == nil {
+		return nil
+	}
+	envFrom, err := lookupField(container, "envFrom", yaml.SequenceNode, "envFrom")
+	if err != nil || envFrom == nil {
+		return err
+	}
+	var provider *envFromSource
+	for i, n := range envFrom.YNode().Content {
+		source, err := readEnvFromSource(n, i)
+		if err != nil {
+			return err
+		}
+		if source == nil {
+			continue
+		}
+		data, found := e.Sources.Lookup(source.Kind, e.Namespace, source.Name)
+		if !found {
+			continue
+		}
+		for key, value := range data {
+			if source.Prefix+key == e.Name {
+				source.Key, source.Value = key, value
+				provider = source
+			}
+		}
+	}
+	if provider == nil || provider.Value == e.Value {
+		return nil
+	}
+	return &Conflict{
+		Location: Location{Field: fmt.Sprintf("envFrom[%d]", provider.Index)},
+		Message: fmt.Sprintf("%s %q provides %s (key %q) through envFrom with the value %q, want %q; "+
+			"an env entry would silently override it: set key %q to %q or stop using that %s here",
+			provider.Kind, provider.Name, e.Name, provider.Key, provider.Value, e.Value,
+			provider.Key, e.Value, provider.Kind),
+	}
+}
+
+// envFromSource is one envFrom entry, and the key it provides our variable
+// through once found.
+type envFromSource struct {
+	Index      int
+	Kind       string // ConfigMap or Secret
+	Name       string
+	Prefix     string
+	Key, Value string
+}
+
+// readEnvFromSource reads envFrom[index]; nil when it names no source.
+func readEnvFromSource(n *yaml.Node, index int) (*envFromSource, error) {
+	path := fmt.Sprintf("envFrom[%d]", index)
+	if n.Kind != yaml.MappingNode {
+		return nil, wrongKind(path, n, yaml.MappingNode)
+	}
+	entry := yaml.NewRNode(n)
+	prefix, _, err := lookupScalar(entry, "prefix", path+".prefix")
+	if err != nil {
+		return nil, err
+	}
+	for _, ref := range []struct{ field, kind string }{{"configMapRef", "ConfigMap"}, {"secretRef", "Secret"}} {
+		refNode, err := lookupField(entry, ref.field, yaml.MappingNode, path+"."+ref.field)
+		if err != nil {
+			return nil, err
+		}
+		if refNode == nil {
+			continue
+		}
+		name, _, err := lookupScalar(refNode, "name", path+"."+ref.field+".name")
+		if err != nil {
+			return nil, err
+		}
+		return &envFromSource{Index: index, Kind: ref.kind, Name: name, Prefix: prefix}, nil
+	}
+	return nil, nil
+}

@@ -1,0 +1,182 @@
+package workload
+
+import (
+	"errors"
+	"flag"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/plan"
+	"github.com/google/go-cmp/cmp"
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+	sigsyaml "sigs.k8s.io/yaml"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata/ (review the diff before committing)")
+
+// goldenConfig is a golden case's patch.yaml: what the function would hand
+// this package for every workload of the case.
+type goldenConfig struct {
+	Pod        plan.PodPatch
+	Containers []string
+	// ServiceAccountName, when set, is set on every workload before the
+	// patch, as the function does for selected workloads.
+	ServiceAccountName string
+}
+
+// Golden cases live in testdata/<case>/: patch.yaml, input.yaml,
+// expected.yaml (the objects after patching every workload) and, when some
+// workload cannot be patched, errors.txt (one error a line).
+func TestGoldenCases(t *testing.T) {
+	configs, err := filepath.Glob(filepath.Join("testdata", "*", "patch.yaml"))
+	if err != nil || len(configs) == 0 {
+		t.Fatalf("no golden cases found: %v", err)
+	}
+	for _, configPath := range configs {
+		dir := filepath.Dir(configPath)
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			config := readGoldenConfig(t, configPath)
+			input, err := os.ReadFile(filepath.Join(dir, "input.yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			once := runGoldenCase(t, config, input)
+			compareGolden(t, filepath.Join(dir, "expected.yaml"), once.Output)
+			compareGolden(t, filepath.Join(dir, "errors.txt"), strings.Join(once.Errors, ""))
+
+			twice := runGoldenCase(t, config, []byte(once.Output))
+			if diff := cmp.Diff(once.Output, twice.Output); diff != "" {
+				t.Errorf("patching the output again changed it (-once +twice):\n%s", diff)
+			}
+			if diff := cmp.Diff(once.Errors, twice.Errors); diff != "" {
+				t.Errorf("patching the output again gave other errors (-once +twice):\n%s", diff)
+			}
+			for _, item := range once.Patched {
+				decodeStrictly(t, item)
+			}
+		})
+	}
+}
+
+// goldenRun is what patching the objects of a golden case gave.
+type goldenRun struct {
+	// Output is every object, patched or not.
+	Output string
+	// Errors are the error messages, each ending in a newline.
+	Errors []string
+	// Patched are the workloads patched without error.
+	Patched []*yaml.RNode
+}
+
+func readGoldenConfig(t *testing.T, path string) goldenConfig {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var config goldenConfig
+	if err := sigsyaml.UnmarshalStrict(data, &config); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+	return config
+}
+
+// runGoldenCase sets the ServiceAccount of and patches every workload of
+// input as the function would. A workload whose patch fails must come out
+// unchanged (a failed patch leaves the ServiceAccount set before it).
+func runGoldenCase(t *testing.T, config goldenConfig, input []byte) goldenRun {
+	t.Helper()
+	items, err := kio.FromBytes(input)
+	if err != nil {
+		t.Fatalf("read input: %v", err)
+	}
+	patch := Patch{Pod: config.Pod, Containers: config.Containers, EnvSources: NewEnvSources(items)}
+	var run goldenRun
+	for _, item := range items {
+		before := item.MustString()
+		w, ok, err := Locate(item)
+		if err == nil && ok {
+			// Both steps run, so that one case shows every problem.
+			var setErr error
+			if config.ServiceAccountName != "" {
+				setErr = w.SetServiceAccountName(config.ServiceAccountName)
+			}
+			applyErr := patch.Apply(w)
+			if applyErr != nil && item.MustString() != before {
+				t.Errorf("a failed patch changed the object:\n%s", cmp.Diff(before, item.MustString()))
+			}
+			if err = errors.Join(setErr, applyErr); err == nil {
+				run.Patched = append(run.Patched, item)
+			}
+		}
+		for _, e := range leafErrors(err) {
+			run.Errors = append(run.Errors, e.Error()+"\n")
+		}
+	}
+	if run.Output, err = kio.StringAll(items); err != nil {
+		t.Fatalf("write output: %v", err)
+	}
+	return run
+}
+
+// compareGolden compares got with the golden file at path; an empty got
+// means the file must not exist.
+func compareGolden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		if got == "" {
+			if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+				t.Fatal(err)
+			}
+			return
+		}
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil && !(errors.Is(err, fs.ErrNotExist) && got == "") {
+		t.Fatalf("%v (run go test -update to write it, then review it)", err)
+	}
+	if diff := cmp.Diff(string(want), got); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", path, diff)
+	}
+}
+
+// typedObjects makes an empty API object of each workload kind.
+var typedObjects = map[string]func() any{
+	"v1/Pod":              func() any { return &corev1.Pod{} },
+	"v1/PodTemplate":      func() any { return &corev1.PodTemplate{} },
+	"apps/v1/Deployment":  func() any { return &appsv1.Deployment{} },
+	"apps/v1/StatefulSet": func() any { return &appsv1.StatefulSet{} },
+	"apps/v1/DaemonSet":   func() any { return &appsv1.DaemonSet{} },
+	"apps/v1/ReplicaSet":  func() any { return &appsv1.ReplicaSet{} },
+	"batch/v1/Job":        func() any { return &batchv1.Job{} },
+	"batch/v1/CronJob":    func() any { return &batchv1.CronJob{} },
+}
+
+// decodeStrictly decodes a patched workload into its API type, failing on
+// unknown fields, so a patch cannot emit a field the API server would drop or
+// reject.
+func decodeStrictly(t *testing.T, item *yaml.RNode) {
+	t.Helper()
+	newObject, known := typedObjects[item.GetApiVersion()+"/"+item.GetKind()]
+	if !known {
+		t.Fatalf("no API type for %s %s", item.GetApiVersion(), item.GetKind())
+	}
+	data, err := item.String()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sigsyaml.UnmarshalStrict([]byte(data), newObject()); err != nil {
+		t.Errorf("%s %s does not decode strictly: %v", item.GetKind(), item.GetName(), err)
+	}
+}

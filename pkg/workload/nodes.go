@@ -1,0 +1,208 @@
+package workload
+
+import (
+	"fmt"
+	"reflect"
+	"strconv"
+
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// The functions here read and create fields of hand-written YAML without
+// trusting its shape: a field of the wrong kind is a *Malformed error, never a
+// panic. Field paths in errors are relative to the node the edit was given.
+
+// kindName names what a node holds, for messages.
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a map"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		if isNull(n) {
+			return "null"
+		}
+		return fmt.Sprintf("the scalar %q", n.Value)
+	case yaml.AliasNode:
+		return "an alias"
+	default:
+		return "a document"
+	}
+}
+
+// wantedKinds names the kinds of node a field may need to be.
+var wantedKinds = map[yaml.Kind]string{
+	yaml.MappingNode:  "a map",
+	yaml.SequenceNode: "a list",
+	yaml.ScalarNode:   "a scalar",
+}
+
+func isNull(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode && n.ShortTag() == yaml.NodeTagNull
+}
+
+func wrongKind(path string, n *yaml.Node, want yaml.Kind) *Malformed {
+	return &Malformed{
+		Location: Location{Field: path},
+		Message:  fmt.Sprintf("is %s, want %s", kindName(n), wantedKinds[want]),
+	}
+}
+
+// requireMap returns an error unless an edit was given a map to edit.
+func requireMap(n *yaml.RNode) error {
+	if n.IsNil() {
+		return &Malformed{Message: "nothing to edit"}
+	}
+	if n.YNode().Kind != yaml.MappingNode {
+		return &Malformed{Message: fmt.Sprintf("the edited node is %s, want a map", kindName(n.YNode()))}
+	}
+	return nil
+}
+
+// lookupField returns the value of key in the mapping parent, or nil when the
+// key is absent or null. path is the field's path, for errors.
+func lookupField(parent *yaml.RNode, key string, want yaml.Kind, path string) (*yaml.RNode, error) {
+	value := fieldValue(parent.YNode(), key)
+	if value == nil || isNull(value) {
+		return nil, nil
+	}
+	if value.Kind != want {
+		return nil, wrongKind(path, value, want)
+	}
+	return yaml.NewRNode(value), nil
+}
+
+// fieldValue returns the value node of key in the mapping m, or nil. It reads
+// the node directly instead of through RNode.Field, which allocates for every
+// field visited: lookups run once per list element and edit.
+func fieldValue(m *yaml.Node, key string) *yaml.Node {
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		if m.Content[i].Value == key {
+			return m.Content[i+1]
+		}
+	}
+	return nil
+}
+
+// lookupScalar returns the string value of key in the mapping parent and
+// whether it is set (absent and null are unset).
+func lookupScalar(parent *yaml.RNode, key, path string) (value string, set bool, err error) {
+	n, err := lookupField(parent, key, yaml.ScalarNode, path)
+	if err != nil || n == nil {
+		return "", false, err
+	}
+	return n.YNode().Value, true, nil
+}
+
+// createField returns the value of key in the mapping parent, creating it
+// with the wanted kind when it is absent, and turning a null value into an
+// empty one in place so that comments on it survive.
+func createField(parent *yaml.RNode, key string, want yaml.Kind, path string) (*yaml.RNode, error) {
+	value := fieldValue(parent.YNode(), key)
+	if value == nil {
+		created := yaml.NewRNode(&yaml.Node{Kind: want})
+		if err := parent.PipeE(yaml.SetField(key, created)); err != nil {
+			return nil, fmt.Errorf("set %s: %w", path, err)
+		}
+		return created, nil
+	}
+	if isNull(value) {
+		value.Kind, value.Tag, value.Value, value.Style = want, "", "", 0
+	}
+	if value.Kind != want {
+		return nil, wrongKind(path, value, want)
+	}
+	return yaml.NewRNode(value), nil
+}
+
+// appendElement appends to a list. A list written in flow style
+// (`env: []`) is turned into block style, so that what we add reads like
+// the rest of a manifest instead of a one-line blob.
+func appendElement(list *yaml.RNode, element *yaml.RNode) error {
+	if err := list.PipeE(yaml.Append(element.YNode())); err != nil {
+		return fmt.Errorf("append: %w", err)
+	}
+	list.YNode().Style &^= yaml.FlowStyle
+	return nil
+}
+
+// namedElements returns the elements of a list of named maps (containers,
+// volumes, env), each with its name. An element that is not a map or has no
+// name is malformed: a duplicate could hide behind it.
+func namedElements(list *yaml.RNode, path string) ([]namedElement, error) {
+	if list == nil {
+		return nil, nil
+	}
+	var elements []namedElement
+	for i, n := range list.YNode().Content {
+		if n.Kind != yaml.MappingNode {
+			return nil, wrongKind(fmt.Sprintf("%s[%d]", path, i), n, yaml.MappingNode)
+		}
+		name := fieldValue(n, "name")
+		if name != nil && name.Kind != yaml.ScalarNode {
+			return nil, wrongKind(fmt.Sprintf("%s[%d].name", path, i), name, yaml.ScalarNode)
+		}
+		if name == nil || isNull(name) || name.Value == "" {
+			return nil, &Malformed{Location: Location{Field: fmt.Sprintf("%s[%d]", path, i)}, Message: "has no name"}
+		}
+		elements = append(elements, namedElement{Name: name.Value, Node: yaml.NewRNode(n), Index: i})
+	}
+	return elements, nil
+}
+
+// namedElement is one element of a list of named maps.
+type namedElement struct {
+	Name  string
+	Node  *yaml.RNode
+	Index int
+}
+
+// sameContent reports whether two nodes hold the same data, whatever the key
+// order, quoting or comments.
+func sameContent(a, b *yaml.Node) bool {
+	var av, bv any
+	if a.Decode(&av) != nil || b.Decode(&bv) != nil {
+		return false
+	}
+	return reflect.DeepEqual(av, bv)
+}
+
+// keyValue is one entry of a map being built.
+type keyValue struct {
+	Key   string
+	Value *yaml.Node
+}
+
+// mapNode builds a block-style map, keeping the order of entries.
+func mapNode(entries ...keyValue) *yaml.RNode {
+	m := &yaml.Node{Kind: yaml.MappingNode}
+	for _, e := range entries {
+		m.Content = append(m.Content, yaml.NewStringRNode(e.Key).YNode(), e.Value)
+	}
+	return yaml.NewRNode(m)
+}
+
+// listNode builds a block-style list.
+func listNode(elements ...*yaml.RNode) *yaml.RNode {
+	l := &yaml.Node{Kind: yaml.SequenceNode}
+	for _, e := range elements {
+		l.Content = append(l.Content, e.YNode())
+	}
+	return yaml.NewRNode(l)
+}
+
+// stringNode is a string scalar, quoted on output when it would otherwise
+// read as another type ("true", "8080").
+func stringNode(v string) *yaml.Node { return yaml.NewStringRNode(v).YNode() }
+
+func intNode(v int64) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagInt, Value: strconv.FormatInt(v, 10)}
+}
+
+func boolNode(v bool) *yaml.Node {
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagBool, Value: strconv.FormatBool(v)}
+}

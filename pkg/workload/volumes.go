@@ -1,0 +1,84 @@
+package workload
+
+import (
+	"fmt"
+
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/plan"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+// ProjectedTokenVolume adds a projected volume with one service account token
+// source to a pod spec (the node holding containers and volumes).
+type ProjectedTokenVolume struct {
+	Token plan.ProjectedToken
+}
+
+// Filter adds the volume to podSpec, or leaves an identical one alone.
+func (v ProjectedTokenVolume) Filter(podSpec *yaml.RNode) (*yaml.RNode, error) {
+	if err := requireMap(podSpec); err != nil {
+		return podSpec, err
+	}
+	source := mapNode(
+		keyValue{"audience", stringNode(v.Token.Audience)},
+		keyValue{"expirationSeconds", intNode(v.Token.ExpirationSeconds)},
+		keyValue{"path", stringNode(v.Token.Path)},
+	)
+	volume := mapNode(
+		keyValue{"name", stringNode(v.Token.VolumeName)},
+		keyValue{"projected", mapNode(keyValue{"sources", listNode(
+			mapNode(keyValue{"serviceAccountToken", source.YNode()}),
+		).YNode()}).YNode()},
+	)
+	purpose := fmt.Sprintf("a service account token for audience %q", v.Token.Audience)
+	return podSpec, addVolume(podSpec, v.Token.VolumeName, volume, purpose)
+}
+
+// ConfigMapVolume adds a volume of a ConfigMap's keys to a pod spec.
+type ConfigMapVolume struct {
+	Volume plan.ConfigMapVolume
+}
+
+// Filter adds the volume to podSpec, or leaves an identical one alone.
+func (v ConfigMapVolume) Filter(podSpec *yaml.RNode) (*yaml.RNode, error) {
+	if err := requireMap(podSpec); err != nil {
+		return podSpec, err
+	}
+	volume := mapNode(
+		keyValue{"name", stringNode(v.Volume.VolumeName)},
+		keyValue{"configMap", mapNode(keyValue{"name", stringNode(v.Volume.ConfigMapName)}).YNode()},
+	)
+	purpose := fmt.Sprintf("ConfigMap %q", v.Volume.ConfigMapName)
+	return podSpec, addVolume(podSpec, v.Volume.VolumeName, volume, purpose)
+}
+
+// addVolume appends volume to podSpec.volumes unless a volume of that name
+// exists: identical is fine, anything else is the user's and a conflict.
+// purpose says what the volume is for, in messages.
+func addVolume(podSpec *yaml.RNode, name string, volume *yaml.RNode, purpose string) error {
+	volumes, err := lookupField(podSpec, "volumes", yaml.SequenceNode, "volumes")
+	if err != nil {
+		return err
+	}
+	existing, err := namedElements(volumes, "volumes")
+	if err != nil {
+		return err
+	}
+	for _, e := range existing {
+		if e.Name != name {
+			continue
+		}
+		if sameContent(e.Node.YNode(), volume.YNode()) {
+			return nil
+		}
+		return &Conflict{
+			Location: Location{Field: fmt.Sprintf("volumes[name=%s]", name)},
+			Message: fmt.Sprintf("a volume named %q already exists with other content; "+
+				"the patch needs this name for %s: rename or remove that volume", name, purpose),
+		}
+	}
+	volumes, err = createField(podSpec, "volumes", yaml.SequenceNode, "volumes")
+	if err != nil {
+		return err
+	}
+	return appendElement(volumes, volume)
+}
