@@ -121,6 +121,11 @@ func TestProjectedTokenVolumeAddsOneTokenVolumePerName(t *testing.T) {
 			wantConflict: true,
 		},
 		{
+			name:    "a pod spec that is a list is malformed",
+			input:   "- a\n",
+			wantErr: []string{"the edited node is a list, want a map"},
+		},
+		{
 			name:    "volumes that is a map is malformed",
 			input:   "volumes: {a: b}\n",
 			wantErr: []string{"volumes: is a map, want a list"},
@@ -244,6 +249,11 @@ func TestEnvVarAppendsWithoutOverwritingTheUsersValue(t *testing.T) {
 			name:    "an entry without a name is malformed",
 			input:   "env:\n- {value: x}\n",
 			wantErr: []string{"env[0]: has no name"},
+		},
+		{
+			name:    "a container that is a string is malformed",
+			input:   "app\n",
+			wantErr: []string{`the edited node is the scalar "app", want a map`},
 		},
 		{
 			name:    "env that is a string is malformed",
