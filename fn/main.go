@@ -46,9 +46,16 @@ func main() {
 	for _, sub := range subcommands() {
 		cmd.AddCommand(sub)
 	}
-	if err := cmd.Execute(); err != nil {
-		// command.Build prints the error without a final newline.
-		fmt.Fprintln(os.Stderr)
-		os.Exit(1)
+	ran, err := cmd.ExecuteC()
+	if err == nil {
+		return
 	}
+	if ran == cmd {
+		// command.Build prints the function's error without a final newline.
+		fmt.Fprintln(os.Stderr)
+	} else {
+		// The root silences errors for every subcommand; say it here.
+		fmt.Fprintf(os.Stderr, "%s: %v\n", ran.CommandPath(), err)
+	}
+	os.Exit(1)
 }

@@ -4,6 +4,9 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/export"
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/trust"
 )
 
 // subcommands are the modes beside the function itself.
@@ -16,5 +19,5 @@ func subcommands() []*cobra.Command {
 			_, err := fmt.Fprintln(cmd.OutOrStdout(), version)
 			return err
 		},
-	}}
+	}, export.Command(), trust.Command()}
 }

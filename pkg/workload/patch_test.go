@@ -180,3 +180,48 @@ func TestApplyOfAnEmptyPatchChangesNothing(t *testing.T) {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
+
+func TestApplyKeepsCommentsKeyOrderAnnotationsAndUnknownFields(t *testing.T) {
+	const input = `apiVersion: apps/v1 # head
+kind: Deployment
+metadata:
+  name: api
+  annotations:
+    internal.config.kubernetes.io/index: "3"
+spec:
+  template:
+    x-unknown: {kept: true} # not a pod template field
+    spec:
+      # the only container
+      containers:
+      - image: app:1 # image before name
+        name: app
+        x-custom-field: [1, 2]
+`
+	const want = `apiVersion: apps/v1 # head
+kind: Deployment
+metadata:
+  name: api
+  annotations:
+    internal.config.kubernetes.io/index: "3"
+spec:
+  template:
+    x-unknown: {kept: true} # not a pod template field
+    spec:
+      # the only container
+      containers:
+      - image: app:1 # image before name
+        name: app
+        x-custom-field: [1, 2]
+        env:
+        - name: X
+          value: "1"
+`
+	w := locateOK(t, input)
+	if err := (Patch{Pod: envOnly}).Apply(w); err != nil {
+		t.Fatalf("Apply: %v", err)
+	}
+	if diff := cmp.Diff(want, w.Object.MustString()); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+}

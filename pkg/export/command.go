@@ -1,0 +1,80 @@
+package export
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/function"
+)
+
+// Command is `cross-cloud-access export`.
+func Command() *cobra.Command {
+	var config, out string
+	cmd := &cobra.Command{
+		Use:   "export --config SPEC --out DIR [RESOURCES...]",
+		Short: "Write a static kustomize Component instead of running as a function",
+		Long: `Runs the function once and writes what it did as a kustomize Component
+(kind: Component): the ServiceAccount and ConfigMaps it emits, and one
+strategic-merge patch per workload or ServiceAccount it changed. Commit DIR and
+list it under "components:" to get the same objects from a plain
+"kustomize build", where exec functions cannot run (Argo CD's built-in
+kustomize, kubectl kustomize). RESOURCES are YAML files; "-" or none reads stdin.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if config == "" || out == "" {
+				return errors.New("--config and --out are required")
+			}
+			spec, err := os.ReadFile(config)
+			if err != nil {
+				return fmt.Errorf("reading the spec: %w", err)
+			}
+			resources, err := readAll(cmd.InOrStdin(), args)
+			if err != nil {
+				return err
+			}
+			files, results, err := Component(spec, resources)
+			for _, r := range results {
+				fmt.Fprintln(cmd.ErrOrStderr(), r.String())
+			}
+			if errors.Is(err, function.ErrInvalid) {
+				return errors.New("no Component written: the spec or the resources are not valid")
+			}
+			if err != nil {
+				return err
+			}
+			if err := Write(out, files); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.ErrOrStderr(), "wrote %d files to %s\n", len(files), out)
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&config, "config", "", "the CrossCloudAccess spec file")
+	cmd.Flags().StringVar(&out, "out", "", "the folder of the Component")
+	return cmd
+}
+
+func readAll(stdin io.Reader, paths []string) ([]byte, error) {
+	if len(paths) == 0 {
+		paths = []string{"-"}
+	}
+	var docs []string
+	for _, path := range paths {
+		var data []byte
+		var err error
+		if path == "-" {
+			data, err = io.ReadAll(stdin)
+		} else {
+			data, err = os.ReadFile(path)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", path, err)
+		}
+		docs = append(docs, string(data))
+	}
+	return []byte(strings.Join(docs, "\n---\n")), nil
+}

@@ -1,0 +1,436 @@
+package trust
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/api/v1alpha1"
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/function"
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/issuer"
+)
+
+// document is the JSON trust document as a reader that does not share this
+// package's types sees it (the e2e harness decodes it the same loose way):
+// conditions are maps of maps, principals and actions raw JSON.
+type document struct {
+	AWS *struct {
+		OIDCProviders []struct {
+			URL          string   `json:"url"`
+			ClientIDList []string `json:"clientIdList"`
+			ARN          string   `json:"arn"`
+		} `json:"oidcProviders"`
+		Roles []struct {
+			RoleARN          string `json:"roleArn"`
+			AssumeRolePolicy struct {
+				Version   string `json:"Version"`
+				Statement []struct {
+					Effect    string                       `json:"Effect"`
+					Principal map[string]json.RawMessage   `json:"Principal"`
+					Action    json.RawMessage              `json:"Action"`
+					Condition map[string]map[string]string `json:"Condition"`
+				} `json:"Statement"`
+			} `json:"assumeRolePolicy"`
+		} `json:"roles"`
+	} `json:"aws"`
+	GCP *struct {
+		WorkloadIdentityPools []struct {
+			ProjectNumber string `json:"projectNumber"`
+			PoolID        string `json:"poolId"`
+			Providers     []struct {
+				ProviderID         string            `json:"providerId"`
+				IssuerURI          string            `json:"issuerUri"`
+				AllowedAudiences   []string          `json:"allowedAudiences"`
+				AttributeMapping   map[string]string `json:"attributeMapping"`
+				AttributeCondition string            `json:"attributeCondition"`
+			} `json:"providers"`
+		} `json:"workloadIdentityPools"`
+		IAMBindings        []map[string]string `json:"iamBindings"`
+		ResourcePrincipals []string            `json:"resourcePrincipals"`
+	} `json:"gcp"`
+	Azure *struct {
+		FederatedIdentityCredentials []map[string]any `json:"federatedIdentityCredentials"`
+	} `json:"azure"`
+}
+
+func decodeDocument(t *testing.T, trust *Trust) document {
+	t.Helper()
+	var out bytes.Buffer
+	if err := RenderJSON(&out, trust); err != nil {
+		t.Fatal(err)
+	}
+	var doc document
+	dec := json.NewDecoder(&out)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&doc); err != nil {
+		t.Fatalf("trust JSON does not decode: %v", err)
+	}
+	return doc
+}
+
+func readCaseSpecs(t *testing.T, name string) []*v1alpha1.CrossCloudAccess {
+	t.Helper()
+	var messages bytes.Buffer
+	specs, err := ReadSpecs(nil, &messages, []string{filepath.Join("testdata", name, "input.yaml")})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, messages.String())
+	}
+	return specs
+}
+
+var (
+	oneSubject  = regexp.MustCompile(`^assertion\.sub == '([^'\\]*)'$`)
+	subjectList = regexp.MustCompile(`^assertion\.sub in \[('[^'\\]*'(?:, '[^'\\]*')*)\]$`)
+)
+
+// admittedSubjects reads the subjects an attribute condition admits; it
+// understands only the two shapes Build writes, so anything else fails.
+func admittedSubjects(t *testing.T, condition string) []string {
+	t.Helper()
+	if m := oneSubject.FindStringSubmatch(condition); m != nil {
+		return []string{m[1]}
+	}
+	if m := subjectList.FindStringSubmatch(condition); m != nil {
+		var out []string
+		for _, q := range strings.Split(m[1], ", ") {
+			out = append(out, strings.Trim(q, "'"))
+		}
+		return out
+	}
+	t.Fatalf("attribute condition %q pins no subject", condition)
+	return nil
+}
+
+// Every spec's ServiceAccount gets in with exactly the subject, audience and
+// issuer the workload side uses, and the trust lets in no one else.
+func TestTrustDocumentAgreesWithTheWorkloadSide(t *testing.T) {
+	for _, name := range goldenCases(t) {
+		t.Run(name, func(t *testing.T) {
+			specs := readCaseSpecs(t, name)
+			trust, err := Build(specs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			doc := decodeDocument(t, trust)
+			wantStatements := map[string]map[string]bool{} // role -> federated+subject
+			wantSubjects := map[string]map[string]bool{}   // pool provider -> subjects
+			for _, spec := range specs {
+				s := spec.Spec
+				subject := s.ServiceAccount.Subject()
+				hostPath := issuer.HostPath(s.Cluster.Issuer)
+				if hostPath != strings.TrimSuffix(strings.TrimPrefix(s.Cluster.Issuer, "https://"), "/") {
+					t.Fatalf("HostPath(%q) = %q", s.Cluster.Issuer, hostPath)
+				}
+				if s.AWS != nil {
+					checkAWS(t, doc, s, subject, hostPath)
+					if wantStatements[s.AWS.RoleARN] == nil {
+						wantStatements[s.AWS.RoleARN] = map[string]bool{}
+					}
+					wantStatements[s.AWS.RoleARN][hostPath+" "+subject] = true
+				}
+				if s.GCP != nil {
+					key := checkGCP(t, doc, s, subject)
+					if key != "" {
+						if wantSubjects[key] == nil {
+							wantSubjects[key] = map[string]bool{}
+						}
+						wantSubjects[key][subject] = true
+					}
+				}
+				if s.Azure != nil {
+					checkAzure(t, doc, s, subject)
+				}
+			}
+			if doc.AWS != nil {
+				for _, role := range doc.AWS.Roles {
+					if got, want := len(role.AssumeRolePolicy.Statement), len(wantStatements[role.RoleARN]); got != want {
+						t.Errorf("role %s has %d statements; the specs need %d", role.RoleARN, got, want)
+					}
+				}
+			}
+			if doc.GCP != nil {
+				for _, pool := range doc.GCP.WorkloadIdentityPools {
+					for _, p := range pool.Providers {
+						key := pool.ProjectNumber + "/" + pool.PoolID + "/" + p.ProviderID
+						got := admittedSubjects(t, p.AttributeCondition)
+						want := slices.Sorted(func(yield func(string) bool) {
+							for s := range wantSubjects[key] {
+								if !yield(s) {
+									return
+								}
+							}
+						})
+						if !slices.Equal(got, want) {
+							t.Errorf("provider %s admits %q; the specs need exactly %q", key, got, want)
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+func checkAWS(t *testing.T, doc document, s v1alpha1.Spec, subject, hostPath string) {
+	t.Helper()
+	if doc.AWS == nil {
+		t.Fatalf("spec has aws but the document has no aws")
+	}
+	partition, account, _, _, _ := roleParts(s.AWS.RoleARN)
+	providerARN := fmt.Sprintf("arn:%s:iam::%s:oidc-provider/%s", partition, account, hostPath)
+	found := false
+	for _, p := range doc.AWS.OIDCProviders {
+		if p.ARN == providerARN {
+			found = true
+			if p.URL != s.Cluster.Issuer {
+				t.Errorf("OIDC provider %s has url %q, want the issuer %q", p.ARN, p.URL, s.Cluster.Issuer)
+			}
+			if !slices.Contains(p.ClientIDList, s.AWS.Audience) {
+				t.Errorf("OIDC provider %s client IDs %q lack the token audience %q", p.ARN, p.ClientIDList, s.AWS.Audience)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("no OIDC provider %s", providerARN)
+	}
+	for _, role := range doc.AWS.Roles {
+		if role.RoleARN != s.AWS.RoleARN {
+			continue
+		}
+		for _, st := range role.AssumeRolePolicy.Statement {
+			var federated string
+			if err := json.Unmarshal(st.Principal["Federated"], &federated); err != nil || federated != providerARN {
+				continue
+			}
+			cond := st.Condition["StringEquals"]
+			if cond[hostPath+":sub"] != subject {
+				continue
+			}
+			var action string
+			_ = json.Unmarshal(st.Action, &action)
+			if st.Effect != "Allow" || action != "sts:AssumeRoleWithWebIdentity" {
+				t.Errorf("statement for %s is %s %s", subject, st.Effect, action)
+			}
+			if got := cond[hostPath+":aud"]; got != s.AWS.Audience {
+				t.Errorf("statement for %s requires audience %q; the token carries %q", subject, got, s.AWS.Audience)
+			}
+			if len(st.Condition) != 1 || len(cond) != 2 {
+				t.Errorf("statement for %s has conditions %v; want exactly StringEquals on :sub and :aud", subject, st.Condition)
+			}
+			return
+		}
+	}
+	t.Errorf("role %s has no statement for %s from %s", s.AWS.RoleARN, subject, providerARN)
+}
+
+// checkGCP checks one spec's GCP trust and returns its pool provider key
+// ("" for GKE Workload Identity).
+func checkGCP(t *testing.T, doc document, s v1alpha1.Spec, subject string) string {
+	t.Helper()
+	g := s.GCP
+	if doc.GCP == nil {
+		t.Fatalf("spec has gcp but the document has no gcp")
+	}
+	hasBinding := func(resource, member string) bool {
+		for _, b := range doc.GCP.IAMBindings {
+			if b["resource"] == resource && b["role"] == "roles/iam.workloadIdentityUser" && b["member"] == member {
+				return true
+			}
+		}
+		return false
+	}
+	if g.Mode == v1alpha1.ModeWorkloadIdentity {
+		member := fmt.Sprintf("serviceAccount:%s.svc.id.goog[%s/%s]", g.ProjectID, s.ServiceAccount.Namespace, s.ServiceAccount.Name)
+		if !hasBinding(ServiceAccountResource(g.ServiceAccountEmail), member) {
+			t.Errorf("no workloadIdentityUser grant for %s on %s", member, g.ServiceAccountEmail)
+		}
+		return ""
+	}
+	for _, pool := range doc.GCP.WorkloadIdentityPools {
+		if pool.ProjectNumber != g.ProjectNumber || pool.PoolID != g.WorkloadIdentityPool {
+			continue
+		}
+		for _, p := range pool.Providers {
+			if p.ProviderID != g.WorkloadIdentityProvider {
+				continue
+			}
+			if p.IssuerURI != s.Cluster.Issuer {
+				t.Errorf("provider %s trusts %q, want the issuer %q", p.ProviderID, p.IssuerURI, s.Cluster.Issuer)
+			}
+			if p.AttributeMapping["google.subject"] != "assertion.sub" {
+				t.Errorf("provider %s maps google.subject from %q", p.ProviderID, p.AttributeMapping["google.subject"])
+			}
+			if len(p.AllowedAudiences) == 0 {
+				if g.Audience != "https:"+g.ProviderResource() {
+					t.Errorf("provider %s lists no audiences, so Google wants its own name; the token carries %q", p.ProviderID, g.Audience)
+				}
+			} else if !slices.Contains(p.AllowedAudiences, g.Audience) {
+				t.Errorf("provider %s allows %q; the token carries %q", p.ProviderID, p.AllowedAudiences, g.Audience)
+			}
+			principal := "principal://iam.googleapis.com/projects/" + g.ProjectNumber + "/locations/global/workloadIdentityPools/" + g.WorkloadIdentityPool + "/subject/" + subject
+			if g.Impersonates() {
+				if !hasBinding(ServiceAccountResource(g.ServiceAccountEmail), principal) {
+					t.Errorf("no workloadIdentityUser grant for %s on %s", principal, g.ServiceAccountEmail)
+				}
+			} else if !slices.Contains(doc.GCP.ResourcePrincipals, principal) {
+				t.Errorf("resource principals %q lack %s", doc.GCP.ResourcePrincipals, principal)
+			}
+			return g.ProjectNumber + "/" + g.WorkloadIdentityPool + "/" + g.WorkloadIdentityProvider
+		}
+	}
+	t.Errorf("no pool provider %s", g.ProviderResource())
+	return ""
+}
+
+func checkAzure(t *testing.T, doc document, s v1alpha1.Spec, subject string) {
+	t.Helper()
+	if doc.Azure == nil {
+		t.Fatalf("spec has azure but the document has no azure")
+	}
+	for _, c := range doc.Azure.FederatedIdentityCredentials {
+		if c["clientId"] != s.Azure.ClientID || c["issuer"] != s.Cluster.Issuer || c["subject"] != subject {
+			continue
+		}
+		if c["tenantId"] != s.Azure.TenantID {
+			t.Errorf("credential %v is in tenant %v, want %s", c["name"], c["tenantId"], s.Azure.TenantID)
+		}
+		if fmt.Sprint(c["audiences"]) != "["+v1alpha1.DefaultAzureAudience+"]" {
+			t.Errorf("credential %v has audiences %v, want [%s]", c["name"], c["audiences"], v1alpha1.DefaultAzureAudience)
+		}
+		return
+	}
+	t.Errorf("no federated identity credential for %s from %s on %s", subject, s.Cluster.Issuer, s.Azure.ClientID)
+}
+
+// The function patches pods with projected tokens; every audience it
+// projects must be one the trust accepts for that ServiceAccount.
+func TestProjectedTokenAudiencesAreAccepted(t *testing.T) {
+	for _, name := range goldenCases(t) {
+		t.Run(name, func(t *testing.T) {
+			data, err := os.ReadFile(filepath.Join("testdata", name, "input.yaml"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			nodes, err := kio.FromBytes(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			trust := buildCase(t, name)
+			for _, node := range nodes {
+				if node.GetKind() != v1alpha1.Kind {
+					continue
+				}
+				spec, _ := v1alpha1.Decode(node)
+				sa := spec.Spec.ServiceAccount
+				pod := yaml.MustParse(fmt.Sprintf(`apiVersion: v1
+kind: Pod
+metadata: {name: app, namespace: %s}
+spec:
+  serviceAccountName: %s
+  containers: [{name: app, image: busybox}]
+`, sa.Namespace, sa.Name))
+				out, results := function.Run(node, []*yaml.RNode{pod})
+				if results.ExitCode() != 0 {
+					t.Fatalf("function on %s: %v", node.GetName(), results.Error())
+				}
+				got := projectedAudiences(t, out)
+				for _, audience := range got {
+					if !accepts(trust, spec.Spec, audience) {
+						t.Errorf("%s: the pod gets a token for audience %q, which no trust for %s accepts", node.GetName(), audience, sa.Subject())
+					}
+				}
+				// Guard against a vacuous pass: every projected mode must
+				// have put its token in the pod.
+				var want []string
+				if a := spec.Spec.AWS; a != nil && a.Mode == v1alpha1.ModeProjected {
+					want = append(want, a.Audience)
+				}
+				if g := spec.Spec.GCP; g != nil && g.Mode == v1alpha1.ModeFederated {
+					want = append(want, g.Audience)
+				}
+				if z := spec.Spec.Azure; z != nil && z.Mode == v1alpha1.ModeProjected {
+					want = append(want, v1alpha1.DefaultAzureAudience)
+				}
+				slices.Sort(got)
+				slices.Sort(want)
+				if !slices.Equal(slices.Compact(got), slices.Compact(want)) {
+					t.Errorf("%s: the pod's projected audiences are %q; the projected modes need %q", node.GetName(), got, want)
+				}
+			}
+		})
+	}
+}
+
+func projectedAudiences(t *testing.T, items []*yaml.RNode) []string {
+	t.Helper()
+	var out []string
+	for _, item := range items {
+		if item.GetKind() != "Pod" {
+			continue
+		}
+		volumes, err := item.Pipe(yaml.Lookup("spec", "volumes"))
+		if err != nil || volumes == nil {
+			continue
+		}
+		for _, v := range volumes.Content() {
+			sources, _ := yaml.NewRNode(v).Pipe(yaml.Lookup("projected", "sources"))
+			if sources == nil {
+				continue
+			}
+			for _, s := range sources.Content() {
+				aud, _ := yaml.NewRNode(s).Pipe(yaml.Lookup("serviceAccountToken", "audience"))
+				if aud != nil {
+					out = append(out, yaml.GetValue(aud))
+				}
+			}
+		}
+	}
+	return out
+}
+
+// accepts reports whether some cloud's trust for the spec's ServiceAccount
+// accepts a token with this audience.
+func accepts(t *Trust, s v1alpha1.Spec, audience string) bool {
+	subject := s.ServiceAccount.Subject()
+	hostPath := issuer.HostPath(s.Cluster.Issuer)
+	if s.AWS != nil && t.AWS != nil {
+		for _, r := range t.AWS.Roles {
+			for _, st := range r.AssumeRolePolicy.Statement {
+				if r.RoleARN == s.AWS.RoleARN && st.Condition.StringEquals[hostPath+":sub"] == subject && st.Condition.StringEquals[hostPath+":aud"] == audience {
+					return true
+				}
+			}
+		}
+	}
+	if s.GCP != nil && t.GCP != nil {
+		for _, pool := range t.GCP.WorkloadIdentityPools {
+			for _, p := range pool.Providers {
+				if pool.ProjectNumber != s.GCP.ProjectNumber || pool.PoolID != s.GCP.WorkloadIdentityPool || p.ProviderID != s.GCP.WorkloadIdentityProvider {
+					continue
+				}
+				if len(p.AllowedAudiences) == 0 && (audience == "https:"+s.GCP.ProviderResource() || audience == s.GCP.ProviderResource()) {
+					return true
+				}
+				if slices.Contains(p.AllowedAudiences, audience) {
+					return true
+				}
+			}
+		}
+	}
+	if s.Azure != nil && t.Azure != nil {
+		for _, c := range t.Azure.FederatedIdentityCredentials {
+			if c.ClientID == s.Azure.ClientID && c.Subject == subject && c.Issuer == s.Cluster.Issuer && slices.Contains(c.Audiences, audience) {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,159 @@
+package trust
+
+import (
+	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"maps"
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// azureNameMax is the longest federated identity credential name Entra ID
+// accepts.
+const azureNameMax = 120
+
+var notAzureNameChar = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
+
+// AzureCredentialName names the federated identity credential of one
+// ServiceAccount of one issuer: "NAMESPACE-NAME-HASH". The namespace and name
+// make it readable; the hash of issuer and subject keeps it unique when two
+// clusters use the same ServiceAccount name on one identity, or when dots in
+// a ServiceAccount name had to become dashes.
+func AzureCredentialName(issuer, subject string) string {
+	readable := strings.TrimPrefix(subject, "system:serviceaccount:")
+	readable = strings.Trim(notAzureNameChar.ReplaceAllString(readable, "-"), "-_")
+	suffix := "-" + shortHash(issuer+"\n"+subject)
+	if len(readable) > azureNameMax-len(suffix) {
+		readable = strings.TrimRight(readable[:azureNameMax-len(suffix)], "-_")
+	}
+	return readable + suffix
+}
+
+// shortHash is eight hex digits of SHA-256: enough to tell apart the handful
+// of names one output holds, short enough to read.
+func shortHash(s string) string {
+	sum := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(sum[:4])
+}
+
+var (
+	eksIssuer = regexp.MustCompile(`^https://oidc\.eks\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/id/([0-9A-Fa-f]{8})[0-9A-Fa-f]*$`)
+	gkeIssuer = regexp.MustCompile(`^https://container\.googleapis\.com/v1/projects/([^/]+)/locations/[^/]+/clusters/([^/]+)$`)
+	aksIssuer = regexp.MustCompile(`^https://([a-z0-9-]+)\.oic\.prod-aks\.azure\.com/[^/]+/([0-9a-f]{8})[0-9a-f-]*/?$`)
+)
+
+// issuerLabel is a short readable name for a cluster's issuer, for resource
+// names: "eks_REGION_IDPREFIX", "gke_PROJECT_CLUSTER", "aks_REGION_IDPREFIX",
+// or the issuer's host and path for any other cluster. Names are made unique
+// by nameTable, so a short label never merges two issuers.
+func issuerLabel(iss string) string {
+	if m := eksIssuer.FindStringSubmatch(iss); m != nil {
+		return identifier("eks", m[1], m[2])
+	}
+	if m := gkeIssuer.FindStringSubmatch(iss); m != nil {
+		return identifier("gke", m[1], m[2])
+	}
+	if m := aksIssuer.FindStringSubmatch(iss); m != nil {
+		return identifier("aks", m[1], m[2])
+	}
+	return identifier(strings.TrimPrefix(iss, "https://"))
+}
+
+var notIdentifierChar = regexp.MustCompile(`[^a-z0-9]+`)
+
+// identifier turns text into a lowercase word of letters, digits and
+// underscores that starts with a letter: valid as a Terraform resource name
+// and, with dashes for underscores, as a Kubernetes object name.
+func identifier(parts ...string) string {
+	s := strings.Trim(notIdentifierChar.ReplaceAllString(strings.ToLower(strings.Join(parts, "_")), "_"), "_")
+	if s == "" || s[0] < 'a' || s[0] > 'z' {
+		s = "r_" + s
+	}
+	return strings.TrimRight(s, "_")
+}
+
+// nameTable hands out readable names that are unique within one output. A
+// name already given to another key gets a hash of the key appended, so the
+// same key always gets the same name for the same input.
+type nameTable struct {
+	byName map[string]string
+	maxLen int
+	sep    string
+}
+
+func newNameTable(maxLen int, sep string) *nameTable {
+	return &nameTable{byName: map[string]string{}, maxLen: maxLen, sep: sep}
+}
+
+func (t *nameTable) name(preferred, key string) string {
+	if len(preferred) > t.maxLen {
+		preferred = strings.TrimRight(preferred[:t.maxLen], t.sep)
+	}
+	if owner, taken := t.byName[preferred]; !taken || owner == key {
+		t.byName[preferred] = key
+		return preferred
+	}
+	suffix := t.sep + shortHash(key)
+	if len(preferred) > t.maxLen-len(suffix) {
+		preferred = strings.TrimRight(preferred[:t.maxLen-len(suffix)], t.sep)
+	}
+	name := preferred + suffix
+	t.byName[name] = key
+	return name
+}
+
+func sortedKeys[K cmp.Ordered, V any](m map[K]V) []K {
+	return slices.Sorted(maps.Keys(m))
+}
+
+func sortedKeysFunc[K comparable, V any](m map[K]V, compare func(a, b K) int) []K {
+	return slices.SortedFunc(maps.Keys(m), compare)
+}
+
+func sortedValues[V any](m map[string]V) []V {
+	out := make([]V, 0, len(m))
+	for _, k := range sortedKeys(m) {
+		out = append(out, m[k])
+	}
+	return out
+}
+
+// cmpStrings compares pairs (a1, b1, a2, b2, ...) in order, like a tuple.
+func cmpStrings(pairs ...string) int {
+	for i := 0; i+1 < len(pairs); i += 2 {
+		if c := strings.Compare(pairs[i], pairs[i+1]); c != 0 {
+			return c
+		}
+	}
+	return 0
+}
+
+// workloadIdentityKSA reads "NAMESPACE/NAME" from a GKE Workload Identity
+// member, serviceAccount:PROJECT.svc.id.goog[NAMESPACE/NAME].
+func workloadIdentityKSA(member string) (string, bool) {
+	rest, ok := strings.CutPrefix(member, "serviceAccount:")
+	if !ok {
+		return "", false
+	}
+	_, ksa, ok := strings.Cut(rest, ".svc.id.goog[")
+	if !ok {
+		return "", false
+	}
+	return strings.TrimSuffix(ksa, "]"), true
+}
+
+// bindingLabel is a readable name for an IAM binding: the ServiceAccount
+// (prefixed "gke" for GKE Workload Identity) and the Google service account
+// it may act as.
+func bindingLabel(b GCPIAMBinding) string {
+	readable := []string{b.Member}
+	if _, subject, ok := principalPool(b.Member); ok {
+		readable = []string{strings.TrimPrefix(subject, "system:serviceaccount:")}
+	} else if ksa, ok := workloadIdentityKSA(b.Member); ok {
+		readable = []string{"gke", ksa}
+	}
+	email := b.Resource[strings.LastIndex(b.Resource, "/")+1:]
+	return identifier(append(readable, "to", strings.Split(email, "@")[0])...)
+}

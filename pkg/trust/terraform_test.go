@@ -1,0 +1,254 @@
+package trust
+
+import (
+	"bytes"
+	"encoding/json"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/function"
+	"github.com/zclconf/go-cty/cty/function/stdlib"
+)
+
+// buildCase reads and builds the trust of one testdata case.
+func buildCase(t *testing.T, name string) *Trust {
+	t.Helper()
+	var messages bytes.Buffer
+	specs, err := ReadSpecs(nil, &messages, []string{filepath.Join("testdata", name, "input.yaml")})
+	if err != nil {
+		t.Fatalf("%v\n%s", err, messages.String())
+	}
+	trust, err := Build(specs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return trust
+}
+
+func renderTerraform(t *testing.T, trust *Trust) []byte {
+	t.Helper()
+	var out bytes.Buffer
+	if err := RenderTerraform(&out, trust); err != nil {
+		t.Fatal(err)
+	}
+	return out.Bytes()
+}
+
+func parseHCL(t *testing.T, src []byte) *hclsyntax.Body {
+	t.Helper()
+	file, diags := hclsyntax.ParseConfig(src, "trust.tf", hcl.InitialPos)
+	if diags.HasErrors() {
+		t.Fatalf("generated HCL does not parse: %s\n%s", diags.Error(), src)
+	}
+	return file.Body.(*hclsyntax.Body)
+}
+
+func TestTerraformParsesAndIsFormatted(t *testing.T) {
+	terraform, lookErr := exec.LookPath("terraform")
+	for _, name := range goldenCases(t) {
+		t.Run(name, func(t *testing.T) {
+			src := renderTerraform(t, buildCase(t, name))
+			parseHCL(t, src)
+			if lookErr != nil {
+				t.Skipf("terraform is not on PATH (%v); terraform fmt -check not run", lookErr)
+			}
+			cmd := exec.Command(terraform, "fmt", "-check", "-")
+			cmd.Stdin = bytes.NewReader(src)
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Errorf("terraform fmt -check -: %v\n%s", err, out)
+			}
+		})
+	}
+}
+
+// terraformValues are what the references in the generated HCL resolve to,
+// taken from the Trust the HCL was rendered from.
+func terraformContext(t *testing.T, body *hclsyntax.Body, trust *Trust) *hcl.EvalContext {
+	t.Helper()
+	providers := map[string]cty.Value{}
+	pools := map[string]cty.Value{}
+	for _, block := range body.Blocks {
+		if block.Type != "resource" || len(block.Labels) != 2 {
+			continue
+		}
+		switch block.Labels[0] {
+		case "aws_iam_openid_connect_provider":
+			url := evalString(t, block.Body.Attributes["url"].Expr, nil)
+			for _, p := range trust.AWS.OIDCProviders {
+				if p.URL == url {
+					providers[block.Labels[1]] = cty.ObjectVal(map[string]cty.Value{"arn": cty.StringVal(p.ARN)})
+				}
+			}
+		case "google_iam_workload_identity_pool":
+			project := evalString(t, block.Body.Attributes["project"].Expr, nil)
+			id := evalString(t, block.Body.Attributes["workload_identity_pool_id"].Expr, nil)
+			pools[block.Labels[1]] = cty.ObjectVal(map[string]cty.Value{
+				"name": cty.StringVal("projects/" + project + "/locations/global/workloadIdentityPools/" + id),
+			})
+		}
+	}
+	vars := map[string]cty.Value{}
+	if len(providers) > 0 {
+		vars["aws_iam_openid_connect_provider"] = cty.ObjectVal(providers)
+	}
+	if len(pools) > 0 {
+		vars["google_iam_workload_identity_pool"] = cty.ObjectVal(pools)
+	}
+	return &hcl.EvalContext{Variables: vars, Functions: map[string]function.Function{"jsonencode": stdlib.JSONEncodeFunc}}
+}
+
+func evalString(t *testing.T, expr hclsyntax.Expression, ctx *hcl.EvalContext) string {
+	t.Helper()
+	v, diags := expr.Value(ctx)
+	if diags.HasErrors() {
+		t.Fatalf("evaluate %s: %s", expr.Range(), diags.Error())
+	}
+	if v.Type() != cty.String {
+		t.Fatalf("%s is a %s, want a string", expr.Range(), v.Type().FriendlyName())
+	}
+	return v.AsString()
+}
+
+// The HCL says in its own syntax what the JSON document says: evaluating each
+// role's jsonencode(...) and each grant's member gives the same values. The
+// odd values case proves escaping, not validation, keeps them literal.
+func TestTerraformEvaluatesToTheTrustDocument(t *testing.T) {
+	for _, name := range goldenCases(t) {
+		t.Run(name, func(t *testing.T) {
+			checkTerraformAgainstTrust(t, buildCase(t, name))
+		})
+	}
+	t.Run("odd values", func(t *testing.T) {
+		trust := oddTrust()
+		src := renderTerraform(t, trust)
+		checkTerraformAgainstTrust(t, trust)
+		if terraform, err := exec.LookPath("terraform"); err == nil {
+			cmd := exec.Command(terraform, "fmt", "-check", "-")
+			cmd.Stdin = bytes.NewReader(src)
+			if out, err := cmd.CombinedOutput(); err != nil {
+				t.Errorf("terraform fmt -check -: %v\n%s\n%s", err, out, src)
+			}
+		}
+	})
+}
+
+func checkTerraformAgainstTrust(t *testing.T, trust *Trust) {
+	t.Helper()
+	body := parseHCL(t, renderTerraform(t, trust))
+	ctx := terraformContext(t, body, trust)
+	roles, members, credentials := 0, 0, 0
+	for _, block := range body.Blocks {
+		if block.Type != "resource" {
+			continue
+		}
+		switch block.Labels[0] {
+		case "aws_iam_role":
+			roleName := evalString(t, block.Body.Attributes["name"].Expr, nil)
+			var want *AWSRole
+			for i, r := range trust.AWS.Roles {
+				if _, _, _, n, _ := roleParts(r.RoleARN); n == roleName {
+					want = &trust.AWS.Roles[i]
+				}
+			}
+			if want == nil {
+				t.Fatalf("aws_iam_role %s names role %q, which the trust does not have", block.Labels[1], roleName)
+			}
+			var got PolicyDocument
+			if err := json.Unmarshal([]byte(evalString(t, block.Body.Attributes["assume_role_policy"].Expr, ctx)), &got); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want.AssumeRolePolicy, got); diff != "" {
+				t.Errorf("assume_role_policy of %s (-json +terraform):\n%s", roleName, diff)
+			}
+			roles++
+		case "google_service_account_iam_member":
+			got := GCPIAMBinding{
+				Resource: evalString(t, block.Body.Attributes["service_account_id"].Expr, ctx),
+				Role:     evalString(t, block.Body.Attributes["role"].Expr, ctx),
+				Member:   evalString(t, block.Body.Attributes["member"].Expr, ctx),
+			}
+			if !slices.Contains(trust.GCP.IAMBindings, got) {
+				t.Errorf("google_service_account_iam_member %s is %+v, which is not among the trust's bindings %+v", block.Labels[1], got, trust.GCP.IAMBindings)
+			}
+			members++
+		case "azurerm_federated_identity_credential":
+			var want *AzureFederatedIdentityCredential
+			name := evalString(t, block.Body.Attributes["name"].Expr, nil)
+			for i, c := range trust.Azure.FederatedIdentityCredentials {
+				if c.Name == name {
+					want = &trust.Azure.FederatedIdentityCredentials[i]
+				}
+			}
+			if want == nil {
+				t.Fatalf("azurerm_federated_identity_credential %s names %q, which the trust does not have", block.Labels[1], name)
+			}
+			for attr, value := range map[string]string{"issuer": want.Issuer, "subject": want.Subject} {
+				if got := evalString(t, block.Body.Attributes[attr].Expr, nil); got != value {
+					t.Errorf("%s.%s = %q, want %q", block.Labels[1], attr, got, value)
+				}
+			}
+			credentials++
+		}
+	}
+	if trust.AWS != nil && roles != len(trust.AWS.Roles) {
+		t.Errorf("%d aws_iam_role resources for %d roles", roles, len(trust.AWS.Roles))
+	}
+	if trust.GCP != nil && members != len(trust.GCP.IAMBindings) {
+		t.Errorf("%d google_service_account_iam_member resources for %d bindings", members, len(trust.GCP.IAMBindings))
+	}
+	if trust.Azure != nil && credentials != len(trust.Azure.FederatedIdentityCredentials) {
+		t.Errorf("%d azurerm_federated_identity_credential resources for %d credentials", credentials, len(trust.Azure.FederatedIdentityCredentials))
+	}
+}
+
+func TestHCLStringKeepsOddValuesLiteral(t *testing.T) {
+	for _, value := range []string{
+		`plain`,
+		`with "quotes" and \backslash`,
+		`${var.not_interpolated} and %{ if true }directive%{ endif }`,
+		"tab\tnewline\nbell\a",
+		`$$ and %% alone stay`,
+		`ünïcødé`,
+	} {
+		t.Run(value, func(t *testing.T) {
+			src := []byte("x = " + hclString(value) + "\n")
+			file, diags := hclsyntax.ParseConfig(src, "x.tf", hcl.InitialPos)
+			if diags.HasErrors() {
+				t.Fatalf("%s does not parse: %s", src, diags.Error())
+			}
+			attrs, _ := file.Body.JustAttributes()
+			v, diags := attrs["x"].Expr.Value(nil)
+			if diags.HasErrors() {
+				t.Fatalf("%s does not evaluate: %s", src, diags.Error())
+			}
+			if got := v.AsString(); got != value {
+				t.Errorf("%s evaluates to %q, want %q", src, got, value)
+			}
+		})
+	}
+}
+
+func TestTerraformNamesAreValidIdentifiers(t *testing.T) {
+	for _, name := range goldenCases(t) {
+		body := parseHCL(t, renderTerraform(t, buildCase(t, name)))
+		seen := map[string]bool{}
+		for _, block := range body.Blocks {
+			label := block.Labels[len(block.Labels)-1]
+			if !hclsyntax.ValidIdentifier(label) || strings.Contains(label, "-") {
+				t.Errorf("%s: %s %q is not a plain identifier", name, block.Type, label)
+			}
+			key := block.Type + "." + strings.Join(block.Labels, ".")
+			if seen[key] {
+				t.Errorf("%s: %s is declared twice", name, key)
+			}
+			seen[key] = true
+		}
+	}
+}
