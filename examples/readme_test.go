@@ -31,9 +31,9 @@ func TestReadmeEmbedsExamples(t *testing.T) {
 			failed = true
 			return block
 		}
-		fence := "yaml"
-		if strings.HasSuffix(m[1], ".json") {
-			fence = "json"
+		fence := map[string]string{".json": "json", ".tf": "hcl", ".sh": "sh"}[filepath.Ext(m[1])]
+		if fence == "" {
+			fence = "yaml"
 		}
 		want := "<!-- embed: " + m[1] + " -->\n```" + fence + "\n" + strings.TrimSuffix(string(data), "\n") + "\n```\n<!-- end -->"
 		if block != want {

@@ -1,0 +1,64 @@
+package examples
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	sigsyaml "sigs.k8s.io/yaml"
+)
+
+// catalogMetadata is the kpt functions catalog's metadata.yaml.
+type catalogMetadata struct {
+	Image              string   `json:"image"`
+	Description        string   `json:"description"`
+	Tags               []string `json:"tags"`
+	SourceURL          string   `json:"sourceURL"`
+	ExamplePackageURLs []string `json:"examplePackageURLs"`
+	Emails             []string `json:"emails"`
+	License            string   `json:"license"`
+}
+
+const repoURL = "https://github.com/crosscloud-dev/cross-cloud-access/tree/main/"
+
+// The catalog metadata must name folders that exist and the image the
+// Makefile builds.
+func TestCatalogMetadata(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "metadata.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m catalogMetadata
+	if err := sigsyaml.UnmarshalStrict(data, &m); err != nil {
+		t.Fatalf("metadata.yaml: %v", err)
+	}
+	if m.Description == "" || len(m.Tags) == 0 || m.License == "" {
+		t.Errorf("metadata.yaml lacks a description, tags or license: %+v", m)
+	}
+	makefile, err := os.ReadFile(filepath.Join("..", "Makefile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(makefile), m.Image+":") {
+		t.Errorf("metadata.yaml image %q is not the image the Makefile builds", m.Image)
+	}
+	if _, err := os.Stat(filepath.Join("..", "LICENSE")); err != nil {
+		t.Errorf("metadata.yaml names license %s but there is no LICENSE file", m.License)
+	}
+	for _, u := range append([]string{m.SourceURL}, m.ExamplePackageURLs...) {
+		rel, ok := strings.CutPrefix(u, repoURL)
+		if !ok {
+			t.Errorf("%s is not a folder of this repository", u)
+			continue
+		}
+		if _, err := os.Stat(filepath.Join("..", rel)); err != nil {
+			t.Errorf("%s: %v", u, err)
+		}
+	}
+	if len(m.ExamplePackageURLs) > 0 {
+		if _, err := os.Stat(filepath.Join("..", strings.TrimPrefix(m.ExamplePackageURLs[0], repoURL), "Kptfile")); err != nil {
+			t.Errorf("the example package has no Kptfile: %v", err)
+		}
+	}
+}
