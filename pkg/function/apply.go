@@ -201,7 +201,9 @@ func patchWorkloads(src source, targets []plan.Target, items []*yaml.RNode, env 
 			results = append(results, workloadResult(item, err)...)
 			continue
 		}
-		if !ok || namespaceOf(item) != spec.ServiceAccount.Namespace {
+		// Local config (a kpt package's own settings) never reaches a cluster
+		// and is passed through untouched.
+		if !ok || isLocalConfig(item) || namespaceOf(item) != spec.ServiceAccount.Namespace {
 			continue
 		}
 		bySelector := selects(selector, item)
