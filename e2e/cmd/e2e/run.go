@@ -1,0 +1,355 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/crosscloud-dev/cross-cloud-access/e2e/internal/cluster"
+	"github.com/crosscloud-dev/cross-cloud-access/e2e/internal/front"
+	"github.com/crosscloud-dev/cross-cloud-access/e2e/internal/kubelet"
+	"github.com/crosscloud-dev/cross-cloud-access/e2e/internal/oidc"
+	"github.com/crosscloud-dev/cross-cloud-access/e2e/internal/trust"
+)
+
+const (
+	otherServiceAccount = "other-service-account"
+	otherNamespace      = "other-namespace"
+	wrongAudience       = "https://wrong-audience.example.com"
+)
+
+// runScenario configures the clouds from the trust document, applies the
+// (for refusals: altered) function output, and runs every check as the pod's
+// container.
+func (w *world) runScenario(ctx context.Context, s scenario, in *input) error {
+	c, err := w.ensureCluster(ctx, in.issuer)
+	if err != nil {
+		return err
+	}
+	if err := w.configureClouds(ctx, in); err != nil {
+		return err
+	}
+	objects := deepCopy(in.objects)
+	podIndex := -1
+	for i, obj := range objects {
+		if obj["kind"] == "Pod" && obj["apiVersion"] == "v1" {
+			podIndex = i
+			break
+		}
+	}
+	if podIndex < 0 {
+		return errors.New("the rendered output has no Pod")
+	}
+	pod := objects[podIndex]
+	var hook kubelet.TokenHook
+	switch s.negative {
+	case "":
+	case "other-serviceaccount":
+		ns := namespaceOf(pod)
+		spec := pod["spec"].(map[string]any)
+		spec["serviceAccountName"] = otherServiceAccount
+		objects = append([]map[string]any{{"apiVersion": "v1", "kind": "ServiceAccount",
+			"metadata": map[string]any{"name": otherServiceAccount, "namespace": ns}}}, objects...)
+		renamePod(pod, "other-sa")
+	case "other-namespace":
+		for _, obj := range objects {
+			if md, ok := obj["metadata"].(map[string]any); ok && isNamespaced(obj) {
+				md["namespace"] = otherNamespace
+			}
+		}
+	case "wrong-audience":
+		if n := setTokenAudiences(pod, wrongAudience); n == 0 {
+			return errors.New("the pod has no projected service account token")
+		}
+		renamePod(pod, "wrong-aud")
+	case "expired-token":
+		renamePod(pod, "expired")
+		hook = func(_ string, _ kubelet.ServiceAccountTokenProjection, token string) (string, error) {
+			return expire(token, c)
+		}
+	default:
+		return fmt.Errorf("unknown refusal %q", s.negative)
+	}
+	if err := w.prepareNamespaces(ctx, c, objects); err != nil {
+		return err
+	}
+	manifests, err := joinYAML(objects)
+	if err != nil {
+		return err
+	}
+	dir := filepath.Join(w.o.work, "scenarios", strings.ReplaceAll(s.name, "/", "_"))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	_ = os.WriteFile(filepath.Join(dir, "applied.yaml"), manifests, 0o644)
+	out, err := c.Apply(ctx, manifests)
+	if err != nil {
+		return err
+	}
+	w.logger.Printf("%s: applied:\n%s", s.name, out)
+	k := &kubelet.Kubelet{Cluster: c, Dir: filepath.Join(dir, "kubelet"), TokenHook: hook}
+	applied, err := k.GetPod(ctx, namespaceOf(pod), nameOf(pod))
+	if err != nil {
+		return err
+	}
+	home := filepath.Join(dir, "home")
+	nodeEnv := []string{
+		"PATH=" + w.nodePath,
+		"HOME=" + home,
+		// The node's trust store, as each client reads it.
+		"SSL_CERT_FILE=" + w.caFile,
+		"AWS_CA_BUNDLE=" + w.caFile,
+		"CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE=" + w.caFile,
+		"REQUESTS_CA_BUNDLE=" + w.caFile,
+		"LANG=C.UTF-8",
+	}
+	plan, err := k.Prepare(ctx, applied, "", nodeEnv, w.hostsFile)
+	if err != nil {
+		return fmt.Errorf("prepare container: %w", err)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	var problems []string
+	for _, cloud := range s.clouds {
+		for _, ch := range checksByCloud[cloud] {
+			if !hasEnv(plan.Env, ch.envVar) {
+				problems = append(problems, fmt.Sprintf("%s: the container has no %s: the function did not configure %s", ch.name, ch.envVar, cloud))
+				continue
+			}
+			_ = os.RemoveAll(home)
+			if err := os.MkdirAll(home, 0o755); err != nil {
+				return err
+			}
+			argv := make([]string, len(ch.argv))
+			for i, a := range ch.argv {
+				argv[i] = strings.ReplaceAll(a, "{bin}", w.o.bin)
+			}
+			res, err := kubelet.Run(ctx, self, plan, argv, 3*time.Minute)
+			if err != nil {
+				problems = append(problems, fmt.Sprintf("%s: %v", ch.name, err))
+				continue
+			}
+			transcript := fmt.Sprintf("$ %s\n(exit %d, %.1f s)\n--- stdout\n%s--- stderr\n%s", strings.Join(argv, " "), res.ExitCode, res.Duration.Seconds(), res.Stdout, res.Stderr)
+			_ = os.WriteFile(filepath.Join(dir, ch.name+".txt"), []byte(transcript), 0o644)
+			w.logger.Printf("%s: %s", s.name, transcript)
+			switch {
+			case s.negative == "" && (res.ExitCode != 0 || !strings.Contains(res.Stdout, ch.want)):
+				problems = append(problems, fmt.Sprintf("%s: want %q in the output, got exit %d: %s", ch.name, ch.want, res.ExitCode, lastLines(res.Stdout+res.Stderr, 4)))
+			case s.negative != "" && res.ExitCode == 0:
+				problems = append(problems, fmt.Sprintf("%s: was NOT refused: %s", ch.name, lastLines(res.Stdout, 2)))
+			case s.negative != "" && !ch.refusal.MatchString(res.Stdout+res.Stderr):
+				problems = append(problems, fmt.Sprintf("%s: failed, but not with a refusal from the server (want %s): %s", ch.name, ch.refusal, lastLines(res.Stdout+res.Stderr, 4)))
+			case s.negative != "":
+				w.logger.Printf("%s: %s refused as expected: %s", s.name, ch.name, lastLines(res.Stderr, 2))
+			}
+		}
+	}
+	switch n := w.google.Impersonations(); {
+	case s.impersonation == "yes" && n == 0:
+		problems = append(problems, "GCP access did not impersonate a service account")
+	case s.impersonation == "no" && n > 0:
+		problems = append(problems, fmt.Sprintf("GCP access impersonated a service account %d times; direct resource access must not", n))
+	}
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "\n"))
+	}
+	return nil
+}
+
+// configureClouds tells the clouds what the trust document says they trust.
+func (w *world) configureClouds(ctx context.Context, in *input) error {
+	doc := in.trust
+	w.awsAPI.Set(nil)
+	if doc.AWS != nil {
+		issuerNoScheme := strings.TrimPrefix(in.issuer, "https://")
+		var provider *trust.AWSOIDCProvider
+		for i := range doc.AWS.OIDCProviders {
+			if ensureHTTPS(doc.AWS.OIDCProviders[i].URL) == in.issuer {
+				provider = &doc.AWS.OIDCProviders[i]
+			}
+		}
+		if provider == nil || len(provider.ClientIDList) == 0 {
+			return errors.New("trust document: no AWS OIDC provider with a client ID for the cluster issuer")
+		}
+		s3, err := w.ensureMinio(ctx, in.issuer, provider.ClientIDList[0])
+		if err != nil {
+			return err
+		}
+		subjects := 0
+		for _, role := range doc.AWS.Roles {
+			for _, st := range role.AssumeRolePolicy.Statement {
+				if st.Effect != "Allow" || (provider.ARN != "" && !contains(st.FederatedPrincipals(), provider.ARN)) {
+					continue
+				}
+				for _, sub := range st.ConditionValues(issuerNoScheme+":sub", "StringEquals") {
+					if err := s3.AllowSubjectToRead(ctx, sub, s3Bucket); err != nil {
+						return err
+					}
+					subjects++
+				}
+			}
+		}
+		if subjects == 0 {
+			return errors.New("trust document: no AWS role trusts a subject of the cluster issuer (StringEquals <issuer>:sub)")
+		}
+		target, _ := url.Parse(s3.URL)
+		w.awsAPI.Set(front.ReverseProxy(target, &tls.Config{RootCAs: w.ca.Pool()}))
+	}
+	gcp := trust.GCP{}
+	buckets := map[string][]string{}
+	if doc.GCP != nil {
+		gcp = *doc.GCP
+		for _, b := range gcp.IAMBindings {
+			if b.Role == "roles/iam.workloadIdentityUser" || b.Role == "roles/iam.serviceAccountTokenCreator" {
+				email := b.Resource[strings.LastIndex(b.Resource, "/")+1:]
+				buckets[gcsBucket] = append(buckets[gcsBucket], "serviceAccount:"+email)
+			}
+		}
+		buckets[gcsBucket] = append(buckets[gcsBucket], gcp.ResourcePrincipals...)
+	}
+	w.google.Configure(gcp, buckets)
+	var creds []trust.AzureFederatedCredential
+	if doc.Azure != nil {
+		creds = doc.Azure.FederatedIdentityCredentials
+	}
+	w.azure.Configure(creds)
+	return nil
+}
+
+// prepareNamespaces creates the namespaces the objects live in and the
+// kube-root-ca.crt ConfigMap a controller would publish in each.
+func (w *world) prepareNamespaces(ctx context.Context, c *cluster.Cluster, objects []map[string]any) error {
+	seen := map[string]bool{}
+	var pre []map[string]any
+	for _, obj := range objects {
+		if !isNamespaced(obj) {
+			continue
+		}
+		ns := namespaceOf(obj)
+		if seen[ns] {
+			continue
+		}
+		seen[ns] = true
+		if ns != "default" {
+			pre = append(pre, map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": ns}})
+		}
+		pre = append(pre, map[string]any{"apiVersion": "v1", "kind": "ConfigMap",
+			"metadata": map[string]any{"name": "kube-root-ca.crt", "namespace": ns},
+			"data":     map[string]any{"ca.crt": string(w.ca.CertPEM)}})
+	}
+	data, err := joinYAML(pre)
+	if err != nil {
+		return err
+	}
+	if _, err := c.Apply(ctx, data); err != nil {
+		return fmt.Errorf("prepare namespaces: %w", err)
+	}
+	return nil
+}
+
+// expire re-issues token as the cluster would have issued it two days ago:
+// same claims and key, validity period in the past.
+func expire(token string, c *cluster.Cluster) (string, error) {
+	claims, err := oidc.UnverifiedClaims(token)
+	if err != nil {
+		return "", err
+	}
+	iat, _ := claims["iat"].(float64)
+	exp, _ := claims["exp"].(float64)
+	shift := float64(2 * 24 * time.Hour / time.Second)
+	claims["iat"] = iat - shift
+	claims["nbf"] = iat - shift
+	claims["exp"] = exp - shift
+	if float64(time.Now().Unix()) < exp-shift {
+		claims["exp"] = float64(time.Now().Add(-time.Hour).Unix())
+	}
+	return oidc.Resign(token, claims, c.SigningKey)
+}
+
+var clusterScoped = map[string]bool{"Namespace": true, "ClusterRole": true, "ClusterRoleBinding": true,
+	"CustomResourceDefinition": true, "PersistentVolume": true, "StorageClass": true, "PriorityClass": true}
+
+func isNamespaced(obj map[string]any) bool {
+	kind, _ := obj["kind"].(string)
+	return !clusterScoped[kind]
+}
+
+func namespaceOf(obj map[string]any) string {
+	md, _ := obj["metadata"].(map[string]any)
+	if ns, _ := md["namespace"].(string); ns != "" {
+		return ns
+	}
+	return "default"
+}
+
+func nameOf(obj map[string]any) string {
+	md, _ := obj["metadata"].(map[string]any)
+	name, _ := md["name"].(string)
+	return name
+}
+
+func renamePod(pod map[string]any, suffix string) {
+	md := pod["metadata"].(map[string]any)
+	md["name"] = fmt.Sprint(md["name"]) + "-" + suffix
+}
+
+// setTokenAudiences sets the audience of every projected service account
+// token of the pod and returns how many it changed.
+func setTokenAudiences(pod map[string]any, audience string) int {
+	n := 0
+	spec, _ := pod["spec"].(map[string]any)
+	volumes, _ := spec["volumes"].([]any)
+	for _, v := range volumes {
+		vm, _ := v.(map[string]any)
+		projected, _ := vm["projected"].(map[string]any)
+		sources, _ := projected["sources"].([]any)
+		for _, s := range sources {
+			sm, _ := s.(map[string]any)
+			if tok, ok := sm["serviceAccountToken"].(map[string]any); ok {
+				tok["audience"] = audience
+				n++
+			}
+		}
+	}
+	return n
+}
+
+func deepCopy(objects []map[string]any) []map[string]any {
+	data, _ := joinYAML(objects)
+	out, _ := splitYAML(data)
+	return out
+}
+
+func hasEnv(env []string, name string) bool {
+	for _, kv := range env {
+		if strings.HasPrefix(kv, name+"=") {
+			return true
+		}
+	}
+	return false
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, " | ")
+}

@@ -1,0 +1,312 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/crosscloud-dev/cross-cloud-access/e2e/internal/trust"
+)
+
+// The data the clouds hold, as in the article the project follows.
+const (
+	s3Bucket   = "oidc-exp-s3-bucket"
+	gcsBucket  = "oidc-exp-gcs-bucket"
+	objectKey  = "test.txt"
+	s3Content  = "Hello, from S3!"
+	gcsContent = "Hello, from GCS!"
+)
+
+// scenario is one end-to-end case.
+type scenario struct {
+	// name is printed in the result line.
+	name string
+	// example is the folder under examples/ (and testdata/) that is rendered.
+	example string
+	// clouds the pod must reach (positive) or be refused by (negative).
+	clouds []string
+	// negative names the change that makes the pod illegitimate, or "".
+	negative string
+	// impersonation says whether GCP access must go through service account
+	// impersonation ("yes"), must not ("no"), or either ("").
+	impersonation string
+}
+
+var scenarios = []scenario{
+	{name: "gke-to-aws", example: "gke-to-aws", clouds: []string{"aws"}},
+	{name: "eks-to-gcp", example: "eks-to-gcp", clouds: []string{"gcp"}, impersonation: "yes"},
+	{name: "gke-to-gcp-oidc", example: "gke-to-gcp-oidc", clouds: []string{"gcp"}, impersonation: "yes"},
+	{name: "eks-to-aws-projected", example: "eks-to-aws-projected", clouds: []string{"aws"}},
+	{name: "gcp-direct-access", example: "gcp-direct-access", clouds: []string{"gcp"}, impersonation: "no"},
+	{name: "all-clouds", example: "all-clouds", clouds: []string{"aws", "gcp", "azure"}},
+	{name: "refused/other-serviceaccount", example: "all-clouds", clouds: []string{"aws", "gcp", "azure"}, negative: "other-serviceaccount"},
+	{name: "refused/wrong-audience", example: "all-clouds", clouds: []string{"aws", "gcp", "azure"}, negative: "wrong-audience"},
+	{name: "refused/expired-token", example: "all-clouds", clouds: []string{"aws", "gcp", "azure"}, negative: "expired-token"},
+	{name: "refused/other-namespace", example: "all-clouds", clouds: []string{"aws", "gcp", "azure"}, negative: "other-namespace"},
+}
+
+// check is one client command run as the container.
+type check struct {
+	// name labels the check in logs.
+	name string
+	// envVar must be in the container's environment for the check to apply:
+	// it shows the function configured that cloud.
+	envVar string
+	// argv is the command; "{bin}" is replaced by the helper binary dir.
+	argv []string
+	// want must appear in the output of a successful run.
+	want string
+	// refusal must match the output of a refused run: it shows the refusal
+	// came from the cloud's server, not from a broken setup.
+	refusal *regexp.Regexp
+}
+
+// googleRefusal matches an error from Google STS, IAM Credentials or Storage.
+var googleRefusal = regexp.MustCompile(`invalid_grant|unauthorized_client|PERMISSION_DENIED|"code": ?403`)
+
+var checksByCloud = map[string][]check{
+	"aws": {
+		{name: "aws-cli", envVar: "AWS_ROLE_ARN", argv: []string{"aws", "s3", "ls", "s3://" + s3Bucket}, want: objectKey,
+			refusal: regexp.MustCompile(`An error occurred \((InvalidParameterValue|AccessDenied|ExpiredToken\w*|InvalidIdentityToken)\) when calling the AssumeRoleWithWebIdentity operation`)},
+	},
+	"gcp": {
+		{name: "gcloud", envVar: "GOOGLE_APPLICATION_CREDENTIALS", argv: []string{"gcloud", "storage", "ls", "gs://" + gcsBucket}, want: "gs://" + gcsBucket + "/" + objectKey,
+			refusal: googleRefusal},
+		{name: "go-oauth2-google", envVar: "GOOGLE_APPLICATION_CREDENTIALS", argv: []string{"{bin}/gcs-read", "gs://" + gcsBucket + "/" + objectKey}, want: gcsContent,
+			refusal: googleRefusal},
+	},
+	"azure": {
+		{name: "go-azidentity", envVar: "AZURE_CLIENT_ID", argv: []string{"{bin}/azure-token"}, want: "azure: token",
+			refusal: regexp.MustCompile(`AADSTS\d+`)},
+	},
+}
+
+// selected returns the scenarios to run.
+func selected(filter *regexp.Regexp) []scenario {
+	var out []scenario
+	for _, s := range scenarios {
+		if filter == nil || filter.MatchString(s.name) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// renderDir is where an example's rendered manifests and trust document go.
+func renderDir(work, example string) string {
+	return filepath.Join(work, "render", example)
+}
+
+// renderAll renders every example the selected scenarios need: the
+// function's output through kustomize and the trust document from the
+// function's trust command (or the hand-written testdata).
+func renderAll(o options, filter *regexp.Regexp) error {
+	done := map[string]bool{}
+	for _, s := range selected(filter) {
+		if done[s.example] {
+			continue
+		}
+		done[s.example] = true
+		dir := renderDir(o.work, s.example)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("create %s: %w", dir, err)
+		}
+		var manifests, trustJSON []byte
+		var err error
+		if manifests, err = kustomizeBuild(o, s.example); err != nil {
+			// Keep going: the scenario fails with this message.
+			manifests = nil
+			_ = os.WriteFile(filepath.Join(dir, "render-error.txt"), []byte(err.Error()), 0o644)
+		}
+		switch o.trust {
+		case "function":
+			if trustJSON, err = trustDocument(o, s.example); err != nil {
+				trustJSON = nil
+				_ = os.WriteFile(filepath.Join(dir, "trust-error.txt"), []byte(err.Error()), 0o644)
+			}
+		case "testdata":
+			fallback := filepath.Join(filepath.Dir(o.bin), "testdata", s.example, "trust.json")
+			if trustJSON, err = os.ReadFile(fallback); err != nil {
+				return fmt.Errorf("hand-written trust document for %s: %w", s.example, err)
+			}
+		default:
+			return fmt.Errorf("-trust %q: want function or testdata", o.trust)
+		}
+		if manifests != nil {
+			if err := os.WriteFile(filepath.Join(dir, "manifests.yaml"), manifests, 0o644); err != nil {
+				return err
+			}
+		}
+		if trustJSON != nil {
+			if err := os.WriteFile(filepath.Join(dir, "trust.json"), trustJSON, 0o644); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func kustomizeBuild(o options, example string) ([]byte, error) {
+	cmd := exec.Command("go", "tool", "kustomize", "build", "--enable-alpha-plugins", "--enable-exec", filepath.Join("examples", example))
+	cmd.Dir = o.repo
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("kustomize build examples/%s: %w: %s", example, err, strings.TrimSpace(stderr.String()))
+	}
+	if len(bytes.TrimSpace(out)) == 0 {
+		return nil, fmt.Errorf("kustomize build examples/%s printed nothing", example)
+	}
+	return out, nil
+}
+
+// trustDocument runs `cross-cloud-access trust --format json` on every
+// CrossCloudAccess file of the example.
+func trustDocument(o options, example string) ([]byte, error) {
+	files, err := filepath.Glob(filepath.Join(o.repo, "examples", example, "*.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	var specs []string
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		if regexp.MustCompile(`(?m)^kind:\s*CrossCloudAccess\s*$`).Match(data) {
+			specs = append(specs, f)
+		}
+	}
+	if len(specs) == 0 {
+		return nil, fmt.Errorf("examples/%s has no CrossCloudAccess file", example)
+	}
+	cmd := exec.Command(o.function, append([]string{"trust", "--format", "json"}, specs...)...)
+	cmd.Dir = o.repo
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("%s trust --format json: %w: %s", filepath.Base(o.function), err, strings.TrimSpace(stderr.String()))
+	}
+	if _, err := trust.Parse(out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// input is a rendered example, read back inside the namespace.
+type input struct {
+	objects []map[string]any
+	trust   *trust.Document
+	issuer  string
+}
+
+// loadInput reads a rendered example.
+func loadInput(work, example string) (*input, error) {
+	dir := renderDir(work, example)
+	if msg, err := os.ReadFile(filepath.Join(dir, "render-error.txt")); err == nil {
+		return nil, fmt.Errorf("render: %s", msg)
+	}
+	if msg, err := os.ReadFile(filepath.Join(dir, "trust-error.txt")); err == nil {
+		return nil, fmt.Errorf("trust document: %s", msg)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "manifests.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	objects, err := splitYAML(data)
+	if err != nil {
+		return nil, err
+	}
+	doc, err := trust.Load(filepath.Join(dir, "trust.json"))
+	if err != nil {
+		return nil, err
+	}
+	issuer, err := clusterIssuer(doc)
+	if err != nil {
+		return nil, err
+	}
+	return &input{objects: objects, trust: doc, issuer: issuer}, nil
+}
+
+// clusterIssuer returns the one issuer every cloud in the document trusts:
+// the cluster the example is deployed to.
+func clusterIssuer(doc *trust.Document) (string, error) {
+	issuers := map[string]bool{}
+	if doc.AWS != nil {
+		for _, p := range doc.AWS.OIDCProviders {
+			issuers[ensureHTTPS(p.URL)] = true
+		}
+	}
+	if doc.GCP != nil {
+		for _, pool := range doc.GCP.WorkloadIdentityPools {
+			for _, p := range pool.Providers {
+				issuers[p.IssuerURI] = true
+			}
+		}
+	}
+	if doc.Azure != nil {
+		for _, c := range doc.Azure.FederatedIdentityCredentials {
+			issuers[c.Issuer] = true
+		}
+	}
+	if len(issuers) != 1 {
+		var list []string
+		for i := range issuers {
+			list = append(list, i)
+		}
+		return "", fmt.Errorf("trust document should name exactly one cluster issuer, names %v", list)
+	}
+	for i := range issuers {
+		return i, nil
+	}
+	return "", nil
+}
+
+func ensureHTTPS(u string) string {
+	if strings.HasPrefix(u, "https://") {
+		return u
+	}
+	return "https://" + u
+}
+
+// splitYAML decodes a multi-document YAML stream into objects.
+func splitYAML(data []byte) ([]map[string]any, error) {
+	var out []map[string]any
+	for _, doc := range regexp.MustCompile(`(?m)^---\s*$`).Split(string(data), -1) {
+		if strings.TrimSpace(doc) == "" {
+			continue
+		}
+		var obj map[string]any
+		if err := yaml.Unmarshal([]byte(doc), &obj); err != nil {
+			return nil, fmt.Errorf("decode manifest: %w", err)
+		}
+		if obj != nil {
+			out = append(out, obj)
+		}
+	}
+	return out, nil
+}
+
+// joinYAML encodes objects as a YAML stream (each document in JSON form).
+func joinYAML(objects []map[string]any) ([]byte, error) {
+	var b bytes.Buffer
+	for _, obj := range objects {
+		data, err := json.Marshal(obj)
+		if err != nil {
+			return nil, fmt.Errorf("encode manifest: %w", err)
+		}
+		b.WriteString("---\n")
+		b.Write(data)
+		b.WriteString("\n")
+	}
+	return b.Bytes(), nil
+}

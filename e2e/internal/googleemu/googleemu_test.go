@@ -1,0 +1,156 @@
+package googleemu
+
+import (
+	"encoding/json"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/crosscloud-dev/cross-cloud-access/e2e/internal/oidc"
+	"github.com/crosscloud-dev/cross-cloud-access/e2e/internal/oidc/oidctest"
+	"github.com/crosscloud-dev/cross-cloud-access/e2e/internal/trust"
+)
+
+const (
+	sub      = "system:serviceaccount:default:oidc-exp-service-account"
+	email    = "oidc-exp-service-account@my-project.iam.gserviceaccount.com"
+	provider = "//iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/pool/providers/prov"
+	poolRes  = "//iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/pool"
+)
+
+func setup(t *testing.T, iss *oidctest.Issuer, bucketMembers []string) (*Emulator, *httptest.Server) {
+	t.Helper()
+	e := New(&oidc.Verifier{HTTPClient: iss.Client}, log.New(io.Discard, "", 0))
+	e.Configure(trust.GCP{
+		WorkloadIdentityPools: []trust.GCPPool{{ProjectNumber: "123", PoolID: "pool", Providers: []trust.GCPProvider{{
+			ProviderID: "prov", IssuerURI: iss.URL, AttributeMapping: map[string]string{"google.subject": "assertion.sub"},
+		}}}},
+		IAMBindings: []trust.GCPBinding{{Resource: "projects/my-project/serviceAccounts/" + email, Role: "roles/iam.workloadIdentityUser", Member: "principal:" + poolRes + "/subject/" + sub}},
+	}, map[string][]string{"bucket": bucketMembers})
+	mux := http.NewServeMux()
+	mux.Handle("/v1/token", e.STSHandler())
+	mux.Handle("/v1/projects/", e.IAMCredentialsHandler())
+	mux.Handle("/storage/", e.StorageGate(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "objects") })))
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return e, srv
+}
+
+func exchange(t *testing.T, srv *httptest.Server, subjectToken string) (int, map[string]any) {
+	t.Helper()
+	resp, err := http.PostForm(srv.URL+"/v1/token", url.Values{
+		"grant_type":         {"urn:ietf:params:oauth:grant-type:token-exchange"},
+		"audience":           {provider},
+		"subject_token_type": {"urn:ietf:params:oauth:token-type:jwt"},
+		"subject_token":      {subjectToken},
+		"scope":              {"https://www.googleapis.com/auth/cloud-platform"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var out map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&out)
+	return resp.StatusCode, out
+}
+
+func call(t *testing.T, method, u, token, body string) int {
+	t.Helper()
+	req, _ := http.NewRequest(method, u, strings.NewReader(body))
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+func TestExchangeAndImpersonate(t *testing.T) {
+	iss := oidctest.New(t)
+	_, srv := setup(t, iss, []string{"serviceAccount:" + email})
+	status, out := exchange(t, srv, iss.Token(t, sub, "https:"+provider, time.Hour))
+	if status != http.StatusOK {
+		t.Fatalf("exchange: %d %v", status, out)
+	}
+	sts := out["access_token"].(string)
+	if got := call(t, "GET", srv.URL+"/storage/v1/b/bucket/o", sts, ""); got != http.StatusForbidden {
+		t.Errorf("federated token on bucket granted only to the service account: %d, want 403", got)
+	}
+	req, _ := http.NewRequest("POST", srv.URL+"/v1/projects/-/serviceAccounts/"+email+":generateAccessToken", strings.NewReader(`{"scope":["x"]}`))
+	req.Header.Set("Authorization", "Bearer "+sts)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var gen map[string]string
+	_ = json.NewDecoder(resp.Body).Decode(&gen)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("generateAccessToken: %d", resp.StatusCode)
+	}
+	if got := call(t, "GET", srv.URL+"/storage/v1/b/bucket/o", gen["accessToken"], ""); got != http.StatusOK {
+		t.Errorf("impersonated token on bucket: %d, want 200", got)
+	}
+	if got := call(t, "GET", srv.URL+"/storage/v1/b/other/o", gen["accessToken"], ""); got != http.StatusForbidden {
+		t.Errorf("impersonated token on another bucket: %d, want 403", got)
+	}
+}
+
+func TestRefusals(t *testing.T) {
+	iss := oidctest.New(t)
+	other := oidctest.New(t)
+	_, srv := setup(t, iss, nil)
+	for name, token := range map[string]string{
+		"wrong audience": iss.Token(t, sub, "sts.amazonaws.com", time.Hour),
+		"expired":        iss.Token(t, sub, provider, -time.Hour),
+		"other issuer":   other.Token(t, sub, provider, time.Hour),
+	} {
+		if status, out := exchange(t, srv, token); status == http.StatusOK {
+			t.Errorf("%s: exchange succeeded: %v", name, out)
+		}
+	}
+	status, out := exchange(t, srv, iss.Token(t, "system:serviceaccount:default:other", provider, time.Hour))
+	if status != http.StatusOK {
+		t.Fatalf("other subject: exchange: %d %v", status, out)
+	}
+	if got := call(t, "POST", srv.URL+"/v1/projects/-/serviceAccounts/"+email+":generateAccessToken", out["access_token"].(string), `{"scope":["x"]}`); got != http.StatusForbidden {
+		t.Errorf("other subject impersonating: %d, want 403", got)
+	}
+}
+
+func TestDirectAccess(t *testing.T) {
+	iss := oidctest.New(t)
+	_, srv := setup(t, iss, []string{"principal://iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/pool/subject/" + sub})
+	_, out := exchange(t, srv, iss.Token(t, sub, provider, time.Hour))
+	if got := call(t, "GET", srv.URL+"/storage/v1/b/bucket/o", out["access_token"].(string), ""); got != http.StatusOK {
+		t.Errorf("principal granted on bucket: %d, want 200", got)
+	}
+}
+
+func TestEvalPath(t *testing.T) {
+	claims := oidc.Claims{"sub": "s", "kubernetes.io": map[string]any{"namespace": "default"}}
+	for expr, want := range map[string]string{
+		"assertion.sub": "s",
+		"assertion['kubernetes.io']['namespace']": "default",
+		`assertion["kubernetes.io"].namespace`:    "default",
+		"'literal'":                               "literal",
+	} {
+		got, err := evalPath(expr, nil, claims)
+		if err != nil || got != want {
+			t.Errorf("evalPath(%q) = %q, %v; want %q", expr, got, err, want)
+		}
+	}
+	if _, err := evalPath("assertion.sub + 'x'", nil, claims); err == nil {
+		t.Error("unsupported expression accepted")
+	}
+	ok, err := evalCondition("assertion.sub == 's' && attribute.ns != 'kube-system'", map[string]string{"attribute.ns": "default"}, claims)
+	if err != nil || !ok {
+		t.Errorf("condition: %v %v", ok, err)
+	}
+}

@@ -1,0 +1,45 @@
+package trust
+
+import (
+	"reflect"
+	"testing"
+)
+
+func TestLoadAllClouds(t *testing.T) {
+	doc, err := Load("../../testdata/all-clouds/trust.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc.AWS == nil || doc.GCP == nil || doc.Azure == nil {
+		t.Fatalf("want all three clouds, got %+v", doc)
+	}
+	st := doc.AWS.Roles[0].AssumeRolePolicy.Statement[0]
+	issuer := "container.googleapis.com/v1/projects/my-project/locations/europe-west2-a/clusters/oidc-exp-cluster"
+	if got, want := st.ConditionValues("https://"+issuer+":sub", "StringEquals"), []string{"system:serviceaccount:default:oidc-exp-service-account"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("sub condition = %v, want %v", got, want)
+	}
+	if got := st.ConditionValues(issuer+":sub", "StringLike"); got != nil {
+		t.Errorf("StringLike values = %v, want none", got)
+	}
+	if got := st.FederatedPrincipals(); len(got) != 1 || got[0] != doc.AWS.OIDCProviders[0].ARN {
+		t.Errorf("federated principals = %v", got)
+	}
+}
+
+func TestParseToleratesUnknownFields(t *testing.T) {
+	doc, err := Parse([]byte(`{"aws":{"oidcProviders":[{"url":"https://x","thumbprintList":["ab"]}],"extra":1},"future":{}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if doc.AWS.OIDCProviders[0].URL != "https://x" {
+		t.Errorf("url = %q", doc.AWS.OIDCProviders[0].URL)
+	}
+}
+
+func TestMerge(t *testing.T) {
+	a, b := &Document{AWS: &AWS{Roles: []AWSRole{{RoleARN: "a"}}}}, &Document{AWS: &AWS{Roles: []AWSRole{{RoleARN: "b"}}}, Azure: &Azure{}}
+	m := Merge(a, nil, b)
+	if len(m.AWS.Roles) != 2 || m.Azure == nil || m.GCP != nil {
+		t.Errorf("merge = %+v", m)
+	}
+}
