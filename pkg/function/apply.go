@@ -74,6 +74,10 @@ func find(items []*yaml.RNode, apiVersion, kind, namespace, name string) *yaml.R
 	return nil
 }
 
+// maxObjectNameLength is the longest name Kubernetes accepts for a
+// ConfigMap (a DNS-1123 subdomain).
+const maxObjectNameLength = 253
+
 // emitObjects annotates the ServiceAccount (emitting it unless the input has
 // it) and emits the targets' ConfigMaps. Objects already in the input, as on a
 // second run over the function's own output, are checked, never overwritten.
@@ -114,6 +118,13 @@ func emitObjects(src source, targets []plan.Target, items []*yaml.RNode) ([]*yam
 
 	for _, t := range targets {
 		for _, cm := range t.ConfigMaps {
+			if len(cm.Name) > maxObjectNameLength {
+				// The ConfigMap is named after the ServiceAccount; the API
+				// server would refuse it at apply time.
+				fail("spec.serviceAccount.name", "is %d characters long; the %s ConfigMap named after it would have %d, over Kubernetes' %d: want at most %d",
+					len(sa.Name), t.Name, len(cm.Name), maxObjectNameLength, maxObjectNameLength-(len(cm.Name)-len(sa.Name)))
+				continue
+			}
 			existing := find(items, "v1", "ConfigMap", sa.Namespace, cm.Name)
 			if existing == nil {
 				obj, err := newConfigMap(sa.Namespace, cm)
@@ -267,8 +278,12 @@ func workloadResult(n *yaml.RNode, err error) framework.Results {
 	for _, e := range errs {
 		r := &framework.Result{Severity: framework.Error, Message: e.Error(), ResourceRef: ref(n), File: file(n)}
 		var c *workload.Conflict
-		if errors.As(e, &c) && c.Field != "" {
+		var m *workload.Malformed
+		switch {
+		case errors.As(e, &c) && c.Field != "":
 			r.Field = &framework.Field{Path: c.Field}
+		case errors.As(e, &m) && m.Field != "":
+			r.Field = &framework.Field{Path: m.Field}
 		}
 		out = append(out, r)
 	}

@@ -45,17 +45,31 @@ func collectSpecs(config *yaml.RNode, items []*yaml.RNode) (specSet, framework.R
 	hasConfig := config != nil && !config.IsNilOrEmpty()
 	if hasConfig {
 		if !isSpec(config) {
+			// A list or scalar has no apiVersion or kind to name.
+			got := "not an object"
+			if config.YNode().Kind == yaml.MappingNode {
+				got = "a " + config.GetApiVersion() + " " + config.GetKind()
+			}
 			results = append(results, &framework.Result{
 				Severity: framework.Error,
-				Message: fmt.Sprintf("functionConfig is a %s %s; want a %s %s object (see the README for a minimal spec)",
-					config.GetApiVersion(), config.GetKind(), v1alpha1.APIVersion, v1alpha1.Kind),
+				Message: fmt.Sprintf("functionConfig is %s; want a %s %s object (see the README for a minimal spec)",
+					got, v1alpha1.APIVersion, v1alpha1.Kind),
 				Field: &framework.Field{Path: "functionConfig"},
 			})
 			return set, results
 		}
 		add(config, true)
 	}
-	for _, item := range items {
+	for i, item := range items {
+		if item.IsNil() || item.YNode().Kind != yaml.MappingNode {
+			// Nothing else names where this is: it has no kind or name.
+			results = append(results, &framework.Result{
+				Severity: framework.Error,
+				Message:  fmt.Sprintf("is %s; want a Kubernetes object (a map with apiVersion, kind and metadata): remove it or fix its YAML", nodeKind(item)),
+				Field:    &framework.Field{Path: fmt.Sprintf("items[%d]", i)},
+			})
+			continue
+		}
 		if !isSpec(item) {
 			if item.GetKind() == v1alpha1.Kind {
 				results = append(results, &framework.Result{
@@ -81,10 +95,23 @@ func collectSpecs(config *yaml.RNode, items []*yaml.RNode) (specSet, framework.R
 		results = append(results, &framework.Result{
 			Severity: framework.Error,
 			Message:  fmt.Sprintf("no %s spec was given; pass one as the functionConfig or among the items", v1alpha1.Kind),
+			Field:    &framework.Field{Path: "functionConfig"},
 		})
 	}
 	results = append(results, duplicateServiceAccounts(set.sources)...)
 	return set, results
+}
+
+// nodeKind names what a node that is not an object holds, for messages.
+func nodeKind(n *yaml.RNode) string {
+	switch {
+	case n.IsNil() || n.YNode().Tag == yaml.NodeTagNull:
+		return "null"
+	case n.YNode().Kind == yaml.SequenceNode:
+		return "a list"
+	default:
+		return fmt.Sprintf("the scalar %q", n.YNode().Value)
+	}
 }
 
 // sameObject recognises the functionConfig among the items: kpt passes the

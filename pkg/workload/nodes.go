@@ -147,7 +147,7 @@ func namedElements(list *yaml.RNode, path string) ([]namedElement, error) {
 			return nil, wrongKind(fmt.Sprintf("%s[%d].name", path, i), name, yaml.ScalarNode)
 		}
 		if name == nil || isNull(name) || name.Value == "" {
-			return nil, &Malformed{Location: Location{Field: fmt.Sprintf("%s[%d]", path, i)}, Message: "has no name"}
+			return nil, &Malformed{Location: Location{Field: fmt.Sprintf("%s[%d]", path, i)}, Message: "has no name; give it one"}
 		}
 		elements = append(elements, namedElement{Name: name.Value, Node: yaml.NewRNode(n), Index: i})
 	}

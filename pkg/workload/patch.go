@@ -123,7 +123,7 @@ func selectContainers(podSpec *yaml.RNode, names []string) ([]selectedContainer,
 		}
 	}
 	if len(all) == 0 {
-		return nil, &Malformed{Location: Location{Field: "containers"}, Message: "the pod template has no containers"}
+		return nil, &Malformed{Location: Location{Field: "containers"}, Message: "the pod template has no containers; add one"}
 	}
 	if len(names) == 0 {
 		return all, nil

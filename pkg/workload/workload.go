@@ -85,7 +85,7 @@ func Locate(obj *yaml.RNode) (w Workload, ok bool, err error) {
 		if next == nil {
 			return Workload{}, false, w.attributed(&Malformed{
 				Location: Location{Field: strings.Join(path[:i+1], ".")},
-				Message:  "is missing: a " + kind + " needs a pod template",
+				Message:  "is missing: a " + kind + " needs a pod template; add one or remove the object",
 			})
 		}
 		w.Template = next

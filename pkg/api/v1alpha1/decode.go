@@ -97,7 +97,12 @@ func schemaError(v *openapierrors.Validation) FieldError {
 	switch v.Code() {
 	case openapierrors.UnallowedPropertyCode:
 		parent := field
-		field = strings.TrimPrefix(field+"."+fmt.Sprint(v.Value), ".")
+		name := fmt.Sprint(v.Value)
+		if name == "" {
+			// An empty key ("": x) would otherwise leave the error without a path.
+			name = `""`
+		}
+		field = strings.TrimPrefix(field+"."+name, ".")
 		known := knownFields(parent)
 		return FieldError{Field: field, Message: "is not a field of " + orRoot(parent) + "; valid fields: " + strings.Join(known, ", ")}
 	case openapierrors.InvalidTypeCode:

@@ -54,6 +54,10 @@ const (
 	MinAzureTokenExpirationSeconds = 3600
 	MinGCPTokenLifetimeSeconds     = 600
 	MaxGCPTokenLifetimeSeconds     = 43200
+	// MaxIssuerLength bounds the issuer URL. Real issuers are about a
+	// hundred characters; a longer one is a paste gone wrong, and would be
+	// copied into every message and output.
+	MaxIssuerLength = 2048
 )
 
 var (
@@ -156,7 +160,7 @@ func (v *checker) cluster(c *Cluster) {
 	}
 	if g := c.GKE; g != nil {
 		if c.Provider != ProviderGKE {
-			v.errorf("spec.cluster.gke", "is only valid with provider gke (provider is %q)", c.Provider)
+			v.errorf("spec.cluster.gke", "is only valid with provider gke (provider is %q); remove it or set provider: gke", c.Provider)
 		}
 		v.match("spec.cluster.gke.projectId", g.ProjectID, gcpProjectID, true, "a project ID: 6 to 30 lowercase letters, digits and hyphens, starting with a letter")
 		v.match("spec.cluster.gke.location", g.Location, dns1123Label, true, "a region or zone such as europe-west2 or europe-west2-a")
@@ -165,6 +169,10 @@ func (v *checker) cluster(c *Cluster) {
 			v.errorf("spec.cluster.issuer", "%q differs from the issuer of spec.cluster.gke (%q); remove one of them", c.Issuer, derived)
 			return
 		}
+	}
+	if len(c.Issuer) > MaxIssuerLength {
+		v.errorf("spec.cluster.issuer", "is %d characters long; want an issuer URL of at most %d characters, as kubectl get --raw /.well-known/openid-configuration shows it", len(c.Issuer), MaxIssuerLength)
+		return
 	}
 	if c.Issuer == "" && c.Provider == ProviderGKE {
 		v.errorf("spec.cluster.issuer", "is required; give the issuer URL or spec.cluster.gke (projectId, location, clusterName) to derive it")
@@ -226,7 +234,7 @@ func (v *checker) aws(a *AWS, provider Provider) {
 	v.match("spec.aws.roleArn", a.RoleARN, roleARN, true,
 		"arn:PARTITION:iam::ACCOUNT:role/NAME with partition aws, aws-cn or aws-us-gov and a 12-digit account")
 	if m := roleARN.FindStringSubmatch(a.RoleARN); m != nil && len(m[3]) > 512 {
-		v.errorf("spec.aws.roleArn", "has a path of %d characters; IAM allows at most 512", len(m[3]))
+		v.errorf("spec.aws.roleArn", "has a path of %d characters; want at most 512, the longest path IAM allows", len(m[3]))
 	}
 	v.match("spec.aws.audience", a.Audience, audienceText, true, "a token audience without spaces, normally sts.amazonaws.com")
 	v.match("spec.aws.region", a.Region, awsRegion, false, "an AWS region such as eu-west-2")
