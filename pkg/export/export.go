@@ -153,6 +153,9 @@ func patchEntry(path string, n *yaml.RNode) string {
 // additions is a strategic-merge patch holding exactly what the function added
 // to one object, or nil when it added nothing.
 func additions(before, after *yaml.RNode) (*yaml.RNode, error) {
+	if before.MustString() == after.MustString() {
+		return nil, nil
+	}
 	patch := yaml.NewMapRNode(nil)
 	patch.SetApiVersion(after.GetApiVersion())
 	patch.SetKind(after.GetKind())

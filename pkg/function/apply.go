@@ -56,13 +56,9 @@ func planTargets(src source) ([]plan.Target, framework.Results) {
 	return targets, results
 }
 
-// namespaceOf is where an object lands when applied with a default context:
-// an object without a namespace is taken to be in "default".
+// namespaceOf is where an object lands when applied with a default context.
 func namespaceOf(n *yaml.RNode) string {
-	if ns := n.GetNamespace(); ns != "" {
-		return ns
-	}
-	return v1alpha1.DefaultNamespace
+	return workload.EffectiveNamespace(n.GetNamespace())
 }
 
 func find(items []*yaml.RNode, apiVersion, kind, namespace, name string) *yaml.RNode {
@@ -207,17 +203,25 @@ func patchWorkloads(src source, targets []plan.Target, items []*yaml.RNode, env 
 	var results framework.Results
 	selected := 0
 	for _, item := range items {
-		w, ok, err := workload.Locate(item)
-		if err != nil {
-			results = append(results, workloadResult(item, err)...)
-			continue
-		}
 		// Local config (a kpt package's own settings) never reaches a cluster
 		// and is passed through untouched.
-		if !ok || isLocalConfig(item) || namespaceOf(item) != spec.ServiceAccount.Namespace {
+		if isLocalConfig(item) || namespaceOf(item) != spec.ServiceAccount.Namespace {
 			continue
 		}
 		bySelector := selects(selector, item)
+		w, ok, err := workload.Locate(item)
+		if err != nil {
+			// Without a readable pod template an object runs as no
+			// ServiceAccount: it is ours only if the selector names it.
+			if bySelector {
+				selected++
+				results = append(results, workloadResult(item, err)...)
+			}
+			continue
+		}
+		if !ok {
+			continue
+		}
 		if !bySelector && w.ServiceAccountName() != spec.ServiceAccount.Name {
 			continue
 		}
@@ -265,6 +269,19 @@ func selects(sel *v1alpha1.WorkloadSelector, n *yaml.RNode) bool {
 	return true
 }
 
+// locatedMessage splits a workload error between the Result's fields: the
+// object is the Result's resourceRef and the path its field, so the message
+// names only the container.
+func locatedMessage(at workload.Location, message string) (string, *framework.Field) {
+	if at.Container != "" {
+		message = fmt.Sprintf("container %q: %s", at.Container, message)
+	}
+	if at.Field == "" {
+		return message, nil
+	}
+	return message, &framework.Field{Path: at.Field}
+}
+
 // workloadResult turns a workload error, possibly several joined conflicts,
 // into one Result each, pointed at the workload and the field.
 func workloadResult(n *yaml.RNode, err error) framework.Results {
@@ -280,10 +297,10 @@ func workloadResult(n *yaml.RNode, err error) framework.Results {
 		var c *workload.Conflict
 		var m *workload.Malformed
 		switch {
-		case errors.As(e, &c) && c.Field != "":
-			r.Field = &framework.Field{Path: c.Field}
-		case errors.As(e, &m) && m.Field != "":
-			r.Field = &framework.Field{Path: m.Field}
+		case errors.As(e, &c):
+			r.Message, r.Field = locatedMessage(c.Location, c.Message)
+		case errors.As(e, &m):
+			r.Message, r.Field = locatedMessage(m.Location, m.Message)
 		}
 		out = append(out, r)
 	}

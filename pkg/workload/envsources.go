@@ -11,15 +11,15 @@ import (
 type EnvSources interface {
 	// Lookup returns the data of the object of kind "ConfigMap" or "Secret"
 	// (Secret data base64-decoded, stringData applied over it) and whether
-	// it was found. namespace is as written: "" matches only "".
+	// it was found. namespace "" is the same as "default".
 	Lookup(kind, namespace, name string) (data map[string]string, found bool)
 }
 
 // NewEnvSources indexes the v1 ConfigMaps and Secrets among items (the
-// ResourceList items). Namespaces are compared as written: an object without
-// a namespace is found for a workload without one, and "" is not "default",
-// because where an object without a namespace lands depends on the
-// kubeconfig or kustomization applying it. Objects that cannot be read are
+// ResourceList items). An object without a namespace is taken to be in
+// "default", the rule the function selects workloads by: a workload without a
+// namespace and a ConfigMap in "default" (or the reverse) are checked against
+// each other rather than silently assumed apart. Objects that cannot be read are
 // skipped: validating them is not this package's job, and an unknown source
 // only means fewer conflict checks.
 func NewEnvSources(items []*yaml.RNode) EnvSources {
@@ -53,7 +53,7 @@ func NewEnvSources(items []*yaml.RNode) EnvSources {
 				data[key] = value
 			}
 		}
-		sources[envSourceKey{kind, namespace, name}] = data
+		sources[envSourceKey{kind, EffectiveNamespace(namespace), name}] = data
 	}
 	return sources
 }
@@ -65,8 +65,17 @@ type envSourceKey struct{ Kind, Namespace, Name string }
 
 // Lookup implements EnvSources.
 func (s envSourceIndex) Lookup(kind, namespace, name string) (map[string]string, bool) {
-	data, found := s[envSourceKey{kind, namespace, name}]
+	data, found := s[envSourceKey{kind, EffectiveNamespace(namespace), name}]
 	return data, found
+}
+
+// EffectiveNamespace is where an object written without a namespace is taken
+// to land, for selecting workloads and for finding their envFrom sources.
+func EffectiveNamespace(namespace string) string {
+	if namespace == "" {
+		return "default"
+	}
+	return namespace
 }
 
 // scalarMap returns the scalar entries of the map field key of item; entries

