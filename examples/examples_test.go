@@ -178,3 +178,40 @@ func TestKptRenderBadSpec(t *testing.T) {
 		t.Error("a failed render changed pod.yaml")
 	}
 }
+
+// Rendering the package a second time, over the function's own output, must
+// change no file.
+func TestKptRenderTwiceChangesNothing(t *testing.T) {
+	requireKpt(t)
+	pkg := filepath.Join(t.TempDir(), "pkg")
+	if err := os.CopyFS(pkg, os.DirFS("kpt-gke-to-aws")); err != nil {
+		t.Fatal(err)
+	}
+	snapshot := func() map[string]string {
+		files := map[string]string{}
+		err := filepath.WalkDir(pkg, func(path string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			data, err := os.ReadFile(path)
+			files[strings.TrimPrefix(path, pkg)] = string(data)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return files
+	}
+	render := func() {
+		t.Helper()
+		if _, stderr, err := run(t, ".", "kpt", "fn", "render", "--allow-exec", pkg); err != nil {
+			t.Fatalf("kpt fn render: %v\n%s", err, stderr)
+		}
+	}
+	render()
+	first := snapshot()
+	render()
+	if diff := cmp.Diff(first, snapshot()); diff != "" {
+		t.Errorf("the second render changed the package (-first +second):\n%s", diff)
+	}
+}
