@@ -269,6 +269,11 @@ func (v *checker) gcp(g *GCP, c *Cluster) {
 			v.errorf("spec.gcp.mode", "workloadIdentity needs spec.cluster.gke.workloadIdentity: true; enable Workload Identity on the cluster or use federated")
 		}
 		v.match("spec.gcp.serviceAccountEmail", g.ServiceAccountEmail, gcpSAEmail, true, emailWant)
+		if c.GKE != nil && g.ProjectID != "" && g.ProjectID != c.GKE.ProjectID {
+			// The pool is always PROJECT.svc.id.goog of the cluster's own project.
+			v.errorf("spec.gcp.projectId", "%q differs from the cluster's project %q, whose workload identity pool (%s.svc.id.goog) GKE uses; remove it or set it to %q",
+				g.ProjectID, c.GKE.ProjectID, c.GKE.ProjectID, c.GKE.ProjectID)
+		}
 		why := "GKE's metadata server exchanges the token; only serviceAccountEmail is used"
 		v.unused("spec.gcp.projectNumber", g.ProjectNumber != "", g.Mode, why)
 		v.unused("spec.gcp.workloadIdentityPool", g.WorkloadIdentityPool != "", g.Mode, why)
