@@ -156,33 +156,32 @@ func FuzzFunctionConfigAndItems(f *testing.F) {
 // success no error Result and items that can be read back.
 func checkExecution(t *testing.T, input []byte) {
 	t.Helper()
-	var out bytes.Buffer
-	err := framework.Execute(Processor{}, &kio.ByteReadWriter{Reader: bytes.NewReader(input), Writer: &out, KeepReaderAnnotations: true})
-	if err != nil && out.Len() == 0 {
+	out, err := runResourceList(input)
+	if err != nil && len(out) == 0 {
 		// The framework refused the input before the function saw it
 		// (not a ResourceList, unreadable items): nothing was written.
 		return
 	}
-	rl, parseErr := yaml.Parse(out.String())
+	rl, parseErr := yaml.Parse(string(out))
 	if parseErr != nil {
-		t.Fatalf("the output is not YAML (%v):\n%s", parseErr, out.String())
+		t.Fatalf("the output is not YAML (%v):\n%s", parseErr, string(out))
 	}
 	items := outputItems(t, rl)
 	if err != nil {
 		if !errors.Is(err, ErrInvalid) {
-			t.Fatalf("the function wrote output but failed with an error of its framework: %v\n%s", err, out.String())
+			t.Fatalf("the function wrote output but failed with an error of its framework: %v\n%s", err, string(out))
 		}
 		if len(items) != 0 {
 			t.Fatalf("the function failed (%v) but wrote %d items", err, len(items))
 		}
 		if !hasErrorResult(t, rl) {
-			t.Fatalf("the function failed without an error Result:\n%s", out.String())
+			t.Fatalf("the function failed without an error Result:\n%s", string(out))
 		}
-		checkResultsSayWhere(t, out.Bytes())
+		checkResultsSayWhere(t, out)
 		return
 	}
 	if hasErrorResult(t, rl) {
-		t.Fatalf("the function succeeded with an error Result:\n%s", out.String())
+		t.Fatalf("the function succeeded with an error Result:\n%s", string(out))
 	}
 	for i, item := range items {
 		text, err := item.String()
@@ -261,13 +260,12 @@ func TestUnreadableResourceListWritesNothing(t *testing.T) {
 		unreadableResourceList,
 		"\tkind: ResourceList\n",
 	} {
-		var out bytes.Buffer
-		err := framework.Execute(Processor{}, &kio.ByteReadWriter{Reader: strings.NewReader(input), Writer: &out, KeepReaderAnnotations: true})
+		out, err := runResourceList([]byte(input))
 		if err == nil {
 			t.Errorf("%q was accepted", input)
 		}
-		if out.Len() != 0 {
-			t.Errorf("%q: wrote %q; want nothing", input, out.String())
+		if len(out) != 0 {
+			t.Errorf("%q: wrote %q; want nothing", input, out)
 		}
 	}
 }
@@ -285,11 +283,10 @@ func TestItemsThatAreNotObjectsAreNamedByIndex(t *testing.T) {
 	} {
 		t.Run(tc.item, func(t *testing.T) {
 			input := "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: a}}\n- " + tc.item + "\nfunctionConfig:\n" + indent(fuzzSeedConfig, "  ")
-			var out bytes.Buffer
-			err := framework.Execute(Processor{}, &kio.ByteReadWriter{Reader: strings.NewReader(input), Writer: &out, KeepReaderAnnotations: true})
+			out, err := runResourceList([]byte(input))
 			if tc.want == "" {
-				if err == nil || out.Len() != 0 {
-					t.Fatalf("got error %v and output %q; want the framework to refuse the input and write nothing", err, out.String())
+				if err == nil || len(out) != 0 {
+					t.Fatalf("got error %v and output %q; want the framework to refuse the input and write nothing", err, out)
 				}
 				return
 			}
@@ -300,11 +297,11 @@ func TestItemsThatAreNotObjectsAreNamedByIndex(t *testing.T) {
 				Items   []any               `json:"items"`
 				Results []*framework.Result `json:"results"`
 			}
-			if err := sigsyaml.Unmarshal(out.Bytes(), &rl); err != nil {
+			if err := sigsyaml.Unmarshal(out, &rl); err != nil {
 				t.Fatal(err)
 			}
 			if len(rl.Items) != 0 || len(rl.Results) != 1 {
-				t.Fatalf("got %d items and %d results; want none and one:\n%s", len(rl.Items), len(rl.Results), out.String())
+				t.Fatalf("got %d items and %d results; want none and one:\n%s", len(rl.Items), len(rl.Results), string(out))
 			}
 			r := rl.Results[0]
 			if r.Field == nil || r.Field.Path != "items[1]" || !strings.HasPrefix(r.Message, tc.want) {

@@ -24,31 +24,22 @@ var update = flag.Bool("update", false, "rewrite the golden files under testdata
 // whole ResourceList the function writes, items and results).
 const goldenRoot = "../../testdata"
 
-// runFunction runs the processor exactly as the binary does on a ResourceList.
+// runResourceList runs the processor exactly as the binary does on a
+// ResourceList and returns what it writes to stdout.
+func runResourceList(rl []byte) ([]byte, error) {
+	var out bytes.Buffer
+	err := framework.Execute(Processor{}, &kio.ByteReadWriter{Reader: bytes.NewReader(rl), Writer: &out, KeepReaderAnnotations: true})
+	return out.Bytes(), err
+}
+
+// runFunction runs the function on a golden case's config and items.
 func runFunction(t *testing.T, config, input []byte) ([]byte, error) {
 	t.Helper()
-	var rl bytes.Buffer
-	rl.WriteString("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n")
-	items, err := kio.FromBytes(input)
+	rl, err := resourceList(config, input)
 	if err != nil {
-		t.Fatalf("reading input: %v", err)
+		t.Fatalf("building the ResourceList: %v", err)
 	}
-	list := yaml.NewListRNode()
-	for _, item := range items {
-		list.YNode().Content = append(list.YNode().Content, item.YNode())
-	}
-	doc := yaml.MustParse(rl.String())
-	if err := doc.PipeE(yaml.SetField("items", list)); err != nil {
-		t.Fatal(err)
-	}
-	if len(bytes.TrimSpace(config)) > 0 {
-		if err := doc.PipeE(yaml.SetField("functionConfig", yaml.MustParse(string(config)))); err != nil {
-			t.Fatal(err)
-		}
-	}
-	var out bytes.Buffer
-	err = framework.Execute(Processor{}, &kio.ByteReadWriter{Reader: strings.NewReader(doc.MustString()), Writer: &out, KeepReaderAnnotations: true})
-	return out.Bytes(), err
+	return runResourceList(rl)
 }
 
 func readOptional(t *testing.T, path string) []byte {

@@ -1,7 +1,6 @@
 package function
 
 import (
-	"bytes"
 	"fmt"
 	"math/rand"
 	"os"
@@ -72,9 +71,7 @@ func execute(config, input string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("building the ResourceList: %w", err)
 	}
-	var out bytes.Buffer
-	err = framework.Execute(Processor{}, &kio.ByteReadWriter{Reader: bytes.NewReader(rl), Writer: &out, KeepReaderAnnotations: true})
-	return out.Bytes(), err
+	return runResourceList(rl)
 }
 
 // mustRun runs the function on a generated case, which is valid: any error
@@ -530,16 +527,14 @@ func TestTroubleshootingQuotesRealMessages(t *testing.T) {
 	}
 	// Two inputs the golden harness cannot hold: unreadable YAML and a null
 	// item.
-	var discard bytes.Buffer
-	if err := framework.Execute(Processor{}, &kio.ByteReadWriter{Reader: strings.NewReader(unreadableResourceList), Writer: &discard}); err != nil {
+	if _, err := runResourceList([]byte(unreadableResourceList)); err != nil {
 		known = append(known, err.Error())
 	}
-	var nullItem bytes.Buffer
-	_ = framework.Execute(Processor{}, &kio.ByteReadWriter{Reader: strings.NewReader("kind: ResourceList\nitems:\n- null\n"), Writer: &nullItem})
+	nullItem, _ := runResourceList([]byte("kind: ResourceList\nitems:\n- null\n"))
 	var nullItemRL struct {
 		Results []*framework.Result `json:"results"`
 	}
-	if err := sigsyaml.Unmarshal(nullItem.Bytes(), &nullItemRL); err != nil {
+	if err := sigsyaml.Unmarshal(nullItem, &nullItemRL); err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range nullItemRL.Results {

@@ -9,11 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/crosscloud-dev/cross-cloud-access/internal/kubecheck"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/plan"
 	"github.com/google/go-cmp/cmp"
-	appsv1 "k8s.io/api/apps/v1"
-	batchv1 "k8s.io/api/batch/v1"
-	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 	sigsyaml "sigs.k8s.io/yaml"
@@ -151,32 +149,13 @@ func compareGolden(t *testing.T, path, got string) {
 	}
 }
 
-// typedObjects makes an empty API object of each workload kind.
-var typedObjects = map[string]func() any{
-	"v1/Pod":              func() any { return &corev1.Pod{} },
-	"v1/PodTemplate":      func() any { return &corev1.PodTemplate{} },
-	"apps/v1/Deployment":  func() any { return &appsv1.Deployment{} },
-	"apps/v1/StatefulSet": func() any { return &appsv1.StatefulSet{} },
-	"apps/v1/DaemonSet":   func() any { return &appsv1.DaemonSet{} },
-	"apps/v1/ReplicaSet":  func() any { return &appsv1.ReplicaSet{} },
-	"batch/v1/Job":        func() any { return &batchv1.Job{} },
-	"batch/v1/CronJob":    func() any { return &batchv1.CronJob{} },
-}
-
-// decodeStrictly decodes a patched workload into its API type, failing on
-// unknown fields, so a patch cannot emit a field the API server would drop or
-// reject.
 func decodeStrictly(t *testing.T, item *yaml.RNode) {
 	t.Helper()
-	newObject, known := typedObjects[item.GetApiVersion()+"/"+item.GetKind()]
-	if !known {
-		t.Fatalf("no API type for %s %s", item.GetApiVersion(), item.GetKind())
-	}
 	data, err := item.String()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := sigsyaml.UnmarshalStrict([]byte(data), newObject()); err != nil {
-		t.Errorf("%s %s does not decode strictly: %v", item.GetKind(), item.GetName(), err)
+	if err := kubecheck.Strict(item.GetApiVersion(), item.GetKind(), []byte(data)); err != nil {
+		t.Errorf("%s %s: %v", item.GetKind(), item.GetName(), err)
 	}
 }
