@@ -49,25 +49,69 @@ func Parse(issuer string) error {
 	return nil
 }
 
-var providerShapes = map[string]struct {
-	pattern *regexp.Regexp
-	example string
-}{
-	"eks": {regexp.MustCompile(`^https://oidc\.eks\.[a-z0-9-]+\.amazonaws\.com(\.cn)?/id/[0-9A-F]{32}$`),
+// Shape is what the issuers one provider hands out look like. The pattern's
+// named groups (region, project, cluster, id) are the parts a readable name
+// of the cluster is made from.
+type Shape struct {
+	Provider string
+	Pattern  *regexp.Regexp
+	Example  string
+}
+
+// Shapes are the managed providers' issuer shapes, one per provider: the
+// function warns when an issuer does not fit its provider's, and trust names
+// resources after the parts. A generic cluster has no fixed shape.
+var Shapes = []Shape{
+	{"eks", regexp.MustCompile(`^https://oidc\.eks\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/id/(?P<id>[0-9A-F]{32})$`),
 		"https://oidc.eks.REGION.amazonaws.com/id/32HEXDIGITS"},
-	"gke": {regexp.MustCompile(`^https://container\.googleapis\.com/v1/projects/[^/]+/locations/[^/]+/clusters/[^/]+$`),
+	{"gke", regexp.MustCompile(`^https://container\.googleapis\.com/v1/projects/(?P<project>[^/]+)/locations/[^/]+/clusters/(?P<cluster>[^/]+)$`),
 		"https://container.googleapis.com/v1/projects/PROJECT/locations/LOCATION/clusters/NAME"},
-	"aks": {regexp.MustCompile(`^https://[a-z0-9-]+\.oic\.prod-aks\.azure\.com/[0-9a-f-]{36}/[0-9a-f-]{36}/$`),
+	{"aks", regexp.MustCompile(`^https://(?P<region>[a-z0-9-]+)\.oic\.prod-aks\.azure\.com/[0-9a-f-]{36}/(?P<id>[0-9a-f-]{36})/$`),
 		"https://REGION.oic.prod-aks.azure.com/TENANT/GUID/"},
+}
+
+func shapeOf(provider string) (Shape, bool) {
+	for _, s := range Shapes {
+		if s.Provider == provider {
+			return s, true
+		}
+	}
+	return Shape{}, false
 }
 
 // ProviderMismatch explains why an issuer does not look like one its provider
 // hands out, or returns "" when it does or when the provider has no fixed shape.
 // A mismatch is worth a warning, not an error: custom issuers exist.
 func ProviderMismatch(provider, issuer string) string {
-	shape, ok := providerShapes[provider]
-	if !ok || shape.pattern.MatchString(issuer) {
+	shape, ok := shapeOf(provider)
+	if !ok || shape.Pattern.MatchString(issuer) {
 		return ""
 	}
-	return fmt.Sprintf("%q does not look like an issuer of provider %s (%s); the clouds will only trust tokens whose iss claim is exactly this URL", issuer, provider, shape.example)
+	return fmt.Sprintf("%q does not look like an issuer of provider %s (%s); the clouds will only trust tokens whose iss claim is exactly this URL", issuer, provider, shape.Example)
+}
+
+// Managed is a managed provider's issuer taken apart.
+type Managed struct {
+	// Provider is eks, gke or aks.
+	Provider string
+	// Parts are the shape's named groups that matched, by name.
+	Parts map[string]string
+}
+
+// Identify reports which managed provider handed out an issuer, if any.
+func Identify(issuer string) (Managed, bool) {
+	for _, s := range Shapes {
+		m := s.Pattern.FindStringSubmatch(issuer)
+		if m == nil {
+			continue
+		}
+		parts := map[string]string{}
+		for i, name := range s.Pattern.SubexpNames() {
+			if name != "" {
+				parts[name] = m[i]
+			}
+		}
+		return Managed{Provider: s.Provider, Parts: parts}, true
+	}
+	return Managed{}, false
 }

@@ -62,3 +62,33 @@ func TestProviderMismatch(t *testing.T) {
 		}
 	}
 }
+
+func TestIdentify(t *testing.T) {
+	for _, tc := range []struct {
+		issuer   string
+		provider string
+		parts    map[string]string
+	}{
+		{"https://oidc.eks.eu-west-2.amazonaws.com/id/4E604436464FFCC52F8B96807F5BD5BC", "eks",
+			map[string]string{"region": "eu-west-2", "id": "4E604436464FFCC52F8B96807F5BD5BC"}},
+		{GKE("my-project", "europe-west2-a", "oidc-exp-cluster"), "gke",
+			map[string]string{"project": "my-project", "cluster": "oidc-exp-cluster"}},
+		{"https://uksouth.oic.prod-aks.azure.com/11111111-2222-3333-4444-555555555555/66666666-7777-8888-9999-000000000000/", "aks",
+			map[string]string{"region": "uksouth", "id": "66666666-7777-8888-9999-000000000000"}},
+		// Lowercase hex is not what EKS hands out: the same rule as the
+		// function's warning, so trust never names it as an EKS cluster.
+		{"https://oidc.eks.eu-west-2.amazonaws.com/id/4e604436464ffcc52f8b96807f5bd5bc", "", nil},
+		{"https://issuer.example.com", "", nil},
+	} {
+		got, ok := Identify(tc.issuer)
+		if ok != (tc.provider != "") || got.Provider != tc.provider {
+			t.Errorf("Identify(%q) = %+v, %v; want provider %q", tc.issuer, got, ok, tc.provider)
+			continue
+		}
+		for k, v := range tc.parts {
+			if got.Parts[k] != v {
+				t.Errorf("Identify(%q).Parts[%s] = %q, want %q", tc.issuer, k, got.Parts[k], v)
+			}
+		}
+	}
+}

@@ -1,13 +1,17 @@
 package v1alpha1
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
 	"sort"
 	"strings"
 
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/arn"
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/gcpid"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/issuer"
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/kname"
 )
 
 // FieldError is one problem with a spec: where it is and what would be valid.
@@ -61,19 +65,10 @@ const (
 )
 
 var (
-	dns1123Label     = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
-	dns1123Subdomain = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
-	labelKey         = regexp.MustCompile(`^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$`)
-	labelValue       = regexp.MustCompile(`^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$`)
-	roleARN          = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):role/((?:[\x21-\x7e]+/)*)([\w+=,.@-]{1,64})$`)
-	awsRegion        = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$`)
-	roleSessionName  = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
-	gcpProjectID     = regexp.MustCompile(`^[a-z][a-z0-9-]{4,28}[a-z0-9]$`)
-	gcpProjectNumber = regexp.MustCompile(`^[1-9][0-9]{0,18}$`)
-	gcpPoolOrProv    = regexp.MustCompile(`^[a-z0-9-]{4,32}$`)
-	gcpSAEmail       = regexp.MustCompile(`^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\.iam\.gserviceaccount\.com$|^[0-9]+-compute@developer\.gserviceaccount\.com$|^[a-z][a-z0-9-]{4,28}[a-z0-9]@appspot\.gserviceaccount\.com$`)
-	guid             = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-	audienceText     = regexp.MustCompile(`^[\x21-\x7e]{1,256}$`)
+	awsRegion       = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$`)
+	roleSessionName = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
+	guid            = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	audienceText    = regexp.MustCompile(`^[\x21-\x7e]{1,256}$`)
 )
 
 // Validate reports the errors (not the warnings) of a defaulted spec.
@@ -127,11 +122,11 @@ func (v *checker) warnf(field, format string, args ...any) {
 
 // match reports a field that does not have the given shape; required fields
 // are also reported when empty.
-func (v *checker) match(field, value string, re *regexp.Regexp, required bool, want string) {
+func (v *checker) match(field, value string, valid func(string) bool, required bool, want string) {
 	switch {
 	case value == "" && required:
 		v.errorf(field, "is required; want %s", want)
-	case value != "" && !re.MatchString(value):
+	case value != "" && !valid(value):
 		v.errorf(field, "%q is not valid; want %s", value, want)
 	}
 }
@@ -162,9 +157,9 @@ func (v *checker) cluster(c *Cluster) {
 		if c.Provider != ProviderGKE {
 			v.errorf("spec.cluster.gke", "is only valid with provider gke (provider is %q); remove it or set provider: gke", c.Provider)
 		}
-		v.match("spec.cluster.gke.projectId", g.ProjectID, gcpProjectID, true, "a project ID: 6 to 30 lowercase letters, digits and hyphens, starting with a letter")
-		v.match("spec.cluster.gke.location", g.Location, dns1123Label, true, "a region or zone such as europe-west2 or europe-west2-a")
-		v.match("spec.cluster.gke.clusterName", g.ClusterName, dns1123Label, true, "a GKE cluster name: lowercase letters, digits and hyphens")
+		v.match("spec.cluster.gke.projectId", g.ProjectID, gcpid.IsProjectID, true, gcpid.WantProjectID)
+		v.match("spec.cluster.gke.location", g.Location, kname.IsLabel, true, "a region or zone such as europe-west2 or europe-west2-a")
+		v.match("spec.cluster.gke.clusterName", g.ClusterName, kname.IsLabel, true, "a GKE cluster name: lowercase letters, digits and hyphens")
 		if derived := issuer.GKE(g.ProjectID, g.Location, g.ClusterName); c.Issuer != derived {
 			v.errorf("spec.cluster.issuer", "%q differs from the issuer of spec.cluster.gke (%q); remove one of them", c.Issuer, derived)
 			return
@@ -188,21 +183,21 @@ func (v *checker) cluster(c *Cluster) {
 }
 
 func (v *checker) serviceAccount(sa *ServiceAccount) {
-	if len(sa.Name) > 253 {
-		v.errorf("spec.serviceAccount.name", "is %d characters long; want at most 253", len(sa.Name))
+	if len(sa.Name) > kname.MaxSubdomainLength {
+		v.errorf("spec.serviceAccount.name", "is %d characters long; want at most %d", len(sa.Name), kname.MaxSubdomainLength)
 	} else {
-		v.match("spec.serviceAccount.name", sa.Name, dns1123Subdomain, true, "a DNS-1123 subdomain: lowercase letters, digits, '-' and '.'")
+		v.match("spec.serviceAccount.name", sa.Name, kname.IsSubdomain, true, kname.WantSubdomain)
 	}
-	if len(sa.Namespace) > 63 {
-		v.errorf("spec.serviceAccount.namespace", "is %d characters long; want at most 63", len(sa.Namespace))
+	if len(sa.Namespace) > kname.MaxLabelLength {
+		v.errorf("spec.serviceAccount.namespace", "is %d characters long; want at most %d", len(sa.Namespace), kname.MaxLabelLength)
 	} else {
-		v.match("spec.serviceAccount.namespace", sa.Namespace, dns1123Label, true, "a DNS-1123 label: lowercase letters, digits and '-'")
+		v.match("spec.serviceAccount.namespace", sa.Namespace, kname.IsLabel, true, kname.WantLabel)
 	}
 }
 
 func (v *checker) workloads(w *Workloads) {
 	for i, name := range w.Containers {
-		v.match(fmt.Sprintf("spec.workloads.containers[%d]", i), name, dns1123Label, true, "a container name (DNS-1123 label)")
+		v.match(fmt.Sprintf("spec.workloads.containers[%d]", i), name, kname.IsLabel, true, "a container name (DNS-1123 label)")
 	}
 	sel := w.Selector
 	if sel == nil {
@@ -217,7 +212,7 @@ func (v *checker) workloads(w *Workloads) {
 		}
 	}
 	for i, name := range sel.Names {
-		v.match(fmt.Sprintf("spec.workloads.selector.names[%d]", i), name, dns1123Subdomain, true, "an object name (DNS-1123 subdomain)")
+		v.match(fmt.Sprintf("spec.workloads.selector.names[%d]", i), name, kname.IsSubdomain, true, "an object name (DNS-1123 subdomain)")
 	}
 	keys := make([]string, 0, len(sel.Labels))
 	for k := range sel.Labels {
@@ -225,20 +220,23 @@ func (v *checker) workloads(w *Workloads) {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		v.match("spec.workloads.selector.labels", k, labelKey, true, "a label key such as app or example.com/team")
-		v.match("spec.workloads.selector.labels."+k, sel.Labels[k], labelValue, false, "a label value: at most 63 letters, digits, '-', '_' and '.'")
+		v.match("spec.workloads.selector.labels", k, kname.IsLabelKey, true, kname.WantLabelKey)
+		v.match("spec.workloads.selector.labels."+k, sel.Labels[k], kname.IsLabelValue, false, kname.WantLabelValue)
 	}
 }
 
 func (v *checker) aws(a *AWS, provider Provider) {
-	v.match("spec.aws.roleArn", a.RoleARN, roleARN, true,
-		"arn:PARTITION:iam::ACCOUNT:role/NAME with partition aws, aws-cn or aws-us-gov and a 12-digit account")
-	if m := roleARN.FindStringSubmatch(a.RoleARN); m != nil && len(m[3]) > 512 {
-		v.errorf("spec.aws.roleArn", "has a path of %d characters; want at most 512, the longest path IAM allows", len(m[3]))
+	switch _, err := arn.ParseRole(a.RoleARN); {
+	case a.RoleARN == "":
+		v.errorf("spec.aws.roleArn", "is required; want %s", arn.RoleGrammar)
+	case errors.Is(err, arn.ErrNotRole):
+		v.errorf("spec.aws.roleArn", "%q is not valid; want %s", a.RoleARN, arn.RoleGrammar)
+	case err != nil:
+		v.errorf("spec.aws.roleArn", "%v", err)
 	}
-	v.match("spec.aws.audience", a.Audience, audienceText, true, "a token audience without spaces, normally sts.amazonaws.com")
-	v.match("spec.aws.region", a.Region, awsRegion, false, "an AWS region such as eu-west-2")
-	v.match("spec.aws.roleSessionName", a.RoleSessionName, roleSessionName, false, "2 to 64 letters, digits and +=,.@_-")
+	v.match("spec.aws.audience", a.Audience, audienceText.MatchString, true, "a token audience without spaces, normally sts.amazonaws.com")
+	v.match("spec.aws.region", a.Region, awsRegion.MatchString, false, "an AWS region such as eu-west-2")
+	v.match("spec.aws.roleSessionName", a.RoleSessionName, roleSessionName.MatchString, false, "2 to 64 letters, digits and +=,.@_-")
 	if a.STSRegionalEndpoints != "regional" && a.STSRegionalEndpoints != "legacy" {
 		v.errorf("spec.aws.stsRegionalEndpoints", "%q is not valid; want regional or legacy", a.STSRegionalEndpoints)
 	}
@@ -258,8 +256,7 @@ func (v *checker) aws(a *AWS, provider Provider) {
 }
 
 func (v *checker) gcp(g *GCP, c *Cluster) {
-	v.match("spec.gcp.projectId", g.ProjectID, gcpProjectID, false, "a project ID: 6 to 30 lowercase letters, digits and hyphens, starting with a letter")
-	emailWant := "a service account email such as NAME@PROJECT.iam.gserviceaccount.com"
+	v.match("spec.gcp.projectId", g.ProjectID, gcpid.IsProjectID, false, gcpid.WantProjectID)
 	switch g.Mode {
 	case ModeWorkloadIdentity:
 		switch {
@@ -268,7 +265,7 @@ func (v *checker) gcp(g *GCP, c *Cluster) {
 		case c.GKE == nil || !c.GKE.WorkloadIdentity:
 			v.errorf("spec.gcp.mode", "workloadIdentity needs spec.cluster.gke.workloadIdentity: true; enable Workload Identity on the cluster or use federated")
 		}
-		v.match("spec.gcp.serviceAccountEmail", g.ServiceAccountEmail, gcpSAEmail, true, emailWant)
+		v.match("spec.gcp.serviceAccountEmail", g.ServiceAccountEmail, gcpid.IsEmail, true, gcpid.WantEmail)
 		if c.GKE != nil && g.ProjectID != "" && g.ProjectID != c.GKE.ProjectID {
 			// The pool is always PROJECT.svc.id.goog of the cluster's own project.
 			v.errorf("spec.gcp.projectId", "%q differs from the cluster's project %q, whose workload identity pool (%s.svc.id.goog) GKE uses; remove it or set it to %q",
@@ -282,19 +279,19 @@ func (v *checker) gcp(g *GCP, c *Cluster) {
 		v.unused("spec.gcp.tokenExpirationSeconds", g.TokenExpirationSeconds != 0, g.Mode, why)
 		v.unused("spec.gcp.tokenLifetimeSeconds", g.TokenLifetimeSeconds != 0, g.Mode, why)
 	case ModeFederated:
-		v.match("spec.gcp.projectNumber", g.ProjectNumber, gcpProjectNumber, true, "the project number (digits only, not the project ID)")
-		idWant := "4 to 32 lowercase letters, digits and hyphens, not starting with gcp-"
+		v.match("spec.gcp.projectNumber", g.ProjectNumber, gcpid.IsProjectNumber, true, gcpid.WantProjectNumber)
 		for _, f := range []struct{ field, value string }{
 			{"spec.gcp.workloadIdentityPool", g.WorkloadIdentityPool},
 			{"spec.gcp.workloadIdentityProvider", g.WorkloadIdentityProvider},
 		} {
-			v.match(f.field, f.value, gcpPoolOrProv, true, idWant)
-			if strings.HasPrefix(f.value, "gcp-") {
-				v.errorf(f.field, "%q starts with gcp-, which Google reserves; want %s", f.value, idWant)
+			if strings.HasPrefix(f.value, gcpid.ReservedPrefix) {
+				v.errorf(f.field, "%q starts with %s, which Google reserves; want %s", f.value, gcpid.ReservedPrefix, gcpid.WantPoolOrProvider)
+				continue
 			}
+			v.match(f.field, f.value, gcpid.IsPoolOrProvider, true, gcpid.WantPoolOrProvider)
 		}
-		v.match("spec.gcp.serviceAccountEmail", g.ServiceAccountEmail, gcpSAEmail, false, emailWant+", or none for direct resource access")
-		v.match("spec.gcp.audience", g.Audience, audienceText, true, "a token audience without spaces")
+		v.match("spec.gcp.serviceAccountEmail", g.ServiceAccountEmail, gcpid.IsEmail, false, gcpid.WantEmail+", or none for direct resource access")
+		v.match("spec.gcp.audience", g.Audience, audienceText.MatchString, true, "a token audience without spaces")
 		v.between("spec.gcp.tokenExpirationSeconds", g.TokenExpirationSeconds, MinTokenExpirationSeconds, MaxTokenExpirationSeconds, "Kubernetes' minimum to one day")
 		if g.TokenLifetimeSeconds != 0 {
 			if !g.Impersonates() {
@@ -309,8 +306,8 @@ func (v *checker) gcp(g *GCP, c *Cluster) {
 }
 
 func (v *checker) azure(z *Azure, provider Provider) {
-	v.match("spec.azure.tenantId", z.TenantID, guid, true, "the directory (tenant) ID, a GUID such as 00000000-0000-0000-0000-000000000000")
-	v.match("spec.azure.clientId", z.ClientID, guid, true, "the application or managed identity client ID, a GUID")
+	v.match("spec.azure.tenantId", z.TenantID, guid.MatchString, true, "the directory (tenant) ID, a GUID such as 00000000-0000-0000-0000-000000000000")
+	v.match("spec.azure.clientId", z.ClientID, guid.MatchString, true, "the application or managed identity client ID, a GUID")
 	if u, err := url.Parse(z.AuthorityHost); err != nil || u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 		v.errorf("spec.azure.authorityHost", "%q is not valid; want an https URL such as %s", z.AuthorityHost, DefaultAzureAuthorityHost)
 	}

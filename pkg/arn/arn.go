@@ -1,0 +1,64 @@
+// Package arn is the grammar of the AWS IAM ARNs the project reads and writes:
+// the role a spec names and the OIDC provider trust derives from it. The
+// function's validation and trust's builders both call it, so they can never
+// accept different roles.
+package arn
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// MaxRolePathLength is the longest role path IAM allows.
+const MaxRolePathLength = 512
+
+// RoleGrammar says what a valid role ARN is, for messages.
+const RoleGrammar = "arn:PARTITION:iam::ACCOUNT:role/NAME with partition aws, aws-cn or aws-us-gov and a 12-digit account"
+
+// Partitions are the AWS partitions a role may be in. The isolated partitions
+// (aws-iso*) have no public STS endpoint a cluster outside them could reach.
+var Partitions = []string{"aws", "aws-cn", "aws-us-gov"}
+
+var role = regexp.MustCompile(`^arn:(` + strings.Join(Partitions, "|") + `):iam::(\d{12}):role/((?:[\x21-\x7e]+/)*)([\w+=,.@-]{1,64})$`)
+
+// Role is a parsed IAM role ARN.
+type Role struct {
+	Partition string
+	Account   string
+	// Path is "/" or "/a/b/", as IAM writes it.
+	Path string
+	Name string
+}
+
+// ErrNotRole is wrapped by every ParseRole error.
+var ErrNotRole = fmt.Errorf("not an IAM role ARN; want %s", RoleGrammar)
+
+// ParseRole reads a role ARN, arn:PARTITION:iam::ACCOUNT:role/PATH/NAME.
+func ParseRole(s string) (Role, error) {
+	m := role.FindStringSubmatch(s)
+	if m == nil {
+		return Role{}, ErrNotRole
+	}
+	r := Role{Partition: m[1], Account: m[2], Path: "/" + m[3], Name: m[4]}
+	if len(m[3]) > MaxRolePathLength {
+		return r, fmt.Errorf("has a path of %d characters; want at most %d, the longest path IAM allows", len(m[3]), MaxRolePathLength)
+	}
+	return r, nil
+}
+
+// OIDCProvider is the ARN of the IAM OIDC provider for an issuer (given
+// without its scheme, as issuer.HostPath writes it) in the role's account.
+func (r Role) OIDCProvider(issuerHostPath string) string {
+	return fmt.Sprintf("arn:%s:iam::%s:oidc-provider/%s", r.Partition, r.Account, issuerHostPath)
+}
+
+// Account reads the account from any IAM ARN (arn:PARTITION:iam::ACCOUNT:...),
+// or "" when s is not one.
+func Account(s string) string {
+	parts := strings.SplitN(s, ":", 6)
+	if len(parts) < 6 || parts[0] != "arn" || parts[2] != "iam" {
+		return ""
+	}
+	return parts[4]
+}

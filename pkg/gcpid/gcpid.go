@@ -1,0 +1,65 @@
+// Package gcpid is the grammar of the Google Cloud identifiers a spec names:
+// project IDs and numbers, workload identity pool and provider IDs, and
+// service account emails. The function's validation and trust's builders call
+// the same code, so they can never accept different identifiers.
+package gcpid
+
+import (
+	"regexp"
+	"strings"
+)
+
+// What each identifier must look like, for messages.
+const (
+	WantProjectID      = "a project ID: 6 to 30 lowercase letters, digits and hyphens, starting with a letter"
+	WantProjectNumber  = "the project number (digits only, not the project ID)"
+	WantPoolOrProvider = "4 to 32 lowercase letters, digits and hyphens, not starting with gcp-"
+	WantEmail          = "a service account email such as NAME@PROJECT.iam.gserviceaccount.com"
+)
+
+// ReservedPrefix starts pool and provider IDs that Google keeps for itself.
+const ReservedPrefix = "gcp-"
+
+const projectID = `[a-z][a-z0-9-]{4,28}[a-z0-9]`
+
+var (
+	projectIDPattern     = regexp.MustCompile(`^` + projectID + `$`)
+	projectNumberPattern = regexp.MustCompile(`^[1-9][0-9]{0,18}$`)
+	poolOrProvider       = regexp.MustCompile(`^[a-z0-9-]{4,32}$`)
+	// The three kinds of service account: user-managed, App Engine default
+	// and Compute Engine default. The group is the project ID or number.
+	emails = []*regexp.Regexp{
+		regexp.MustCompile(`^` + projectID + `@(` + projectID + `)\.iam\.gserviceaccount\.com$`),
+		regexp.MustCompile(`^(` + projectID + `)@appspot\.gserviceaccount\.com$`),
+		regexp.MustCompile(`^([0-9]+)-compute@developer\.gserviceaccount\.com$`),
+	}
+)
+
+// IsProjectID reports whether s is a project ID.
+func IsProjectID(s string) bool { return projectIDPattern.MatchString(s) }
+
+// IsProjectNumber reports whether s is a project number.
+func IsProjectNumber(s string) bool { return projectNumberPattern.MatchString(s) }
+
+// IsPoolOrProvider reports whether s can be a workload identity pool or
+// provider ID: the shape, and not the reserved prefix.
+func IsPoolOrProvider(s string) bool {
+	return poolOrProvider.MatchString(s) && !strings.HasPrefix(s, ReservedPrefix)
+}
+
+// IsEmail reports whether s is a service account email.
+func IsEmail(s string) bool {
+	_, ok := EmailProject(s)
+	return ok
+}
+
+// EmailProject is the project (ID, or number for the Compute Engine default
+// account) a service account email belongs to.
+func EmailProject(email string) (string, bool) {
+	for _, re := range emails {
+		if m := re.FindStringSubmatch(email); m != nil {
+			return m[1], true
+		}
+	}
+	return "", false
+}

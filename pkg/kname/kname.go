@@ -1,0 +1,42 @@
+// Package kname holds the Kubernetes name rules the project checks: object
+// names, namespaces, container names and label keys and values. The rules are
+// Kubernetes' own (k8s.io/apimachinery), so a name this package accepts is one
+// the API server accepts; the Want* texts say what would be valid in messages.
+// The function's validation and trust call the same predicates, so a subject
+// that trust pins is always a name the function accepts, and the reverse.
+package kname
+
+import "k8s.io/apimachinery/pkg/util/validation"
+
+// What each rule wants, for messages.
+const (
+	WantLabel      = "a DNS-1123 label: lowercase letters, digits and '-'"
+	WantSubdomain  = "a DNS-1123 subdomain: lowercase letters, digits, '-' and '.'"
+	WantLabelKey   = "a label key such as app or example.com/team"
+	WantLabelValue = "a label value: at most 63 letters, digits, '-', '_' and '.'"
+)
+
+// Length limits of the two DNS-1123 shapes.
+const (
+	MaxLabelLength     = validation.DNS1123LabelMaxLength
+	MaxSubdomainLength = validation.DNS1123SubdomainMaxLength
+)
+
+// IsLabel reports whether s is a DNS-1123 label (namespaces, container names).
+func IsLabel(s string) bool { return len(validation.IsDNS1123Label(s)) == 0 }
+
+// IsSubdomain reports whether s is a DNS-1123 subdomain (most object names,
+// ServiceAccounts among them).
+func IsSubdomain(s string) bool { return len(validation.IsDNS1123Subdomain(s)) == 0 }
+
+// IsLabelKey reports whether s is a valid label key.
+func IsLabelKey(s string) bool { return len(validation.IsQualifiedName(s)) == 0 }
+
+// IsLabelValue reports whether s is a valid label value (empty is valid).
+func IsLabelValue(s string) bool { return len(validation.IsValidLabelValue(s)) == 0 }
+
+// IsServiceAccount reports whether namespace and name name one ServiceAccount,
+// so that system:serviceaccount:NAMESPACE:NAME is one subject and no pattern.
+func IsServiceAccount(namespace, name string) bool {
+	return IsLabel(namespace) && IsSubdomain(name)
+}
