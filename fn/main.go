@@ -1,5 +1,5 @@
 // Command cross-cloud-access is the KRM function: a ResourceList on stdin, a
-// ResourceList on stdout. See the README for kustomize, kpt and ArgoCD.
+// ResourceList on stdout. See docs/kustomize.md, docs/kpt.md and docs/argocd.md.
 package main
 
 import (
