@@ -175,48 +175,64 @@ func additions(before, after *yaml.RNode) (*yaml.RNode, error) {
 		changed = true
 	}
 
-	w, ok, err := workload.Locate(after)
+	w, ok, err := workload.BuiltinLocator.Locate(after)
 	if err != nil || !ok {
 		if !changed {
 			return nil, err
 		}
 		return patch, err
 	}
-	w0, _, err := workload.Locate(before)
+	w0, _, err := workload.BuiltinLocator.Locate(before)
 	if err != nil {
 		return nil, err
 	}
-	template := yaml.NewMapRNode(nil)
-	templateChanged, err := templateAdditions(w0.Template, w.Template, template)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", w, err)
+	if len(w0.Templates) != len(w.Templates) {
+		return nil, fmt.Errorf("%s: the function changed how many pod templates it has", w)
 	}
-	if !templateChanged {
-		if !changed {
-			return nil, nil
+	for i, t := range w.Templates {
+		template := yaml.NewMapRNode(nil)
+		templateChanged, err := templateAdditions(w0.Templates[i].Node, t.Node, template)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", w, err)
 		}
-		return patch, nil
+		if !templateChanged {
+			continue
+		}
+		changed = true
+		if err := placeTemplate(patch, t, template); err != nil {
+			return nil, fmt.Errorf("%s: %w", w, err)
+		}
 	}
-	if len(w.TemplatePath) == 0 {
+	if !changed {
+		return nil, nil
+	}
+	return patch, nil
+}
+
+// placeTemplate puts a template's additions where the template is in the
+// patch. A strategic merge patch addresses list elements by merge key, which
+// a path with [*] does not give: such templates cannot be exported.
+func placeTemplate(patch *yaml.RNode, t workload.PodTemplate, template *yaml.RNode) error {
+	if !t.Path.Fixed() {
+		return fmt.Errorf("the pod template at %s is below a list or map wildcard (%s), which a strategic merge patch cannot address; use the function instead of export", t.Field, t.Path)
+	}
+	fields := t.Path.Fields()
+	if len(fields) == 0 {
 		// A Pod is its own template: its labels join the patch's metadata.
 		if labels := template.Field("metadata"); labels != nil {
 			if err := patch.PipeE(yaml.LookupCreate(yaml.MappingNode, "metadata"), yaml.SetField("labels", labels.Value.Field("labels").Value)); err != nil {
-				return nil, err
+				return err
 			}
 		}
 		if spec := template.Field("spec"); spec != nil {
 			if err := patch.PipeE(yaml.SetField("spec", spec.Value)); err != nil {
-				return nil, err
+				return err
 			}
 		}
-		return patch, nil
+		return nil
 	}
-	parent := w.TemplatePath[:len(w.TemplatePath)-1]
-	last := w.TemplatePath[len(w.TemplatePath)-1]
-	if err := patch.PipeE(yaml.LookupCreate(yaml.MappingNode, parent...), yaml.SetField(last, template)); err != nil {
-		return nil, err
-	}
-	return patch, nil
+	parent, last := fields[:len(fields)-1], fields[len(fields)-1]
+	return patch.PipeE(yaml.LookupCreate(yaml.MappingNode, parent...), yaml.SetField(last, template))
 }
 
 // templateAdditions fills out with the labels, serviceAccountName, volumes and

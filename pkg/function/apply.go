@@ -209,7 +209,7 @@ func patchWorkloads(src source, targets []plan.Target, items []*yaml.RNode, env 
 			continue
 		}
 		bySelector := selects(selector, item)
-		w, ok, err := workload.Locate(item)
+		w, ok, err := workload.BuiltinLocator.Locate(item)
 		if err != nil {
 			// Without a readable pod template an object runs as no
 			// ServiceAccount: it is ours only if the selector names it.
@@ -222,21 +222,23 @@ func patchWorkloads(src source, targets []plan.Target, items []*yaml.RNode, env 
 		if !ok {
 			continue
 		}
-		if !bySelector && w.ServiceAccountName() != spec.ServiceAccount.Name {
-			continue
-		}
-		selected++
-		if bySelector {
-			if err := w.SetServiceAccountName(spec.ServiceAccount.Name); err != nil {
-				results = append(results, workloadResult(item, err)...)
+		for _, t := range w.Templates {
+			if !bySelector && t.ServiceAccountName() != spec.ServiceAccount.Name {
 				continue
 			}
-		}
-		if pod.IsEmpty() {
-			continue
-		}
-		if err := patch.Apply(w); err != nil {
-			results = append(results, workloadResult(item, err)...)
+			selected++
+			if bySelector {
+				if err := t.SetServiceAccountName(spec.ServiceAccount.Name); err != nil {
+					results = append(results, workloadResult(item, err)...)
+					continue
+				}
+			}
+			if pod.IsEmpty() {
+				continue
+			}
+			if err := patch.Apply(t); err != nil {
+				results = append(results, workloadResult(item, err)...)
+			}
 		}
 	}
 	if selected == 0 && !pod.IsEmpty() {
@@ -254,8 +256,11 @@ func selects(sel *v1alpha1.WorkloadSelector, n *yaml.RNode) bool {
 	if sel == nil {
 		return false
 	}
-	if len(sel.Kinds) > 0 && !slices.Contains(sel.Kinds, n.GetKind()) {
-		return false
+	if len(sel.Kinds) > 0 {
+		kind, known := workload.BuiltinLocator.Kinds.Lookup(n.GetApiVersion(), n.GetKind())
+		if !known || !slices.ContainsFunc(sel.Kinds, kind.Selects) {
+			return false
+		}
 	}
 	if len(sel.Names) > 0 && !slices.Contains(sel.Names, n.GetName()) {
 		return false

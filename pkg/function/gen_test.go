@@ -1,6 +1,8 @@
 package function
 
 import (
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/kinds"
+
 	"encoding/base64"
 	"fmt"
 	"math/rand"
@@ -74,7 +76,7 @@ type genCase struct {
 
 var (
 	genNamespaces = []string{"", "default", "apps", "team-b"}
-	genKinds      = []string{"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "PodTemplate"}
+	genKinds      = kinds.Builtin
 	genProviders  = []string{"eks", "gke", "aks", "generic"}
 )
 
@@ -368,16 +370,11 @@ info:
 // generateWorkload builds workload number i, running as one of the specs'
 // ServiceAccounts, another one, or none.
 func generateWorkload(r *rand.Rand, i int, specs []genSpec) genObject {
-	kind := genKinds[r.Intn(len(genKinds))]
+	row := genKinds[r.Intn(len(genKinds))]
+	kind := row.Kind
 	ns := genNamespaces[r.Intn(len(genNamespaces))]
 	name := fmt.Sprintf("w%d-%s", i, strings.ToLower(kind))
-	key := objectKey{"v1", kind, landsIn(ns), name}
-	switch kind {
-	case "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet":
-		key.APIVersion = "apps/v1"
-	case "Job", "CronJob":
-		key.APIVersion = "batch/v1"
-	}
+	key := objectKey{row.APIVersions()[0], kind, landsIn(ns), name}
 
 	// Who it runs as.
 	account := ""

@@ -52,7 +52,7 @@ spec:
 	b.ReportAllocs()
 	for b.Loop() {
 		b.StopTimer()
-		w, _, err := Locate(original.Copy())
+		w, _, err := locateOne(original.Copy())
 		if err != nil {
 			b.Fatal(err)
 		}

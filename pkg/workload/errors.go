@@ -98,8 +98,8 @@ func leafErrors(err error) []error {
 }
 
 // attribute completes the errors of an edit, whose fields are relative to the
-// node it edited, with the workload, the container and the path of that node.
-func (w Workload) attribute(err error, container, nodePath string) []error {
+// node it edited, with the object, the container and the path of that node.
+func (o object) attribute(err error, container, nodePath string) []error {
 	var out []error
 	for _, e := range leafErrors(err) {
 		var loc *Location
@@ -111,10 +111,10 @@ func (w Workload) attribute(err error, container, nodePath string) []error {
 		case errors.As(e, &malformed):
 			loc = &malformed.Location
 		default:
-			out = append(out, fmt.Errorf("%s: %w", w, e))
+			out = append(out, fmt.Errorf("%s: %w", o, e))
 			continue
 		}
-		loc.Kind, loc.Namespace, loc.Name = w.Kind, w.Namespace, w.Name
+		loc.Kind, loc.Namespace, loc.Name = o.Kind, o.Namespace, o.Name
 		if loc.Container == "" {
 			loc.Container = container
 		}

@@ -40,7 +40,7 @@ func FuzzApply(f *testing.F) {
 		if err != nil {
 			return
 		}
-		w, ok, err := Locate(obj)
+		w, ok, err := locateOne(obj)
 		if err != nil || !ok {
 			return
 		}

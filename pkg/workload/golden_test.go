@@ -99,7 +99,7 @@ func runGoldenCase(t *testing.T, config goldenConfig, input []byte) goldenRun {
 	var run goldenRun
 	for _, item := range items {
 		before := item.MustString()
-		w, ok, err := Locate(item)
+		w, ok, err := locateOne(item)
 		if err == nil && ok {
 			// Both steps run, so that one case shows every problem.
 			var setErr error

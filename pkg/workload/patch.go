@@ -23,68 +23,67 @@ type Patch struct {
 	EnvSources EnvSources
 }
 
-// Apply applies the patch to w's pod template. Volumes go on the pod spec;
+// Apply applies the patch to a pod template. Volumes go on the pod spec;
 // mounts and env on every selected container; labels on the template's
 // metadata. All problems of the workload are returned together as a flat
 // errors.Join of *Conflict and *Malformed errors, and on any error the
 // workload is left as it was. Applying a patch to its own output changes
 // nothing.
-func (p Patch) Apply(w Workload) error {
+func (p Patch) Apply(t PodTemplate) error {
 	if p.Pod.IsEmpty() {
 		return nil
 	}
 	// Edit a copy and swap it in only when everything applied, so that an
 	// error never leaves a half-patched template behind.
-	template := w.Template.Copy()
-	templatePath := strings.Join(w.TemplatePath, ".")
+	template := t.Node.Copy()
 	var errs []error
 	for _, label := range p.Pod.Labels {
 		_, err := TemplateLabel{Key: label.Key, Value: label.Value}.Filter(template)
-		errs = append(errs, w.attribute(err, "", templatePath)...)
+		errs = append(errs, t.attribute(err, "", t.Field)...)
 	}
 	if len(p.Pod.Tokens) > 0 || len(p.Pod.ConfigMapVolumes) > 0 || len(p.Pod.Env) > 0 {
-		errs = append(errs, p.applyToPodSpec(w, template)...)
+		errs = append(errs, p.applyToPodSpec(t, template)...)
 	}
 	if len(errs) > 0 {
 		return errors.Join(errs...)
 	}
-	*w.Template.YNode() = *template.YNode()
+	*t.Node.YNode() = *template.YNode()
 	return nil
 }
 
 // applyToPodSpec adds the volumes to the pod spec of template and the mounts
 // and env to its selected containers.
-func (p Patch) applyToPodSpec(w Workload, template *yaml.RNode) []error {
-	specPath := w.templateField("spec")
+func (p Patch) applyToPodSpec(t PodTemplate, template *yaml.RNode) []error {
+	specPath := t.field("spec")
 	spec, err := createField(template, "spec", yaml.MappingNode, "spec")
 	if err != nil {
-		return w.attribute(err, "", strings.Join(w.TemplatePath, "."))
+		return t.attribute(err, "", t.Field)
 	}
 	containers, err := selectContainers(spec, p.Containers)
 	if err != nil {
-		return w.attribute(err, "", specPath)
+		return t.attribute(err, "", specPath)
 	}
 	var errs []error
 	var mounts []VolumeMount
 	for _, token := range p.Pod.Tokens {
 		_, err := ProjectedTokenVolume{Token: token}.Filter(spec)
-		errs = append(errs, w.attribute(err, "", specPath)...)
+		errs = append(errs, t.attribute(err, "", specPath)...)
 		mounts = append(mounts, VolumeMount{VolumeName: token.VolumeName, MountPath: token.MountPath})
 	}
 	for _, volume := range p.Pod.ConfigMapVolumes {
 		_, err := ConfigMapVolume{Volume: volume}.Filter(spec)
-		errs = append(errs, w.attribute(err, "", specPath)...)
+		errs = append(errs, t.attribute(err, "", specPath)...)
 		mounts = append(mounts, VolumeMount{VolumeName: volume.VolumeName, MountPath: volume.MountPath})
 	}
 	for _, c := range containers {
 		containerPath := joinPath(specPath, c.Path)
 		for _, env := range p.Pod.Env {
-			_, err := EnvVar{Name: env.Key, Value: env.Value, Sources: p.EnvSources, Namespace: w.Namespace}.Filter(c.Node)
-			errs = append(errs, w.attribute(err, c.Name, containerPath)...)
+			_, err := EnvVar{Name: env.Key, Value: env.Value, Sources: p.EnvSources, Namespace: t.Namespace}.Filter(c.Node)
+			errs = append(errs, t.attribute(err, c.Name, containerPath)...)
 		}
 		for _, mount := range mounts {
 			_, err := mount.Filter(c.Node)
-			errs = append(errs, w.attribute(err, c.Name, containerPath)...)
+			errs = append(errs, t.attribute(err, c.Name, containerPath)...)
 		}
 	}
 	return errs

@@ -153,7 +153,7 @@ func TestApplyReportsMalformedPodTemplatesAsErrors(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			obj := parseYAML(t, head+tc.template)
-			w, ok, err := Locate(obj)
+			w, ok, err := locateOne(obj)
 			if err == nil && ok {
 				before := obj.MustString()
 				err = patch.Apply(w)

@@ -13,48 +13,58 @@ package workload
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/kinds"
 )
 
-// Workload is one object that carries a pod template.
+// Workload is one object that carries pod templates.
 type Workload struct {
+	object
+	// Templates are its pod templates, in the order of the kind's paths and,
+	// below a wildcard, of the list or map.
+	Templates []PodTemplate
+}
+
+// object is the object a template is in, and its names for messages.
+type object struct {
 	// Object is the whole object.
 	Object *yaml.RNode
 	Kind   string
 	Name   string
 	// Namespace is metadata.namespace as written; "" when absent.
 	Namespace string
-	// Template holds the pod's metadata and spec: the Pod object itself for a
-	// Pod.
-	Template *yaml.RNode
-	// TemplatePath is the path of Template from the object's root, e.g.
-	// ["spec", "jobTemplate", "spec", "template"]; empty for a Pod.
-	TemplatePath []string
 }
 
-// String names the workload as "Kind namespace/name" for messages.
-func (w Workload) String() string { return describe(w.Kind, w.Namespace, w.Name) }
+// String names the object as "Kind namespace/name" for messages.
+func (o object) String() string { return describe(o.Kind, o.Namespace, o.Name) }
 
-// podTemplatePaths says where each workload kind keeps its pod template. Kinds
-// are matched with their API group, so a CRD that happens to be called
-// Deployment is not mistaken for one.
-var podTemplatePaths = map[[2]string][]string{
-	{"v1", "Pod"}:              nil,
-	{"v1", "PodTemplate"}:      {"template"},
-	{"apps/v1", "Deployment"}:  {"spec", "template"},
-	{"apps/v1", "StatefulSet"}: {"spec", "template"},
-	{"apps/v1", "DaemonSet"}:   {"spec", "template"},
-	{"apps/v1", "ReplicaSet"}:  {"spec", "template"},
-	{"batch/v1", "Job"}:        {"spec", "template"},
-	{"batch/v1", "CronJob"}:    {"spec", "jobTemplate", "spec", "template"},
+// PodTemplate is one pod template of a workload: the node holding the pod's
+// metadata and spec (the Pod object itself for a Pod).
+type PodTemplate struct {
+	object
+	Node *yaml.RNode
+	// Path is the kinds-table path the template was found by.
+	Path kinds.Path
+	// Field is the template's own path from the object's root, with list
+	// indexes and map keys filled in (spec.workers[1].template); "" for a Pod.
+	Field string
 }
 
-// Locate finds the pod template of obj. ok is false for objects that carry no
-// pod template we know of; err is set when obj is one of our kinds but its
-// template cannot be read.
-func Locate(obj *yaml.RNode) (w Workload, ok bool, err error) {
+// PodTemplateLocator finds the pod templates of objects whose kinds are in
+// its table.
+type PodTemplateLocator struct {
+	Kinds kinds.Table
+}
+
+// BuiltinLocator knows Kubernetes' own workload kinds.
+var BuiltinLocator = PodTemplateLocator{Kinds: kinds.Builtin}
+
+// Locate finds the pod templates of obj. ok is false for objects of kinds the
+// table does not have; err is set when obj is of a known kind but a template
+// cannot be read.
+func (l PodTemplateLocator) Locate(obj *yaml.RNode) (w Workload, ok bool, err error) {
 	if obj.IsNil() || (obj.Document().Kind == yaml.DocumentNode && len(obj.Document().Content) == 0) {
 		return Workload{}, false, fmt.Errorf("locate pod template: empty object")
 	}
@@ -69,28 +79,75 @@ func Locate(obj *yaml.RNode) (w Workload, ok bool, err error) {
 	if err != nil {
 		return Workload{}, false, fmt.Errorf("locate pod template: %w", err)
 	}
-	path, known := podTemplatePaths[[2]string{apiVersion, kind}]
+	row, known := l.Kinds.Lookup(apiVersion, kind)
 	if !known {
 		return Workload{}, false, nil
 	}
-	w = Workload{Object: obj, Kind: kind, Template: obj, TemplatePath: path}
+	w = Workload{object: object{Object: obj, Kind: kind}}
 	if err := w.readMetadata(); err != nil {
 		return Workload{}, false, err
 	}
-	for i, key := range path {
-		next, err := lookupField(w.Template, key, yaml.MappingNode, strings.Join(path[:i+1], "."))
+	for _, path := range row.Paths {
+		found, err := w.follow(obj, path, path.Steps(), "")
 		if err != nil {
 			return Workload{}, false, w.attributed(err)
 		}
-		if next == nil {
-			return Workload{}, false, w.attributed(&Malformed{
-				Location: Location{Field: strings.Join(path[:i+1], ".")},
-				Message:  "is missing: a " + kind + " needs a pod template; add one or remove the object",
-			})
-		}
-		w.Template = next
+		w.Templates = append(w.Templates, found...)
 	}
 	return w, true, nil
+}
+
+// follow walks the remaining steps of path from node, whose own path is at,
+// and returns every template at their end. A fixed step that is missing is
+// malformed (the kind needs it); a wildcard over an empty list or map finds
+// nothing, which is how such kinds say "no replicas of this role".
+func (w Workload) follow(node *yaml.RNode, path kinds.Path, steps []kinds.Step, at string) ([]PodTemplate, error) {
+	if len(steps) == 0 {
+		return []PodTemplate{{object: w.object, Node: node, Path: path, Field: at}}, nil
+	}
+	step := steps[0]
+	switch {
+	case step.EachElement:
+		var out []PodTemplate
+		for i, element := range node.YNode().Content {
+			found, err := w.follow(yaml.NewRNode(element), path, steps[1:], fmt.Sprintf("%s[%d]", at, i))
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, found...)
+		}
+		return out, nil
+	case step.EachValue:
+		var out []PodTemplate
+		content := node.YNode().Content
+		for i := 0; i+1 < len(content); i += 2 {
+			found, err := w.follow(yaml.NewRNode(content[i+1]), path, steps[1:], joinPath(at, content[i].Value))
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, found...)
+		}
+		return out, nil
+	}
+	field := joinPath(at, step.Field)
+	want := yaml.MappingNode
+	if len(steps) > 1 && steps[1].EachElement {
+		want = yaml.SequenceNode
+	}
+	next, err := lookupField(node, step.Field, want, field)
+	if err != nil {
+		return nil, err
+	}
+	if next == nil {
+		if len(steps) > 1 && (steps[1].EachElement || steps[1].EachValue) {
+			return nil, nil
+		}
+		return nil, &Malformed{
+			Location: Location{Field: field},
+			Message:  "is missing: a " + w.Kind + " needs a pod template; add one or remove the object",
+		}
+	}
+	return w.follow(next, path, steps[1:], field)
 }
 
 func (w *Workload) readMetadata() error {
@@ -108,39 +165,39 @@ func (w *Workload) readMetadata() error {
 }
 
 // attributed completes an error whose field path is relative to the object's
-// root with the workload it is about.
-func (w Workload) attributed(err error) error {
+// root with the object it is about.
+func (o object) attributed(err error) error {
 	if err == nil {
 		return nil
 	}
-	errs := w.attribute(err, "", "")
+	errs := o.attribute(err, "", "")
 	if len(errs) == 1 {
 		return errs[0]
 	}
 	return errors.Join(errs...)
 }
 
-// templateField is the path of a field below the pod template, for messages.
-func (w Workload) templateField(parts ...string) string {
-	return joinPath(append([]string{strings.Join(w.TemplatePath, ".")}, parts...)...)
+// field is the path of a field below the pod template, for messages.
+func (t PodTemplate) field(parts ...string) string {
+	return joinPath(append([]string{t.Field}, parts...)...)
 }
 
 // ServiceAccountName returns the ServiceAccount the pod template runs as:
 // spec.serviceAccountName, else the deprecated spec.serviceAccount, else ""
 // (also when the template cannot be read; SetServiceAccountName reports that).
-func (w Workload) ServiceAccountName() string {
-	name, _, _ := w.serviceAccountName()
+func (t PodTemplate) ServiceAccountName() string {
+	name, _, _ := t.serviceAccountName()
 	return name
 }
 
 // serviceAccountName also says which field the name came from.
-func (w Workload) serviceAccountName() (name, field string, err error) {
-	spec, err := lookupField(w.Template, "spec", yaml.MappingNode, w.templateField("spec"))
+func (t PodTemplate) serviceAccountName() (name, field string, err error) {
+	spec, err := lookupField(t.Node, "spec", yaml.MappingNode, t.field("spec"))
 	if err != nil || spec == nil {
 		return "", "", err
 	}
 	for _, field := range []string{"serviceAccountName", "serviceAccount"} {
-		name, _, err := lookupScalar(spec, field, w.templateField("spec", field))
+		name, _, err := lookupScalar(spec, field, t.field("spec", field))
 		if err != nil {
 			return "", "", err
 		}
@@ -155,27 +212,27 @@ func (w Workload) serviceAccountName() (name, field string, err error) {
 // name. It never overwrites: a template that already runs as another
 // ServiceAccount (in either field) is a *Conflict, and one that already runs
 // as name is left alone.
-func (w Workload) SetServiceAccountName(name string) error {
-	current, field, err := w.serviceAccountName()
+func (t PodTemplate) SetServiceAccountName(name string) error {
+	current, field, err := t.serviceAccountName()
 	if err != nil {
-		return w.attributed(err)
+		return t.attributed(err)
 	}
 	if current == name {
 		return nil
 	}
 	if current != "" {
-		return w.attributed(&Conflict{
-			Location: Location{Field: w.templateField("spec", field)},
+		return t.attributed(&Conflict{
+			Location: Location{Field: t.field("spec", field)},
 			Message: fmt.Sprintf("runs as ServiceAccount %q, want %q; "+
 				"set it to %q or leave this workload out of the selection", current, name, name),
 		})
 	}
-	spec, err := createField(w.Template, "spec", yaml.MappingNode, w.templateField("spec"))
+	spec, err := createField(t.Node, "spec", yaml.MappingNode, t.field("spec"))
 	if err != nil {
-		return w.attributed(err)
+		return t.attributed(err)
 	}
 	if err := spec.PipeE(yaml.SetField("serviceAccountName", yaml.NewStringRNode(name))); err != nil {
-		return fmt.Errorf("%s: set serviceAccountName: %w", w, err)
+		return fmt.Errorf("%s: set serviceAccountName: %w", t, err)
 	}
 	return nil
 }

@@ -2,11 +2,14 @@ package workload
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/kinds"
 )
 
 // parseYAML parses one YAML object of a test case.
@@ -123,7 +126,7 @@ func TestLocateFindsThePodTemplateOfEachWorkloadKind(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			w, ok, err := Locate(parseYAML(t, tc.input))
+			w, ok, err := locateOne(parseYAML(t, tc.input))
 			checkError(t, err, tc.wantErr)
 			if ok != tc.wantOK {
 				t.Fatalf("ok = %v, want %v", ok, tc.wantOK)
@@ -131,10 +134,10 @@ func TestLocateFindsThePodTemplateOfEachWorkloadKind(t *testing.T) {
 			if !ok {
 				return
 			}
-			if diff := cmp.Diff(tc.wantPath, w.TemplatePath); diff != "" {
-				t.Errorf("TemplatePath (-want +got):\n%s", diff)
+			if diff := cmp.Diff(tc.wantPath, w.Path.Fields()); diff != "" {
+				t.Errorf("template path (-want +got):\n%s", diff)
 			}
-			if got := w.Template.GetLabels()["at"]; got != tc.wantTemplate {
+			if got := w.Node.GetLabels()["at"]; got != tc.wantTemplate {
 				t.Errorf("Template has label at=%q, want %q", got, tc.wantTemplate)
 			}
 		})
@@ -152,7 +155,7 @@ func TestLocateReadsKindNameAndNamespaceAsWritten(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			w, ok, err := Locate(parseYAML(t, tc.input))
+			w, ok, err := locateOne(parseYAML(t, tc.input))
 			if err != nil || !ok {
 				t.Fatalf("Locate: ok=%v err=%v", ok, err)
 			}
@@ -245,12 +248,94 @@ func TestSetServiceAccountNameNeverOverwrites(t *testing.T) {
 	}
 }
 
-// locateOK locates the workload of input, failing the test unless it is one.
-func locateOK(t testing.TB, input string) Workload {
+// locateOne locates the one pod template of a built-in kind's object.
+func locateOne(obj *yaml.RNode) (PodTemplate, bool, error) {
+	w, ok, err := BuiltinLocator.Locate(obj)
+	if err != nil || !ok {
+		return PodTemplate{}, ok, err
+	}
+	if len(w.Templates) != 1 {
+		return PodTemplate{}, false, fmt.Errorf("%s has %d pod templates, want 1", w, len(w.Templates))
+	}
+	return w.Templates[0], true, nil
+}
+
+// locateOK locates the pod template of input, failing the test unless it is one.
+func locateOK(t testing.TB, input string) PodTemplate {
 	t.Helper()
-	w, ok, err := Locate(parseYAML(t, input))
+	w, ok, err := locateOne(parseYAML(t, input))
 	if err != nil || !ok {
 		t.Fatalf("Locate: ok=%v err=%v", ok, err)
 	}
 	return w
+}
+
+func TestLocateFollowsListAndMapWildcards(t *testing.T) {
+	locator := PodTemplateLocator{Kinds: kinds.Table{
+		{Group: "jobset.x-k8s.io", Versions: []string{"v1alpha2"}, Kind: "JobSet",
+			Paths: []kinds.Path{kinds.MustParsePath("spec.replicatedJobs[*].template.spec.template")}},
+		{Group: "kubeflow.org", Versions: []string{"v1"}, Kind: "PyTorchJob",
+			Paths: []kinds.Path{kinds.MustParsePath("spec.pytorchReplicaSpecs.*.template")}},
+	}}
+	cases := []struct {
+		name, input string
+		wantFields  []string
+		wantErr     []string
+	}{
+		{
+			name: "every element of a list",
+			input: `apiVersion: jobset.x-k8s.io/v1alpha2
+kind: JobSet
+metadata: {name: js}
+spec:
+  replicatedJobs:
+  - {name: leader, template: {spec: {template: {spec: {containers: [{name: a}]}}}}}
+  - {name: workers, template: {spec: {template: {spec: {containers: [{name: b}]}}}}}`,
+			wantFields: []string{"spec.replicatedJobs[0].template.spec.template", "spec.replicatedJobs[1].template.spec.template"},
+		},
+		{
+			name: "every value of a map",
+			input: `apiVersion: kubeflow.org/v1
+kind: PyTorchJob
+metadata: {name: pt}
+spec:
+  pytorchReplicaSpecs:
+    Master: {template: {spec: {containers: [{name: a}]}}}
+    Worker: {template: {spec: {containers: [{name: b}]}}}`,
+			wantFields: []string{"spec.pytorchReplicaSpecs.Master.template", "spec.pytorchReplicaSpecs.Worker.template"},
+		},
+		{
+			name:  "an absent list holds no template",
+			input: "apiVersion: jobset.x-k8s.io/v1alpha2\nkind: JobSet\nmetadata: {name: js}\nspec: {}",
+		},
+		{
+			name:    "a list where a map should be is malformed",
+			input:   "apiVersion: kubeflow.org/v1\nkind: PyTorchJob\nmetadata: {name: pt}\nspec: {pytorchReplicaSpecs: [a]}",
+			wantErr: []string{"PyTorchJob pt", "spec.pytorchReplicaSpecs", "is a list, want a map"},
+		},
+		{
+			name:    "an element without the template is malformed",
+			input:   "apiVersion: jobset.x-k8s.io/v1alpha2\nkind: JobSet\nmetadata: {name: js}\nspec: {replicatedJobs: [{name: a, template: {spec: {}}}]}",
+			wantErr: []string{"JobSet js", "spec.replicatedJobs[0].template.spec.template", "is missing"},
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			w, ok, err := locator.Locate(parseYAML(t, tc.input))
+			checkError(t, err, tc.wantErr)
+			if tc.wantErr != nil {
+				return
+			}
+			if !ok {
+				t.Fatal("not located")
+			}
+			var fields []string
+			for _, tpl := range w.Templates {
+				fields = append(fields, tpl.Field)
+			}
+			if diff := cmp.Diff(tc.wantFields, fields); diff != "" {
+				t.Errorf("template fields (-want +got):\n%s", diff)
+			}
+		})
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/arn"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/gcpid"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/issuer"
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/kinds"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/kname"
 )
 
@@ -45,9 +46,6 @@ func (es FieldErrors) Errors() FieldErrors {
 	}
 	return out
 }
-
-// WorkloadKinds are the kinds whose pod templates the function can patch.
-var WorkloadKinds = []string{"Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "PodTemplate"}
 
 // Token lifetime bounds. Kubernetes refuses projected tokens shorter than ten
 // minutes; the clouds reject subject tokens that live longer than a day, and
@@ -207,8 +205,8 @@ func (v *checker) workloads(w *Workloads) {
 		v.errorf("spec.workloads.selector", "is empty and would select nothing; set kinds, names or labels, or remove it")
 	}
 	for i, kind := range sel.Kinds {
-		if !contains(WorkloadKinds, kind) {
-			v.errorf(fmt.Sprintf("spec.workloads.selector.kinds[%d]", i), "%q has no pod template; want one of %s", kind, strings.Join(WorkloadKinds, ", "))
+		if !kinds.Builtin.Selects(kind) {
+			v.errorf(fmt.Sprintf("spec.workloads.selector.kinds[%d]", i), "%q has no pod template; want one of %s (each as Kind, or Kind.group for one API group)", kind, strings.Join(kinds.Builtin.Names(), ", "))
 		}
 	}
 	for i, name := range sel.Names {
@@ -322,13 +320,4 @@ func (v *checker) azure(z *Azure, provider Provider) {
 	default:
 		v.errorf("spec.azure.mode", "%q is not valid; want auto, webhook or projected", z.Mode)
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
