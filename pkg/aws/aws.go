@@ -28,12 +28,12 @@ const (
 )
 
 // Plan returns what the AWS target needs; the spec must be defaulted and valid.
-func Plan(spec *v1alpha1.Spec) plan.Target {
+func Plan(spec *v1alpha1.Spec) (plan.Target, error) {
 	a := spec.AWS
-	t := plan.Target{Name: "aws", Mode: a.Mode}
+	t := plan.Target{Name: "aws"}
 	if a.Mode == v1alpha1.ModeWebhook {
 		t.ServiceAccountAnnotations = webhookAnnotations(a)
-		return t
+		return t, nil
 	}
 	token := plan.ProjectedToken{
 		VolumeName:        TokenVolumeName,
@@ -56,7 +56,7 @@ func Plan(spec *v1alpha1.Spec) plan.Target {
 	if a.RoleSessionName != "" {
 		t.Pod.Env = append(t.Pod.Env, plan.KeyValue{Key: "AWS_ROLE_SESSION_NAME", Value: a.RoleSessionName})
 	}
-	return t
+	return t, nil
 }
 
 // webhookAnnotations writes only what differs from the webhook's defaults on

@@ -35,30 +35,34 @@ func TestPlan(t *testing.T) {
 	}{{
 		name: "webhook with defaults writes only the role annotation",
 		aws:  v1alpha1.AWS{Mode: "webhook"},
-		want: plan.Target{Name: "aws", Mode: "webhook", ServiceAccountAnnotations: []plan.KeyValue{{Key: RoleARNAnnotation, Value: role}}},
+		want: plan.Target{Name: "aws", ServiceAccountAnnotations: []plan.KeyValue{{Key: RoleARNAnnotation, Value: role}}},
 	}, {
 		name: "webhook writes non-default audience, endpoints and expiration",
 		aws:  v1alpha1.AWS{Mode: "webhook", Audience: "custom", STSRegionalEndpoints: "legacy", TokenExpirationSeconds: 3600},
-		want: plan.Target{Name: "aws", Mode: "webhook", ServiceAccountAnnotations: []plan.KeyValue{
+		want: plan.Target{Name: "aws", ServiceAccountAnnotations: []plan.KeyValue{
 			{Key: RoleARNAnnotation, Value: role}, {Key: AudienceAnnotation, Value: "custom"},
 			{Key: STSRegionalEndpointsAnnotation, Value: "false"}, {Key: TokenExpirationAnnotation, Value: "3600"}}},
 	}, {
 		name: "projected mirrors the webhook's injection",
 		aws:  v1alpha1.AWS{Mode: "projected", Region: "eu-west-2"},
-		want: plan.Target{Name: "aws", Mode: "projected", Pod: plan.PodPatch{
+		want: plan.Target{Name: "aws", Pod: plan.PodPatch{
 			Tokens: []plan.ProjectedToken{token},
 			Env: []plan.KeyValue{{Key: "AWS_STS_REGIONAL_ENDPOINTS", Value: "regional"}, {Key: "AWS_DEFAULT_REGION", Value: "eu-west-2"},
 				{Key: "AWS_REGION", Value: "eu-west-2"}, {Key: "AWS_ROLE_ARN", Value: role}, {Key: "AWS_WEB_IDENTITY_TOKEN_FILE", Value: tokenFile}}}},
 	}, {
 		name: "projected without region, with session name",
 		aws:  v1alpha1.AWS{Mode: "projected", RoleSessionName: "ci"},
-		want: plan.Target{Name: "aws", Mode: "projected", Pod: plan.PodPatch{
+		want: plan.Target{Name: "aws", Pod: plan.PodPatch{
 			Tokens: []plan.ProjectedToken{token},
 			Env: []plan.KeyValue{{Key: "AWS_STS_REGIONAL_ENDPOINTS", Value: "regional"}, {Key: "AWS_ROLE_ARN", Value: role},
 				{Key: "AWS_WEB_IDENTITY_TOKEN_FILE", Value: tokenFile}, {Key: "AWS_ROLE_SESSION_NAME", Value: "ci"}}}},
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
-			if diff := cmp.Diff(tc.want, Plan(spec(tc.aws))); diff != "" {
+			got, err := Plan(spec(tc.aws))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})

@@ -27,9 +27,9 @@ const (
 )
 
 // Plan returns what the Azure target needs; the spec must be defaulted and valid.
-func Plan(spec *v1alpha1.Spec) plan.Target {
+func Plan(spec *v1alpha1.Spec) (plan.Target, error) {
 	z := spec.Azure
-	t := plan.Target{Name: "azure", Mode: z.Mode}
+	t := plan.Target{Name: "azure"}
 	if z.Mode == v1alpha1.ModeWebhook {
 		t.ServiceAccountAnnotations = []plan.KeyValue{
 			{Key: ClientIDAnnotation, Value: z.ClientID},
@@ -41,7 +41,7 @@ func Plan(spec *v1alpha1.Spec) plan.Target {
 		}
 		// The webhook only mutates pods that opt in with this label.
 		t.Pod.Labels = []plan.KeyValue{{Key: UseLabel, Value: "true"}}
-		return t
+		return t, nil
 	}
 	token := plan.ProjectedToken{
 		VolumeName:        TokenVolumeName,
@@ -57,5 +57,5 @@ func Plan(spec *v1alpha1.Spec) plan.Target {
 		{Key: "AZURE_FEDERATED_TOKEN_FILE", Value: token.File()},
 		{Key: "AZURE_AUTHORITY_HOST", Value: z.AuthorityHost},
 	}
-	return t
+	return t, nil
 }

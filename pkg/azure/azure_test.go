@@ -22,20 +22,20 @@ func TestPlan(t *testing.T) {
 	}{{
 		name:  "webhook annotates the ServiceAccount and labels pods",
 		azure: v1alpha1.Azure{Mode: "webhook", TokenExpirationSeconds: 3600},
-		want: plan.Target{Name: "azure", Mode: "webhook",
+		want: plan.Target{Name: "azure",
 			ServiceAccountAnnotations: []plan.KeyValue{{Key: ClientIDAnnotation, Value: client}, {Key: TenantIDAnnotation, Value: tenant}},
 			Pod:                       plan.PodPatch{Labels: []plan.KeyValue{{Key: "azure.workload.identity/use", Value: "true"}}}},
 	}, {
 		name:  "webhook writes a non-default expiration",
 		azure: v1alpha1.Azure{Mode: "webhook", TokenExpirationSeconds: 7200},
-		want: plan.Target{Name: "azure", Mode: "webhook",
+		want: plan.Target{Name: "azure",
 			ServiceAccountAnnotations: []plan.KeyValue{{Key: ClientIDAnnotation, Value: client}, {Key: TenantIDAnnotation, Value: tenant},
 				{Key: TokenExpirationAnnotation, Value: "7200"}},
 			Pod: plan.PodPatch{Labels: []plan.KeyValue{{Key: "azure.workload.identity/use", Value: "true"}}}},
 	}, {
 		name:  "projected mirrors the webhook's injection",
 		azure: v1alpha1.Azure{Mode: "projected", TokenExpirationSeconds: 3600, AuthorityHost: v1alpha1.DefaultAzureAuthorityHost},
-		want: plan.Target{Name: "azure", Mode: "projected", Pod: plan.PodPatch{
+		want: plan.Target{Name: "azure", Pod: plan.PodPatch{
 			Tokens: []plan.ProjectedToken{{VolumeName: "azure-identity-token", MountPath: "/var/run/secrets/azure/tokens",
 				Path: "azure-identity-token", Audience: "api://AzureADTokenExchange", ExpirationSeconds: 3600}},
 			Env: []plan.KeyValue{{Key: "AZURE_CLIENT_ID", Value: client}, {Key: "AZURE_TENANT_ID", Value: tenant},
@@ -45,7 +45,11 @@ func TestPlan(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			z := tc.azure
 			z.TenantID, z.ClientID = tenant, client
-			if diff := cmp.Diff(tc.want, Plan(&v1alpha1.Spec{Azure: &z})); diff != "" {
+			got, err := Plan(&v1alpha1.Spec{Azure: &z})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, got); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})

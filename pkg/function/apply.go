@@ -11,6 +11,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/api/v1alpha1"
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/clouds"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/plan"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/workload"
 )
@@ -27,33 +28,17 @@ func apply(set specSet, items []*yaml.RNode) ([]*yaml.RNode, framework.Results) 
 	env := workload.NewEnvSources(items)
 	var added []*yaml.RNode
 	for _, src := range set.sources {
-		targets, planned := planTargets(src)
-		results = append(results, planned...)
-		if planned.ExitCode() != 0 {
+		p, errs := clouds.Plan(&src.spec.Spec)
+		if len(errs) > 0 {
+			results = append(results, fieldResults(src.node, errs)...)
 			continue
 		}
-		objects, emitted := emitObjects(src, targets, out)
+		objects, emitted := emitObjects(src, p, out)
 		added = append(added, objects...)
 		results = append(results, emitted...)
-		results = append(results, patchWorkloads(src, targets, out, env)...)
+		results = append(results, patchWorkloads(src, p.Pod, out, env)...)
 	}
 	return append(out, added...), results
-}
-
-func planTargets(src source) ([]plan.Target, framework.Results) {
-	var targets []plan.Target
-	var results framework.Results
-	for _, target := range Targets {
-		t, used, err := target(&src.spec.Spec)
-		if err != nil {
-			results = append(results, &framework.Result{Severity: framework.Error, Message: err.Error(), ResourceRef: ref(src.node), File: file(src.node)})
-			continue
-		}
-		if used {
-			targets = append(targets, t)
-		}
-	}
-	return targets, results
 }
 
 // namespaceOf is where an object lands when applied with a default context.
@@ -70,41 +55,25 @@ func find(items []*yaml.RNode, apiVersion, kind, namespace, name string) *yaml.R
 	return nil
 }
 
-// maxObjectNameLength is the longest name Kubernetes accepts for a
-// ConfigMap (a DNS-1123 subdomain).
-const maxObjectNameLength = 253
-
 // emitObjects annotates the ServiceAccount (emitting it unless the input has
-// it) and emits the targets' ConfigMaps. Objects already in the input, as on a
+// it) and emits the plan's ConfigMaps. Objects already in the input, as on a
 // second run over the function's own output, are checked, never overwritten.
-func emitObjects(src source, targets []plan.Target, items []*yaml.RNode) ([]*yaml.RNode, framework.Results) {
+func emitObjects(src source, p plan.Plan, items []*yaml.RNode) ([]*yaml.RNode, framework.Results) {
 	sa := src.spec.Spec.ServiceAccount
-	var annotations []plan.KeyValue
-	for _, t := range targets {
-		annotations = append(annotations, t.ServiceAccountAnnotations...)
-	}
 	var added []*yaml.RNode
 	var results framework.Results
-	fail := func(field, format string, args ...any) {
-		results = append(results, &framework.Result{Severity: framework.Error, Message: fmt.Sprintf(format, args...),
-			ResourceRef: ref(src.node), Field: &framework.Field{Path: field}, File: file(src.node)})
-	}
 
 	account := find(items, "v1", "ServiceAccount", sa.Namespace, sa.Name)
-	switch {
-	case account == nil && *sa.Create:
+	step, err := p.ServiceAccount(sa.Namespace, sa.Name, account != nil, *sa.Create)
+	if err != nil {
+		results = append(results, fieldResults(src.node, v1alpha1.FieldErrors{{Field: "spec.serviceAccount.create", Message: err.Error()}})...)
+	}
+	if step == plan.EmitNew {
 		account = newObject("v1", "ServiceAccount", sa.Namespace, sa.Name)
 		added = append(added, account)
-	case account == nil && len(annotations) > 0:
-		keys := make([]string, 0, len(annotations))
-		for _, a := range annotations {
-			keys = append(keys, a.Key)
-		}
-		fail("spec.serviceAccount.create", "is false and ServiceAccount %s/%s is not among the input, so its annotations (%s) cannot be set; set create: true or add the ServiceAccount to the input",
-			sa.Namespace, sa.Name, strings.Join(keys, ", "))
 	}
 	if account != nil {
-		for _, a := range annotations {
+		for _, a := range p.ServiceAccountAnnotations {
 			if err := setAnnotation(account, a); err != nil {
 				results = append(results, &framework.Result{Severity: framework.Error, Message: err.Error(), ResourceRef: ref(account),
 					Field: &framework.Field{Path: "metadata.annotations." + a.Key}, File: file(account)})
@@ -112,33 +81,24 @@ func emitObjects(src source, targets []plan.Target, items []*yaml.RNode) ([]*yam
 		}
 	}
 
-	for _, t := range targets {
-		for _, cm := range t.ConfigMaps {
-			if len(cm.Name) > maxObjectNameLength {
-				// The ConfigMap is named after the ServiceAccount; the API
-				// server would refuse it at apply time.
-				fail("spec.serviceAccount.name", "is %d characters long; the %s ConfigMap named after it would have %d, over Kubernetes' %d: want at most %d",
-					len(sa.Name), t.Name, len(cm.Name), maxObjectNameLength, maxObjectNameLength-(len(cm.Name)-len(sa.Name)))
+	for _, cm := range p.ConfigMaps {
+		existing := find(items, "v1", "ConfigMap", sa.Namespace, cm.Name)
+		if existing == nil {
+			obj, err := newConfigMap(sa.Namespace, cm)
+			if err != nil {
+				results = append(results, &framework.Result{Severity: framework.Error, Message: err.Error(), ResourceRef: ref(src.node), File: file(src.node)})
 				continue
 			}
-			existing := find(items, "v1", "ConfigMap", sa.Namespace, cm.Name)
-			if existing == nil {
-				obj, err := newConfigMap(sa.Namespace, cm)
-				if err != nil {
-					fail("spec."+t.Name, "%v", err)
-					continue
-				}
-				added = append(added, obj)
-				continue
-			}
-			for _, kv := range cm.Data {
-				got, err := existing.Pipe(yaml.Lookup("data", kv.Key))
-				if err != nil || got == nil || yaml.GetValue(got) != kv.Value {
-					results = append(results, &framework.Result{Severity: framework.Error,
-						Message: fmt.Sprintf("ConfigMap %s/%s is in the input with other content under %q; remove it (the function writes it) or rename it",
-							sa.Namespace, cm.Name, kv.Key),
-						ResourceRef: ref(existing), Field: &framework.Field{Path: "data." + kv.Key}, File: file(existing)})
-				}
+			added = append(added, obj)
+			continue
+		}
+		for _, kv := range cm.Data {
+			got, err := existing.Pipe(yaml.Lookup("data", kv.Key))
+			if err != nil || got == nil || yaml.GetValue(got) != kv.Value {
+				results = append(results, &framework.Result{Severity: framework.Error,
+					Message: fmt.Sprintf("ConfigMap %s/%s is in the input with other content under %q; remove it (the function writes it) or rename it",
+						sa.Namespace, cm.Name, kv.Key),
+					ResourceRef: ref(existing), Field: &framework.Field{Path: "data." + kv.Key}, File: file(existing)})
 			}
 		}
 	}
@@ -184,16 +144,9 @@ func setAnnotation(n *yaml.RNode, a plan.KeyValue) error {
 	return nil
 }
 
-// patchWorkloads applies the targets' pod patches to every selected workload.
-func patchWorkloads(src source, targets []plan.Target, items []*yaml.RNode, env workload.EnvSources) framework.Results {
+// patchWorkloads applies the plan's pod patch to every selected pod template.
+func patchWorkloads(src source, pod plan.PodPatch, items []*yaml.RNode, env workload.EnvSources) framework.Results {
 	spec := &src.spec.Spec
-	var pod plan.PodPatch
-	for _, t := range targets {
-		pod.Labels = append(pod.Labels, t.Pod.Labels...)
-		pod.Tokens = append(pod.Tokens, t.Pod.Tokens...)
-		pod.ConfigMapVolumes = append(pod.ConfigMapVolumes, t.Pod.ConfigMapVolumes...)
-		pod.Env = append(pod.Env, t.Pod.Env...)
-	}
 	patch := workload.Patch{Pod: pod, EnvSources: env}
 	var selector *v1alpha1.WorkloadSelector
 	if spec.Workloads != nil {

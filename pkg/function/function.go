@@ -1,7 +1,7 @@
 // Package function is the KRM function: it reads every CrossCloudAccess spec
-// of a ResourceList, plans each cloud target, and applies the plans to the
-// items. It is the only package that sees both specs and YAML; the clouds
-// produce plans and pkg/workload edits pod templates.
+// of a ResourceList, has pkg/clouds plan each one, and applies the plans to
+// the items. It only reads specs and edits YAML: the plan step is pure and
+// lives in pkg/clouds and pkg/plan, and pkg/workload edits pod templates.
 package function
 
 import (
@@ -10,40 +10,7 @@ import (
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
-
-	"github.com/crosscloud-dev/cross-cloud-access/pkg/api/v1alpha1"
-	"github.com/crosscloud-dev/cross-cloud-access/pkg/aws"
-	"github.com/crosscloud-dev/cross-cloud-access/pkg/azure"
-	"github.com/crosscloud-dev/cross-cloud-access/pkg/gcp"
-	"github.com/crosscloud-dev/cross-cloud-access/pkg/plan"
 )
-
-// Target plans one cloud for a spec, or reports that the spec does not use it.
-type Target func(spec *v1alpha1.Spec) (t plan.Target, used bool, err error)
-
-// Targets are the clouds, in the order their edits are applied. A new cloud
-// is a new package and one line here.
-var Targets = []Target{
-	func(s *v1alpha1.Spec) (plan.Target, bool, error) {
-		if s.AWS == nil {
-			return plan.Target{}, false, nil
-		}
-		return aws.Plan(s), true, nil
-	},
-	func(s *v1alpha1.Spec) (plan.Target, bool, error) {
-		if s.GCP == nil {
-			return plan.Target{}, false, nil
-		}
-		t, err := gcp.Plan(s)
-		return t, true, err
-	},
-	func(s *v1alpha1.Spec) (plan.Target, bool, error) {
-		if s.Azure == nil {
-			return plan.Target{}, false, nil
-		}
-		return azure.Plan(s), true, nil
-	},
-}
 
 // ErrInvalid is returned, wrapped, whenever the function stops on an error
 // Result; the Results themselves say what was wrong.

@@ -160,12 +160,8 @@ func duplicateServiceAccounts(sources []source) framework.Results {
 func fieldResults(n *yaml.RNode, errs v1alpha1.FieldErrors) framework.Results {
 	var out framework.Results
 	for _, e := range errs {
-		severity := framework.Error
-		if e.Warning {
-			severity = framework.Warning
-		}
 		out = append(out, &framework.Result{
-			Severity:    severity,
+			Severity:    e.Level(),
 			Message:     e.Message,
 			ResourceRef: ref(n),
 			Field:       &framework.Field{Path: e.Field},

@@ -42,7 +42,7 @@ func CredentialConfigMapName(serviceAccount string) string {
 // Plan returns what the GCP target needs; the spec must be defaulted and valid.
 func Plan(spec *v1alpha1.Spec) (plan.Target, error) {
 	g := spec.GCP
-	t := plan.Target{Name: "gcp", Mode: g.Mode}
+	t := plan.Target{Name: "gcp"}
 	if g.Mode == v1alpha1.ModeWorkloadIdentity {
 		t.ServiceAccountAnnotations = []plan.KeyValue{{Key: ServiceAccountAnnotation, Value: g.ServiceAccountEmail}}
 		return t, nil

@@ -98,7 +98,7 @@ func TestPlanWorkloadIdentityOnlyAnnotates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := plan.Target{Name: "gcp", Mode: "workloadIdentity",
+	want := plan.Target{Name: "gcp",
 		ServiceAccountAnnotations: []plan.KeyValue{{Key: "iam.gke.io/gcp-service-account", Value: "a@b.iam.gserviceaccount.com"}}}
 	if diff := cmp.Diff(want, target); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)

@@ -4,12 +4,16 @@
 // touches YAML nodes, so every target's plan can be compared in unit tests.
 package plan
 
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
 // Target is what one cloud needs for one ServiceAccount.
 type Target struct {
 	// Name identifies the cloud ("aws", "gcp", "azure") in messages.
 	Name string
-	// Mode is the resolved mode, e.g. "projected" or "webhook".
-	Mode string
 	// ServiceAccountAnnotations are set on the ServiceAccount.
 	ServiceAccountAnnotations []KeyValue
 	// ConfigMaps are emitted beside the ServiceAccount, in its namespace.
@@ -67,4 +71,83 @@ type ConfigMapVolume struct {
 	VolumeName    string
 	ConfigMapName string
 	MountPath     string
+}
+
+// Plan is what one spec needs, all its clouds together.
+type Plan struct {
+	// ServiceAccountAnnotations are every target's, in target order.
+	ServiceAccountAnnotations []KeyValue
+	// ConfigMaps are emitted beside the ServiceAccount.
+	ConfigMaps []ConfigMap
+	// Pod is every target's pod patch, in target order.
+	Pod PodPatch
+}
+
+// MaxObjectNameLength is the longest name Kubernetes accepts for a ConfigMap
+// (a DNS-1123 subdomain).
+const MaxObjectNameLength = 253
+
+// Merge joins the targets' plans in order. It refuses a ConfigMap whose name,
+// made from the ServiceAccount's, the API server would refuse at apply time.
+func Merge(serviceAccount string, targets []Target) (Plan, error) {
+	var p Plan
+	var errs []error
+	for _, t := range targets {
+		p.ServiceAccountAnnotations = append(p.ServiceAccountAnnotations, t.ServiceAccountAnnotations...)
+		for _, cm := range t.ConfigMaps {
+			if len(cm.Name) > MaxObjectNameLength {
+				errs = append(errs, &NameTooLong{Target: t.Name, ServiceAccount: serviceAccount, Name: cm.Name})
+				continue
+			}
+			p.ConfigMaps = append(p.ConfigMaps, cm)
+		}
+		p.Pod.Labels = append(p.Pod.Labels, t.Pod.Labels...)
+		p.Pod.Tokens = append(p.Pod.Tokens, t.Pod.Tokens...)
+		p.Pod.ConfigMapVolumes = append(p.Pod.ConfigMapVolumes, t.Pod.ConfigMapVolumes...)
+		p.Pod.Env = append(p.Pod.Env, t.Pod.Env...)
+	}
+	return p, errors.Join(errs...)
+}
+
+// NameTooLong is a ConfigMap name, made from the ServiceAccount's name, that
+// is longer than Kubernetes allows.
+type NameTooLong struct {
+	Target, ServiceAccount, Name string
+}
+
+// Error says how long the ServiceAccount name may be.
+func (e *NameTooLong) Error() string {
+	return fmt.Sprintf("is %d characters long; the %s ConfigMap named after it would have %d, over Kubernetes' %d: want at most %d",
+		len(e.ServiceAccount), e.Target, len(e.Name), MaxObjectNameLength, MaxObjectNameLength-(len(e.Name)-len(e.ServiceAccount)))
+}
+
+// ServiceAccountStep is what happens to the spec's ServiceAccount.
+type ServiceAccountStep int
+
+// The steps: annotate the one in the input, emit a new one, or leave it.
+const (
+	AnnotateExisting ServiceAccountStep = iota
+	EmitNew
+	LeaveAlone
+)
+
+// ServiceAccount decides the step for the ServiceAccount: one in the input is
+// annotated in place, never duplicated; a missing one is emitted when create
+// is set. A missing one that create: false forbids emitting is an error only
+// when the plan has annotations to put on it.
+func (p Plan) ServiceAccount(namespace, name string, inInput, create bool) (ServiceAccountStep, error) {
+	switch {
+	case inInput:
+		return AnnotateExisting, nil
+	case create:
+		return EmitNew, nil
+	case len(p.ServiceAccountAnnotations) > 0:
+		keys := make([]string, 0, len(p.ServiceAccountAnnotations))
+		for _, a := range p.ServiceAccountAnnotations {
+			keys = append(keys, a.Key)
+		}
+		return LeaveAlone, fmt.Errorf("is false and ServiceAccount %s/%s is not among the input, so its annotations (%s) cannot be set; set create: true or add the ServiceAccount to the input",
+			namespace, name, strings.Join(keys, ", "))
+	}
+	return LeaveAlone, nil
 }

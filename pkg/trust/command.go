@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
@@ -100,13 +101,9 @@ func ReadSpecs(stdin io.Reader, messages io.Writer, files []string) ([]*v1alpha1
 				where += " (" + v1alpha1.Kind + " " + n + ")"
 			}
 			spec, found := v1alpha1.Decode(node)
-			sort.SliceStable(found, func(a, b int) bool { return !found[a].Warning && found[b].Warning })
+			sort.SliceStable(found, func(a, b int) bool { return found[a].Level() == framework.Error && found[b].Level() != framework.Error })
 			for _, e := range found {
-				level := "error"
-				if e.Warning {
-					level = "warning"
-				}
-				fmt.Fprintf(messages, "%s: %s: %s: %s\n", where, level, e.Field, e.Message)
+				fmt.Fprintf(messages, "%s: %s: %s: %s\n", where, e.Level(), e.Field, e.Message)
 			}
 			if spec == nil {
 				invalid++

@@ -44,9 +44,7 @@ func Decode(node *kyaml.RNode) (*CrossCloudAccess, FieldErrors) {
 	if err := sigsyaml.UnmarshalStrict(data, c); err != nil {
 		return nil, FieldErrors{{Field: "spec", Message: fmt.Sprintf("does not decode: %v", err)}}
 	}
-	if err := c.Default(); err != nil {
-		return nil, FieldErrors{{Field: "spec", Message: fmt.Sprintf("cannot be defaulted: %v", err)}}
-	}
+	c.Default()
 	found := c.Check()
 	if len(found.Errors()) > 0 {
 		return nil, found

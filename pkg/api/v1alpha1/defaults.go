@@ -1,10 +1,6 @@
 package v1alpha1
 
-import (
-	"fmt"
-
-	"github.com/crosscloud-dev/cross-cloud-access/pkg/issuer"
-)
+import "github.com/crosscloud-dev/cross-cloud-access/pkg/issuer"
 
 // Defaults that the clouds' own tooling uses, so output matches what EKS's and
 // AKS's webhooks would inject.
@@ -21,8 +17,8 @@ const (
 
 // Default fills every optional field and resolves each "auto" mode from the
 // cluster, so that later stages read only concrete values. It is safe to call
-// on an invalid spec: Validate reports what is wrong afterwards.
-func (c *CrossCloudAccess) Default() error {
+// on an invalid spec: Check reports what is wrong afterwards.
+func (c *CrossCloudAccess) Default() {
 	s := &c.Spec
 	if s.Cluster.Issuer == "" && s.Cluster.Provider == ProviderGKE && s.Cluster.GKE != nil {
 		s.Cluster.Issuer = issuer.GKE(s.Cluster.GKE.ProjectID, s.Cluster.GKE.Location, s.Cluster.GKE.ClusterName)
@@ -34,56 +30,10 @@ func (c *CrossCloudAccess) Default() error {
 		create := true
 		s.ServiceAccount.Create = &create
 	}
-	if a := s.AWS; a != nil {
-		if a.Mode == "" || a.Mode == ModeAuto {
-			a.Mode = ModeProjected
-			if s.Cluster.Provider == ProviderEKS {
-				a.Mode = ModeWebhook
-			}
-		}
-		defaultString(&a.Audience, DefaultAWSAudience)
-		defaultString(&a.STSRegionalEndpoints, DefaultSTSRegionalEndpoints)
-		defaultInt(&a.TokenExpirationSeconds, DefaultAWSTokenExpirationSeconds)
+	for _, cl := range s.clouds() {
+		cl.defaults(&s.Cluster)
 	}
-	if g := s.GCP; g != nil {
-		if g.Mode == "" || g.Mode == ModeAuto {
-			g.Mode = ModeFederated
-			if s.Cluster.Provider == ProviderGKE && s.Cluster.GKE != nil && s.Cluster.GKE.WorkloadIdentity {
-				g.Mode = ModeWorkloadIdentity
-			}
-		}
-		if g.ProjectID == "" && s.Cluster.GKE != nil && g.Mode == ModeWorkloadIdentity {
-			g.ProjectID = s.Cluster.GKE.ProjectID
-		}
-		if g.Mode == ModeFederated {
-			defaultString(&g.Audience, "https:"+g.ProviderResource())
-			defaultInt(&g.TokenExpirationSeconds, DefaultGCPTokenExpirationSeconds)
-		}
-	}
-	if z := s.Azure; z != nil {
-		if z.Mode == "" || z.Mode == ModeAuto {
-			z.Mode = ModeProjected
-			if s.Cluster.Provider == ProviderAKS {
-				z.Mode = ModeWebhook
-			}
-		}
-		defaultString(&z.AuthorityHost, DefaultAzureAuthorityHost)
-		defaultInt(&z.TokenExpirationSeconds, DefaultAzureTokenExpirationSeconds)
-	}
-	return nil
 }
-
-// ProviderResource is the canonical resource name of the workload identity
-// pool provider without a scheme ("//iam.googleapis.com/projects/..."): the
-// audience Google STS expects in a token exchange.
-func (g *GCP) ProviderResource() string {
-	return fmt.Sprintf("//iam.googleapis.com/projects/%s/locations/global/workloadIdentityPools/%s/providers/%s",
-		g.ProjectNumber, g.WorkloadIdentityPool, g.WorkloadIdentityProvider)
-}
-
-// Impersonates reports whether tokens are exchanged for a Google service
-// account's token, rather than used directly on resources.
-func (g *GCP) Impersonates() bool { return g.ServiceAccountEmail != "" }
 
 // Subject is the sub claim of the ServiceAccount's tokens.
 func (s ServiceAccount) Subject() string {

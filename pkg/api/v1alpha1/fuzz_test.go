@@ -53,8 +53,8 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 		if spec != nil {
-			if err := spec.Validate(); err != nil {
-				t.Fatalf("Decode returned a spec that does not validate: %v", err)
+			if errs := spec.Check().Errors(); len(errs) > 0 {
+				t.Fatalf("Decode returned a spec that does not check: %v", errs)
 			}
 		}
 	})

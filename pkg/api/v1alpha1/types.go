@@ -90,46 +90,39 @@ type WorkloadSelector struct {
 	Labels map[string]string `json:"labels,omitempty"`
 }
 
-// Mode values shared by the clouds.
+// Mode is how a cloud's credentials reach the pod: through that cloud's own
+// webhook or metadata server, or wired by the function. Each cloud allows a
+// subset; "auto" is resolved from the cluster by Default.
+type Mode string
+
+// Modes, shared by the clouds.
 const (
-	ModeAuto             = "auto"
-	ModeWebhook          = "webhook"
-	ModeProjected        = "projected"
-	ModeWorkloadIdentity = "workloadIdentity"
-	ModeFederated        = "federated"
+	ModeAuto             Mode = "auto"
+	ModeWebhook          Mode = "webhook"
+	ModeProjected        Mode = "projected"
+	ModeWorkloadIdentity Mode = "workloadIdentity"
+	ModeFederated        Mode = "federated"
 )
 
-// AWS is access to one IAM role through AssumeRoleWithWebIdentity.
-type AWS struct {
-	RoleARN                string `json:"roleArn"`
-	Mode                   string `json:"mode,omitempty" jsonschema:"enum=auto,enum=webhook,enum=projected"`
-	Audience               string `json:"audience,omitempty"`
-	Region                 string `json:"region,omitempty"`
-	STSRegionalEndpoints   string `json:"stsRegionalEndpoints,omitempty" jsonschema:"enum=regional,enum=legacy"`
-	RoleSessionName        string `json:"roleSessionName,omitempty"`
-	TokenExpirationSeconds int64  `json:"tokenExpirationSeconds,omitempty"`
+// cloud is the part of a spec for one cloud: it defaults and checks itself
+// against the cluster. A new cloud is a new type with these methods and one
+// line in Spec.clouds.
+type cloud interface {
+	defaults(c *Cluster)
+	check(v *checker, c *Cluster)
 }
 
-// GCP is access to Google Cloud through GKE Workload Identity or a workload
-// identity pool provider that trusts the cluster.
-type GCP struct {
-	Mode                     string `json:"mode,omitempty" jsonschema:"enum=auto,enum=workloadIdentity,enum=federated"`
-	ProjectID                string `json:"projectId,omitempty"`
-	ProjectNumber            string `json:"projectNumber,omitempty"`
-	WorkloadIdentityPool     string `json:"workloadIdentityPool,omitempty"`
-	WorkloadIdentityProvider string `json:"workloadIdentityProvider,omitempty"`
-	ServiceAccountEmail      string `json:"serviceAccountEmail,omitempty"`
-	TokenLifetimeSeconds     int64  `json:"tokenLifetimeSeconds,omitempty"`
-	TokenExpirationSeconds   int64  `json:"tokenExpirationSeconds,omitempty"`
-	Audience                 string `json:"audience,omitempty"`
-}
-
-// Azure is access to an Entra ID application or managed identity through a
-// federated identity credential.
-type Azure struct {
-	Mode                   string `json:"mode,omitempty" jsonschema:"enum=auto,enum=webhook,enum=projected"`
-	TenantID               string `json:"tenantId"`
-	ClientID               string `json:"clientId"`
-	AuthorityHost          string `json:"authorityHost,omitempty"`
-	TokenExpirationSeconds int64  `json:"tokenExpirationSeconds,omitempty"`
+// clouds are the clouds the spec names, in the order of its fields.
+func (s *Spec) clouds() []cloud {
+	var out []cloud
+	if s.AWS != nil {
+		out = append(out, s.AWS)
+	}
+	if s.GCP != nil {
+		out = append(out, s.GCP)
+	}
+	if s.Azure != nil {
+		out = append(out, s.Azure)
+	}
+	return out
 }

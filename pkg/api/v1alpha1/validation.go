@@ -1,14 +1,13 @@
 package v1alpha1
 
 import (
-	"errors"
 	"fmt"
-	"net/url"
 	"regexp"
 	"sort"
 	"strings"
 
-	"github.com/crosscloud-dev/cross-cloud-access/pkg/arn"
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/gcpid"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/issuer"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/kinds"
@@ -16,11 +15,20 @@ import (
 )
 
 // FieldError is one problem with a spec: where it is and what would be valid.
-// Warnings do not stop the function; errors do.
+// Its severity is kpt's: warnings and infos do not stop the function; errors
+// do. The zero severity is an error, so a problem is never lost as a warning.
 type FieldError struct {
-	Field   string
-	Message string
-	Warning bool
+	Field    string
+	Message  string
+	Severity framework.Severity
+}
+
+// Level is the error's severity, with the zero value read as an error.
+func (e FieldError) Level() framework.Severity {
+	if e.Severity == "" {
+		return framework.Error
+	}
+	return e.Severity
 }
 
 func (e FieldError) Error() string { return e.Field + ": " + e.Message }
@@ -40,7 +48,7 @@ func (es FieldErrors) Error() string {
 func (es FieldErrors) Errors() FieldErrors {
 	var out FieldErrors
 	for _, e := range es {
-		if !e.Warning {
+		if e.Level() == framework.Error {
 			out = append(out, e)
 		}
 	}
@@ -63,22 +71,17 @@ const (
 )
 
 var (
-	awsRegion       = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$`)
-	roleSessionName = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
-	guid            = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-	audienceText    = regexp.MustCompile(`^[\x21-\x7e]{1,256}$`)
+	// audienceText is any token audience: printable ASCII, no spaces.
+	audienceText = regexp.MustCompile(`^[\x21-\x7e]{1,256}$`)
 )
-
-// Validate reports the errors (not the warnings) of a defaulted spec.
-func (c *CrossCloudAccess) Validate() error {
-	if errs := c.Check().Errors(); len(errs) > 0 {
-		return errs
-	}
-	return nil
-}
 
 // Check reports every error and warning of a defaulted spec, each with its
 // field path and what would be valid.
+//
+// The spec does not implement kyaml's framework.Defaulter and Validator:
+// one run reads several specs (the functionConfig and those among the items),
+// and each problem must become a Result located on its own spec and field,
+// which those hooks' single error cannot carry.
 func (c *CrossCloudAccess) Check() FieldErrors {
 	v := &checker{}
 	if c.APIVersion != APIVersion {
@@ -93,17 +96,11 @@ func (c *CrossCloudAccess) Check() FieldErrors {
 	if s.Workloads != nil {
 		v.workloads(s.Workloads)
 	}
-	if s.AWS == nil && s.GCP == nil && s.Azure == nil {
+	if len(s.clouds()) == 0 {
 		v.errorf("spec", "names no cloud; set at least one of spec.aws, spec.gcp, spec.azure")
 	}
-	if s.AWS != nil {
-		v.aws(s.AWS, s.Cluster.Provider)
-	}
-	if s.GCP != nil {
-		v.gcp(s.GCP, &s.Cluster)
-	}
-	if s.Azure != nil {
-		v.azure(s.Azure, s.Cluster.Provider)
+	for _, cl := range s.clouds() {
+		cl.check(v, &s.Cluster)
 	}
 	return v.out
 }
@@ -115,16 +112,21 @@ func (v *checker) errorf(field, format string, args ...any) {
 }
 
 func (v *checker) warnf(field, format string, args ...any) {
-	v.out = append(v.out, FieldError{Field: field, Message: fmt.Sprintf(format, args...), Warning: true})
+	v.out = append(v.out, FieldError{Field: field, Message: fmt.Sprintf(format, args...), Severity: framework.Warning})
 }
 
-// match reports a field that does not have the given shape; required fields
-// are also reported when empty.
-func (v *checker) match(field, value string, valid func(string) bool, required bool, want string) {
-	switch {
-	case value == "" && required:
+// required reports a field that is empty or does not have the given shape.
+func (v *checker) required(field, value string, valid func(string) bool, want string) {
+	if value == "" {
 		v.errorf(field, "is required; want %s", want)
-	case value != "" && !valid(value):
+		return
+	}
+	v.optional(field, value, valid, want)
+}
+
+// optional reports a field that is set and does not have the given shape.
+func (v *checker) optional(field, value string, valid func(string) bool, want string) {
+	if value != "" && !valid(value) {
 		v.errorf(field, "%q is not valid; want %s", value, want)
 	}
 }
@@ -137,7 +139,7 @@ func (v *checker) between(field string, value, lo, hi int64, why string) {
 
 // unused reports a field that has no effect in the resolved mode: silently
 // ignoring it would hide a misunderstanding.
-func (v *checker) unused(field string, set bool, mode, why string) {
+func (v *checker) unused(field string, set bool, mode Mode, why string) {
 	if set {
 		v.errorf(field, "has no effect in mode %s (%s); remove it or choose another mode", mode, why)
 	}
@@ -155,9 +157,9 @@ func (v *checker) cluster(c *Cluster) {
 		if c.Provider != ProviderGKE {
 			v.errorf("spec.cluster.gke", "is only valid with provider gke (provider is %q); remove it or set provider: gke", c.Provider)
 		}
-		v.match("spec.cluster.gke.projectId", g.ProjectID, gcpid.IsProjectID, true, gcpid.WantProjectID)
-		v.match("spec.cluster.gke.location", g.Location, kname.IsLabel, true, "a region or zone such as europe-west2 or europe-west2-a")
-		v.match("spec.cluster.gke.clusterName", g.ClusterName, kname.IsLabel, true, "a GKE cluster name: lowercase letters, digits and hyphens")
+		v.required("spec.cluster.gke.projectId", g.ProjectID, gcpid.IsProjectID, gcpid.WantProjectID)
+		v.required("spec.cluster.gke.location", g.Location, kname.IsLabel, "a region or zone such as europe-west2 or europe-west2-a")
+		v.required("spec.cluster.gke.clusterName", g.ClusterName, kname.IsLabel, "a GKE cluster name: lowercase letters, digits and hyphens")
 		if derived := issuer.GKE(g.ProjectID, g.Location, g.ClusterName); c.Issuer != derived {
 			v.errorf("spec.cluster.issuer", "%q differs from the issuer of spec.cluster.gke (%q); remove one of them", c.Issuer, derived)
 			return
@@ -184,18 +186,18 @@ func (v *checker) serviceAccount(sa *ServiceAccount) {
 	if len(sa.Name) > kname.MaxSubdomainLength {
 		v.errorf("spec.serviceAccount.name", "is %d characters long; want at most %d", len(sa.Name), kname.MaxSubdomainLength)
 	} else {
-		v.match("spec.serviceAccount.name", sa.Name, kname.IsSubdomain, true, kname.WantSubdomain)
+		v.required("spec.serviceAccount.name", sa.Name, kname.IsSubdomain, kname.WantSubdomain)
 	}
 	if len(sa.Namespace) > kname.MaxLabelLength {
 		v.errorf("spec.serviceAccount.namespace", "is %d characters long; want at most %d", len(sa.Namespace), kname.MaxLabelLength)
 	} else {
-		v.match("spec.serviceAccount.namespace", sa.Namespace, kname.IsLabel, true, kname.WantLabel)
+		v.required("spec.serviceAccount.namespace", sa.Namespace, kname.IsLabel, kname.WantLabel)
 	}
 }
 
 func (v *checker) workloads(w *Workloads) {
 	for i, name := range w.Containers {
-		v.match(fmt.Sprintf("spec.workloads.containers[%d]", i), name, kname.IsLabel, true, "a container name (DNS-1123 label)")
+		v.required(fmt.Sprintf("spec.workloads.containers[%d]", i), name, kname.IsLabel, "a container name (DNS-1123 label)")
 	}
 	sel := w.Selector
 	if sel == nil {
@@ -210,7 +212,7 @@ func (v *checker) workloads(w *Workloads) {
 		}
 	}
 	for i, name := range sel.Names {
-		v.match(fmt.Sprintf("spec.workloads.selector.names[%d]", i), name, kname.IsSubdomain, true, "an object name (DNS-1123 subdomain)")
+		v.required(fmt.Sprintf("spec.workloads.selector.names[%d]", i), name, kname.IsSubdomain, "an object name (DNS-1123 subdomain)")
 	}
 	keys := make([]string, 0, len(sel.Labels))
 	for k := range sel.Labels {
@@ -218,106 +220,7 @@ func (v *checker) workloads(w *Workloads) {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		v.match("spec.workloads.selector.labels", k, kname.IsLabelKey, true, kname.WantLabelKey)
-		v.match("spec.workloads.selector.labels."+k, sel.Labels[k], kname.IsLabelValue, false, kname.WantLabelValue)
-	}
-}
-
-func (v *checker) aws(a *AWS, provider Provider) {
-	switch _, err := arn.ParseRole(a.RoleARN); {
-	case a.RoleARN == "":
-		v.errorf("spec.aws.roleArn", "is required; want %s", arn.RoleGrammar)
-	case errors.Is(err, arn.ErrNotRole):
-		v.errorf("spec.aws.roleArn", "%q is not valid; want %s", a.RoleARN, arn.RoleGrammar)
-	case err != nil:
-		v.errorf("spec.aws.roleArn", "%v", err)
-	}
-	v.match("spec.aws.audience", a.Audience, audienceText.MatchString, true, "a token audience without spaces, normally sts.amazonaws.com")
-	v.match("spec.aws.region", a.Region, awsRegion.MatchString, false, "an AWS region such as eu-west-2")
-	v.match("spec.aws.roleSessionName", a.RoleSessionName, roleSessionName.MatchString, false, "2 to 64 letters, digits and +=,.@_-")
-	if a.STSRegionalEndpoints != "regional" && a.STSRegionalEndpoints != "legacy" {
-		v.errorf("spec.aws.stsRegionalEndpoints", "%q is not valid; want regional or legacy", a.STSRegionalEndpoints)
-	}
-	switch a.Mode {
-	case ModeWebhook:
-		if provider != ProviderEKS {
-			v.errorf("spec.aws.mode", "webhook needs the EKS pod identity webhook, which only EKS runs (provider is %q); use projected or auto", provider)
-		}
-		v.unused("spec.aws.region", a.Region != "", a.Mode, "the EKS webhook sets AWS_REGION from the cluster's region")
-		v.unused("spec.aws.roleSessionName", a.RoleSessionName != "", a.Mode, "the EKS webhook has no session-name annotation")
-		v.between("spec.aws.tokenExpirationSeconds", a.TokenExpirationSeconds, 3600, MaxTokenExpirationSeconds, "the EKS webhook's eks.amazonaws.com/token-expiration range")
-	case ModeProjected:
-		v.between("spec.aws.tokenExpirationSeconds", a.TokenExpirationSeconds, MinTokenExpirationSeconds, MaxTokenExpirationSeconds, "Kubernetes' minimum to one day")
-	default:
-		v.errorf("spec.aws.mode", "%q is not valid; want auto, webhook or projected", a.Mode)
-	}
-}
-
-func (v *checker) gcp(g *GCP, c *Cluster) {
-	v.match("spec.gcp.projectId", g.ProjectID, gcpid.IsProjectID, false, gcpid.WantProjectID)
-	switch g.Mode {
-	case ModeWorkloadIdentity:
-		switch {
-		case c.Provider != ProviderGKE:
-			v.errorf("spec.gcp.mode", "workloadIdentity needs GKE's metadata server (provider is %q); use federated or auto", c.Provider)
-		case c.GKE == nil || !c.GKE.WorkloadIdentity:
-			v.errorf("spec.gcp.mode", "workloadIdentity needs spec.cluster.gke.workloadIdentity: true; enable Workload Identity on the cluster or use federated")
-		}
-		v.match("spec.gcp.serviceAccountEmail", g.ServiceAccountEmail, gcpid.IsEmail, true, gcpid.WantEmail)
-		if c.GKE != nil && g.ProjectID != "" && g.ProjectID != c.GKE.ProjectID {
-			// The pool is always PROJECT.svc.id.goog of the cluster's own project.
-			v.errorf("spec.gcp.projectId", "%q differs from the cluster's project %q, whose workload identity pool (%s.svc.id.goog) GKE uses; remove it or set it to %q",
-				g.ProjectID, c.GKE.ProjectID, c.GKE.ProjectID, c.GKE.ProjectID)
-		}
-		why := "GKE's metadata server exchanges the token; only serviceAccountEmail is used"
-		v.unused("spec.gcp.projectNumber", g.ProjectNumber != "", g.Mode, why)
-		v.unused("spec.gcp.workloadIdentityPool", g.WorkloadIdentityPool != "", g.Mode, why)
-		v.unused("spec.gcp.workloadIdentityProvider", g.WorkloadIdentityProvider != "", g.Mode, why)
-		v.unused("spec.gcp.audience", g.Audience != "", g.Mode, why)
-		v.unused("spec.gcp.tokenExpirationSeconds", g.TokenExpirationSeconds != 0, g.Mode, why)
-		v.unused("spec.gcp.tokenLifetimeSeconds", g.TokenLifetimeSeconds != 0, g.Mode, why)
-	case ModeFederated:
-		v.match("spec.gcp.projectNumber", g.ProjectNumber, gcpid.IsProjectNumber, true, gcpid.WantProjectNumber)
-		for _, f := range []struct{ field, value string }{
-			{"spec.gcp.workloadIdentityPool", g.WorkloadIdentityPool},
-			{"spec.gcp.workloadIdentityProvider", g.WorkloadIdentityProvider},
-		} {
-			if strings.HasPrefix(f.value, gcpid.ReservedPrefix) {
-				v.errorf(f.field, "%q starts with %s, which Google reserves; want %s", f.value, gcpid.ReservedPrefix, gcpid.WantPoolOrProvider)
-				continue
-			}
-			v.match(f.field, f.value, gcpid.IsPoolOrProvider, true, gcpid.WantPoolOrProvider)
-		}
-		v.match("spec.gcp.serviceAccountEmail", g.ServiceAccountEmail, gcpid.IsEmail, false, gcpid.WantEmail+", or none for direct resource access")
-		v.match("spec.gcp.audience", g.Audience, audienceText.MatchString, true, "a token audience without spaces")
-		v.between("spec.gcp.tokenExpirationSeconds", g.TokenExpirationSeconds, MinTokenExpirationSeconds, MaxTokenExpirationSeconds, "Kubernetes' minimum to one day")
-		if g.TokenLifetimeSeconds != 0 {
-			if !g.Impersonates() {
-				v.errorf("spec.gcp.tokenLifetimeSeconds", "is the lifetime of an impersonated token and needs spec.gcp.serviceAccountEmail; remove it for direct resource access")
-			} else {
-				v.between("spec.gcp.tokenLifetimeSeconds", g.TokenLifetimeSeconds, MinGCPTokenLifetimeSeconds, MaxGCPTokenLifetimeSeconds, "what generateAccessToken allows; over 3600 needs the constraints/iam.allowServiceAccountCredentialLifetimeExtension policy")
-			}
-		}
-	default:
-		v.errorf("spec.gcp.mode", "%q is not valid; want auto, workloadIdentity or federated", g.Mode)
-	}
-}
-
-func (v *checker) azure(z *Azure, provider Provider) {
-	v.match("spec.azure.tenantId", z.TenantID, guid.MatchString, true, "the directory (tenant) ID, a GUID such as 00000000-0000-0000-0000-000000000000")
-	v.match("spec.azure.clientId", z.ClientID, guid.MatchString, true, "the application or managed identity client ID, a GUID")
-	if u, err := url.Parse(z.AuthorityHost); err != nil || u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-		v.errorf("spec.azure.authorityHost", "%q is not valid; want an https URL such as %s", z.AuthorityHost, DefaultAzureAuthorityHost)
-	}
-	v.between("spec.azure.tokenExpirationSeconds", z.TokenExpirationSeconds, MinAzureTokenExpirationSeconds, MaxTokenExpirationSeconds, "what Azure workload identity accepts")
-	switch z.Mode {
-	case ModeWebhook:
-		if provider != ProviderAKS {
-			v.errorf("spec.azure.mode", "webhook needs the Azure workload identity webhook, which AKS runs (provider is %q); use projected or auto", provider)
-		}
-		v.unused("spec.azure.authorityHost", z.AuthorityHost != DefaultAzureAuthorityHost, z.Mode, "the webhook sets AZURE_AUTHORITY_HOST from its own configuration")
-	case ModeProjected:
-	default:
-		v.errorf("spec.azure.mode", "%q is not valid; want auto, webhook or projected", z.Mode)
+		v.required("spec.workloads.selector.labels", k, kname.IsLabelKey, kname.WantLabelKey)
+		v.optional("spec.workloads.selector.labels."+k, sel.Labels[k], kname.IsLabelValue, kname.WantLabelValue)
 	}
 }

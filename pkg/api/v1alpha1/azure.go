@@ -1,0 +1,51 @@
+package v1alpha1
+
+import (
+	"net/url"
+	"regexp"
+)
+
+var guid = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// Azure is access to an Entra ID application or managed identity through a
+// federated identity credential.
+type Azure struct {
+	Mode                   Mode   `json:"mode,omitempty" jsonschema:"enum=auto,enum=webhook,enum=projected"`
+	TenantID               string `json:"tenantId"`
+	ClientID               string `json:"clientId"`
+	AuthorityHost          string `json:"authorityHost,omitempty"`
+	TokenExpirationSeconds int64  `json:"tokenExpirationSeconds,omitempty"`
+}
+
+// defaults resolves auto to webhook on AKS, which runs the workload
+// identity webhook, and to projected elsewhere.
+func (z *Azure) defaults(c *Cluster) {
+	if z.Mode == "" || z.Mode == ModeAuto {
+		z.Mode = ModeProjected
+		if c.Provider == ProviderAKS {
+			z.Mode = ModeWebhook
+		}
+	}
+	defaultString(&z.AuthorityHost, DefaultAzureAuthorityHost)
+	defaultInt(&z.TokenExpirationSeconds, DefaultAzureTokenExpirationSeconds)
+}
+
+func (z *Azure) check(v *checker, c *Cluster) {
+	provider := c.Provider
+	v.required("spec.azure.tenantId", z.TenantID, guid.MatchString, "the directory (tenant) ID, a GUID such as 00000000-0000-0000-0000-000000000000")
+	v.required("spec.azure.clientId", z.ClientID, guid.MatchString, "the application or managed identity client ID, a GUID")
+	if u, err := url.Parse(z.AuthorityHost); err != nil || u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+		v.errorf("spec.azure.authorityHost", "%q is not valid; want an https URL such as %s", z.AuthorityHost, DefaultAzureAuthorityHost)
+	}
+	v.between("spec.azure.tokenExpirationSeconds", z.TokenExpirationSeconds, MinAzureTokenExpirationSeconds, MaxTokenExpirationSeconds, "what Azure workload identity accepts")
+	switch z.Mode {
+	case ModeWebhook:
+		if provider != ProviderAKS {
+			v.errorf("spec.azure.mode", "webhook needs the Azure workload identity webhook, which AKS runs (provider is %q); use projected or auto", provider)
+		}
+		v.unused("spec.azure.authorityHost", z.AuthorityHost != DefaultAzureAuthorityHost, z.Mode, "the webhook sets AZURE_AUTHORITY_HOST from its own configuration")
+	case ModeProjected:
+	default:
+		v.errorf("spec.azure.mode", "%q is not valid; want auto, webhook or projected", z.Mode)
+	}
+}

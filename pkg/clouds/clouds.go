@@ -1,0 +1,64 @@
+// Package clouds is the one table of the clouds a spec can name, and the
+// step that turns a spec into its plan: each named cloud's package plans its
+// target, and pkg/plan merges them. A new cloud is its own package (with a
+// Plan function of the same shape), its part of the spec in pkg/api, and one
+// row here.
+package clouds
+
+import (
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/api/v1alpha1"
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/aws"
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/azure"
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/gcp"
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/plan"
+)
+
+// Cloud is one row of the table.
+type Cloud struct {
+	// Name is the spec's field for the cloud, and the target's name.
+	Name string
+	// Named reports whether a spec names the cloud.
+	Named func(*v1alpha1.Spec) bool
+	// Plan is the cloud package's planner; the spec is defaulted and valid.
+	Plan func(*v1alpha1.Spec) (plan.Target, error)
+}
+
+// Table lists the clouds in the order their edits are applied.
+var Table = []Cloud{
+	{Name: "aws", Named: func(s *v1alpha1.Spec) bool { return s.AWS != nil }, Plan: aws.Plan},
+	{Name: "gcp", Named: func(s *v1alpha1.Spec) bool { return s.GCP != nil }, Plan: gcp.Plan},
+	{Name: "azure", Named: func(s *v1alpha1.Spec) bool { return s.Azure != nil }, Plan: azure.Plan},
+}
+
+// Plan plans every cloud the spec names and merges the targets. Problems
+// come back as field errors of the spec.
+func Plan(spec *v1alpha1.Spec) (plan.Plan, v1alpha1.FieldErrors) {
+	var targets []plan.Target
+	var errs v1alpha1.FieldErrors
+	for _, c := range Table {
+		if !c.Named(spec) {
+			continue
+		}
+		t, err := c.Plan(spec)
+		if err != nil {
+			errs = append(errs, v1alpha1.FieldError{Field: "spec." + c.Name, Message: err.Error()})
+			continue
+		}
+		targets = append(targets, t)
+	}
+	p, err := plan.Merge(spec.ServiceAccount.Name, targets)
+	for _, e := range leaves(err) {
+		errs = append(errs, v1alpha1.FieldError{Field: "spec.serviceAccount.name", Message: e.Error()})
+	}
+	return p, errs
+}
+
+func leaves(err error) []error {
+	if err == nil {
+		return nil
+	}
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		return joined.Unwrap()
+	}
+	return []error{err}
+}

@@ -1,0 +1,84 @@
+package plan
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestMergeKeepsTargetOrder(t *testing.T) {
+	aws := Target{Name: "aws", Pod: PodPatch{
+		Tokens: []ProjectedToken{{VolumeName: "aws-iam-token"}},
+		Env:    []KeyValue{{Key: "AWS_ROLE_ARN", Value: "r"}},
+	}}
+	gcp := Target{Name: "gcp",
+		ConfigMaps: []ConfigMap{{Name: "app-gcp-credentials"}},
+		Pod: PodPatch{
+			Tokens:           []ProjectedToken{{VolumeName: "gcp-iam-token"}},
+			ConfigMapVolumes: []ConfigMapVolume{{VolumeName: "gcp-credential-configuration"}},
+			Env:              []KeyValue{{Key: "GOOGLE_APPLICATION_CREDENTIALS", Value: "f"}},
+		}}
+	azure := Target{Name: "azure",
+		ServiceAccountAnnotations: []KeyValue{{Key: "azure.workload.identity/client-id", Value: "c"}},
+		Pod:                       PodPatch{Labels: []KeyValue{{Key: "azure.workload.identity/use", Value: "true"}}}}
+	got, err := Merge("app", []Target{aws, gcp, azure})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Plan{
+		ServiceAccountAnnotations: azure.ServiceAccountAnnotations,
+		ConfigMaps:                gcp.ConfigMaps,
+		Pod: PodPatch{
+			Labels:           azure.Pod.Labels,
+			Tokens:           []ProjectedToken{{VolumeName: "aws-iam-token"}, {VolumeName: "gcp-iam-token"}},
+			ConfigMapVolumes: gcp.Pod.ConfigMapVolumes,
+			Env:              []KeyValue{{Key: "AWS_ROLE_ARN", Value: "r"}, {Key: "GOOGLE_APPLICATION_CREDENTIALS", Value: "f"}},
+		},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("Merge (-want +got):\n%s", diff)
+	}
+}
+
+func TestMergeRefusesAConfigMapNameKubernetesWouldRefuse(t *testing.T) {
+	sa := strings.Repeat("a", 240)
+	long := Target{Name: "gcp", ConfigMaps: []ConfigMap{{Name: sa + "-gcp-credentials"}}}
+	_, err := Merge(sa, []Target{long})
+	var tooLong *NameTooLong
+	if !errors.As(err, &tooLong) || !strings.Contains(err.Error(), "want at most 237") {
+		t.Fatalf("Merge = %v, want a NameTooLong saying 237", err)
+	}
+	ok := strings.Repeat("a", 237)
+	if _, err := Merge(ok, []Target{{Name: "gcp", ConfigMaps: []ConfigMap{{Name: ok + "-gcp-credentials"}}}}); err != nil {
+		t.Fatalf("Merge at the limit = %v, want nil", err)
+	}
+}
+
+func TestServiceAccountStep(t *testing.T) {
+	annotated := Plan{ServiceAccountAnnotations: []KeyValue{{Key: "eks.amazonaws.com/role-arn", Value: "r"}}}
+	for _, tc := range []struct {
+		name            string
+		plan            Plan
+		inInput, create bool
+		want            ServiceAccountStep
+		wantErr         string
+	}{
+		{"in the input: annotated in place, never duplicated", annotated, true, true, AnnotateExisting, ""},
+		{"in the input, create false: still annotated", annotated, true, false, AnnotateExisting, ""},
+		{"missing: emitted", annotated, false, true, EmitNew, ""},
+		{"missing, create false, nothing to annotate: left alone", Plan{}, false, false, LeaveAlone, ""},
+		{"missing, create false, annotations needed: an error", annotated, false, false, LeaveAlone, "eks.amazonaws.com/role-arn"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := tc.plan.ServiceAccount("default", "app", tc.inInput, tc.create)
+			if got != tc.want {
+				t.Errorf("step = %v, want %v", got, tc.want)
+			}
+			if (err != nil) != (tc.wantErr != "") || (err != nil && !strings.Contains(err.Error(), tc.wantErr)) {
+				t.Errorf("err = %v, want one mentioning %q", err, tc.wantErr)
+			}
+		})
+	}
+}
