@@ -1,7 +1,6 @@
 package workload
 
 import (
-	"errors"
 	"fmt"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -28,41 +27,14 @@ func (e EnvVar) Filter(container *yaml.RNode) (*yaml.RNode, error) {
 	if err := requireMap(container); err != nil {
 		return container, err
 	}
-	env, err := lookupField(container, "env", yaml.SequenceNode, "env")
-	if err != nil {
-		return container, err
-	}
-	existing, err := namedElements(env, "env")
-	if err != nil {
-		return container, err
-	}
-	var conflicts []error
-	found := false
-	for _, entry := range existing {
-		if entry.Name != e.Name {
-			continue
-		}
-		if conflict := e.compare(entry); conflict != nil {
-			conflicts = append(conflicts, conflict)
-			continue
-		}
-		found = true
-	}
-	if len(conflicts) > 0 {
-		return container, errors.Join(conflicts...)
-	}
-	if found {
-		return container, nil
-	}
-	if err := e.checkEnvFrom(container); err != nil {
-		return container, err
-	}
-	env, err = createField(container, "env", yaml.SequenceNode, "env")
-	if err != nil {
-		return container, err
-	}
 	entry := mapNode(keyValue{"name", stringNode(e.Name)}, keyValue{"value", stringNode(e.Value)})
-	return container, appendElement(env, entry)
+	return container, listEntry{
+		list:      "env",
+		entry:     entry,
+		claims:    sameName(e.Name),
+		check:     e.compare,
+		beforeAdd: func() error { return e.checkEnvFrom(container) },
+	}.addTo(container)
 }
 
 // compare returns a conflict unless entry sets the variable to e.Value.

@@ -1,7 +1,6 @@
 package workload
 
 import (
-	"errors"
 	"fmt"
 	"path"
 
@@ -28,45 +27,27 @@ func (m VolumeMount) Filter(container *yaml.RNode) (*yaml.RNode, error) {
 		keyValue{"mountPath", stringNode(m.MountPath)},
 		keyValue{"readOnly", boolNode(true)},
 	)
-	mounts, err := lookupField(container, "volumeMounts", yaml.SequenceNode, "volumeMounts")
-	if err != nil {
-		return container, err
-	}
-	existing, err := namedElements(mounts, "volumeMounts")
-	if err != nil {
-		return container, err
-	}
-	var conflicts []error
-	found := false
-	for _, e := range existing {
+	// A mount of the same volume, or of anything at the same path, claims
+	// the place.
+	mountPathOf := func(e namedElement) (string, error) {
 		mountPath, _, err := lookupScalar(e.Node, "mountPath", fmt.Sprintf("volumeMounts[%d].mountPath", e.Index))
-		if err != nil {
-			return container, err
-		}
-		samePath := path.Clean(mountPath) == path.Clean(m.MountPath)
-		if e.Name != m.VolumeName && !samePath {
-			continue
-		}
-		if sameContent(e.Node.YNode(), mount.YNode()) {
-			found = true
-			continue
-		}
-		conflicts = append(conflicts, &Conflict{
-			Location: Location{Field: fmt.Sprintf("volumeMounts[mountPath=%s]", mountPath)},
-			Message:  m.conflictMessage(e.Name, mountPath, samePath),
-		})
+		return mountPath, err
 	}
-	if len(conflicts) > 0 {
-		return container, errors.Join(conflicts...)
-	}
-	if found {
-		return container, nil
-	}
-	mounts, err = createField(container, "volumeMounts", yaml.SequenceNode, "volumeMounts")
-	if err != nil {
-		return container, err
-	}
-	return container, appendElement(mounts, mount)
+	return container, listEntry{
+		list:  "volumeMounts",
+		entry: mount,
+		claims: func(e namedElement) (bool, error) {
+			mountPath, err := mountPathOf(e)
+			return e.Name == m.VolumeName || path.Clean(mountPath) == path.Clean(m.MountPath), err
+		},
+		check: sameContentOr(mount, func(e namedElement) error {
+			mountPath, _ := mountPathOf(e) // read without error by claims
+			return &Conflict{
+				Location: Location{Field: fmt.Sprintf("volumeMounts[mountPath=%s]", mountPath)},
+				Message:  m.conflictMessage(e.Name, mountPath, path.Clean(mountPath) == path.Clean(m.MountPath)),
+			}
+		}),
+	}.addTo(container)
 }
 
 func (m VolumeMount) conflictMessage(name, mountPath string, samePath bool) string {

@@ -55,30 +55,16 @@ func (v ConfigMapVolume) Filter(podSpec *yaml.RNode) (*yaml.RNode, error) {
 // exists: identical is fine, anything else is the user's and a conflict.
 // purpose says what the volume is for, in messages.
 func addVolume(podSpec *yaml.RNode, name string, volume *yaml.RNode, purpose string) error {
-	volumes, err := lookupField(podSpec, "volumes", yaml.SequenceNode, "volumes")
-	if err != nil {
-		return err
-	}
-	existing, err := namedElements(volumes, "volumes")
-	if err != nil {
-		return err
-	}
-	for _, e := range existing {
-		if e.Name != name {
-			continue
-		}
-		if sameContent(e.Node.YNode(), volume.YNode()) {
-			return nil
-		}
-		return &Conflict{
-			Location: Location{Field: fmt.Sprintf("volumes[name=%s]", name)},
-			Message: fmt.Sprintf("a volume named %q already exists with other content; "+
-				"the patch needs this name for %s: rename or remove that volume", name, purpose),
-		}
-	}
-	volumes, err = createField(podSpec, "volumes", yaml.SequenceNode, "volumes")
-	if err != nil {
-		return err
-	}
-	return appendElement(volumes, volume)
+	return listEntry{
+		list:   "volumes",
+		entry:  volume,
+		claims: sameName(name),
+		check: sameContentOr(volume, func(namedElement) error {
+			return &Conflict{
+				Location: Location{Field: fmt.Sprintf("volumes[name=%s]", name)},
+				Message: fmt.Sprintf("a volume named %q already exists with other content; "+
+					"the patch needs this name for %s: rename or remove that volume", name, purpose),
+			}
+		}),
+	}.addTo(podSpec)
 }
