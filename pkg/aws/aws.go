@@ -11,13 +11,9 @@ import (
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/plan"
 )
 
-// Where the token goes: the EKS webhook's own paths, so that tooling written
-// for EKS finds it in the same place.
-const (
-	TokenVolumeName = "aws-iam-token"
-	TokenMountPath  = "/var/run/secrets/eks.amazonaws.com/serviceaccount"
-	TokenPath       = "token"
-)
+// Token is where the token goes: the EKS webhook's own paths, so that
+// tooling written for EKS finds it in the same place.
+var Token = plan.TokenLocation{VolumeName: "aws-iam-token", MountPath: "/var/run/secrets/eks.amazonaws.com/serviceaccount", Path: "token"}
 
 // Annotations the EKS pod identity webhook reads from the ServiceAccount.
 const (
@@ -35,13 +31,7 @@ func Plan(spec *v1alpha1.Spec) (plan.Target, error) {
 		t.ServiceAccountAnnotations = webhookAnnotations(a)
 		return t, nil
 	}
-	token := plan.ProjectedToken{
-		VolumeName:        TokenVolumeName,
-		MountPath:         TokenMountPath,
-		Path:              TokenPath,
-		Audience:          a.Audience,
-		ExpirationSeconds: a.TokenExpirationSeconds,
-	}
+	token := Token.For(a.Audience, a.TokenExpirationSeconds)
 	t.Pod.Tokens = []plan.ProjectedToken{token}
 	// The order is the EKS webhook's, so a pod reads the same either way.
 	t.Pod.Env = append(t.Pod.Env, plan.KeyValue{Key: "AWS_STS_REGIONAL_ENDPOINTS", Value: a.STSRegionalEndpoints})

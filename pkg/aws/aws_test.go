@@ -27,7 +27,7 @@ func spec(a v1alpha1.AWS) *v1alpha1.Spec {
 
 func TestPlan(t *testing.T) {
 	tokenFile := "/var/run/secrets/eks.amazonaws.com/serviceaccount/token"
-	token := plan.ProjectedToken{VolumeName: "aws-iam-token", MountPath: TokenMountPath, Path: "token", Audience: "sts.amazonaws.com", ExpirationSeconds: 86400}
+	token := plan.ProjectedToken{VolumeName: "aws-iam-token", MountPath: Token.MountPath, Path: "token", Audience: "sts.amazonaws.com", ExpirationSeconds: 86400}
 	for _, tc := range []struct {
 		name string
 		aws  v1alpha1.AWS

@@ -11,12 +11,8 @@ import (
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/plan"
 )
 
-// Where the token goes: the AKS webhook's own paths.
-const (
-	TokenVolumeName = "azure-identity-token"
-	TokenMountPath  = "/var/run/secrets/azure/tokens"
-	TokenPath       = "azure-identity-token"
-)
+// Token is where the token goes: the AKS webhook's own paths.
+var Token = plan.TokenLocation{VolumeName: "azure-identity-token", MountPath: "/var/run/secrets/azure/tokens", Path: "azure-identity-token"}
 
 // Names the Azure workload identity webhook reads.
 const (
@@ -43,13 +39,7 @@ func Plan(spec *v1alpha1.Spec) (plan.Target, error) {
 		t.Pod.Labels = []plan.KeyValue{{Key: UseLabel, Value: "true"}}
 		return t, nil
 	}
-	token := plan.ProjectedToken{
-		VolumeName:        TokenVolumeName,
-		MountPath:         TokenMountPath,
-		Path:              TokenPath,
-		Audience:          v1alpha1.DefaultAzureAudience,
-		ExpirationSeconds: z.TokenExpirationSeconds,
-	}
+	token := Token.For(v1alpha1.DefaultAzureAudience, z.TokenExpirationSeconds)
 	t.Pod.Tokens = []plan.ProjectedToken{token}
 	t.Pod.Env = []plan.KeyValue{
 		{Key: "AZURE_CLIENT_ID", Value: z.ClientID},

@@ -13,12 +13,12 @@ import (
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/plan"
 )
 
-// Where the token and the credential configuration go. They are separate
-// folders because a ConfigMap volume and a projected volume cannot share one.
+// Token is where the token goes. The credential configuration has a folder of
+// its own because a ConfigMap volume and a projected volume cannot share one.
+var Token = plan.TokenLocation{VolumeName: "gcp-iam-token", MountPath: "/var/run/secrets/iam.googleapis.com/serviceaccount", Path: "token"}
+
+// Names and endpoints of the credential configuration.
 const (
-	TokenVolumeName            = "gcp-iam-token"
-	TokenMountPath             = "/var/run/secrets/iam.googleapis.com/serviceaccount"
-	TokenPath                  = "token"
 	CredentialVolumeName       = "gcp-credential-configuration"
 	CredentialMountPath        = "/var/run/secrets/iam.googleapis.com/credential-configuration"
 	CredentialFileName         = "credential-configuration.json"
@@ -47,13 +47,7 @@ func Plan(spec *v1alpha1.Spec) (plan.Target, error) {
 		t.ServiceAccountAnnotations = []plan.KeyValue{{Key: ServiceAccountAnnotation, Value: g.ServiceAccountEmail}}
 		return t, nil
 	}
-	token := plan.ProjectedToken{
-		VolumeName:        TokenVolumeName,
-		MountPath:         TokenMountPath,
-		Path:              TokenPath,
-		Audience:          g.Audience,
-		ExpirationSeconds: g.TokenExpirationSeconds,
-	}
+	token := Token.For(g.Audience, g.TokenExpirationSeconds)
 	config, err := NewCredentialConfig(g, token.File()).JSON()
 	if err != nil {
 		return plan.Target{}, err

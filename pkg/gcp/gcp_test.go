@@ -49,7 +49,7 @@ func TestCredentialConfigMatchesGcloud(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "config.json")
 			args := append([]string{"iam", "workload-identity-pools", "create-cred-config",
 				"projects/123456789012/locations/global/workloadIdentityPools/oidc-exp-workload-identity-pool/providers/trusted-eks-cluster",
-				"--credential-source-file=" + TokenMountPath + "/" + TokenPath, "--output-file=" + out}, tc.flags...)
+				"--credential-source-file=" + Token.MountPath + "/" + Token.Path, "--output-file=" + out}, tc.flags...)
 			cmd := exec.Command(gcloud, args...)
 			cmd.Env = append(os.Environ(), "CLOUDSDK_CONFIG="+t.TempDir(), "CLOUDSDK_CORE_DISABLE_PROMPTS=1")
 			if msg, err := cmd.CombinedOutput(); err != nil {
@@ -78,7 +78,7 @@ func TestPlanFederatedWiresTokenConfigAndBothEnvVars(t *testing.T) {
 	}
 	file := "/var/run/secrets/iam.googleapis.com/credential-configuration/credential-configuration.json"
 	want := plan.PodPatch{
-		Tokens: []plan.ProjectedToken{{VolumeName: "gcp-iam-token", MountPath: TokenMountPath, Path: "token",
+		Tokens: []plan.ProjectedToken{{VolumeName: "gcp-iam-token", MountPath: Token.MountPath, Path: "token",
 			Audience: federated("", 0).GCP.Audience, ExpirationSeconds: 3600}},
 		ConfigMapVolumes: []plan.ConfigMapVolume{{VolumeName: "gcp-credential-configuration",
 			ConfigMapName: "oidc-exp-service-account-gcp-credentials", MountPath: CredentialMountPath}},

@@ -63,6 +63,20 @@ type ProjectedToken struct {
 	ExpirationSeconds int64
 }
 
+// TokenLocation is where a cloud's token goes in the pod: its volume's name
+// and mount path, and the file name in it. Each cloud uses the paths of its
+// own webhook, so tooling written for that cloud finds the token.
+type TokenLocation struct {
+	VolumeName string
+	MountPath  string
+	Path       string
+}
+
+// For is the projected token at this location for an audience.
+func (l TokenLocation) For(audience string, expirationSeconds int64) ProjectedToken {
+	return ProjectedToken{VolumeName: l.VolumeName, MountPath: l.MountPath, Path: l.Path, Audience: audience, ExpirationSeconds: expirationSeconds}
+}
+
 // File is the path of the token file inside the container.
 func (t ProjectedToken) File() string { return t.MountPath + "/" + t.Path }
 
