@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	sigsyaml "sigs.k8s.io/yaml"
+
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/arn"
 )
 
 // API versions of the controllers that manage cloud IAM from a cluster.
@@ -126,26 +128,26 @@ func krmObjects(t *Trust) ([]krmObject, []string) {
 		for _, p := range a.OIDCProviders {
 			readable := []string{issuerLabel(p.URL)}
 			if sameURLInOtherAccount(a, p) {
-				readable = []string{issuerLabel(p.URL), accountOf(p.ARN)}
+				readable = []string{issuerLabel(p.URL), arn.Account(p.ARN)}
 			}
 			objects = append(objects, krmObject{
 				APIVersion: ACKIAMAPIVersion, Kind: "OpenIDConnectProvider",
 				Metadata: krmObjectMeta{Name: name("OpenIDConnectProvider/"+p.ARN, readable...)},
 				Spec:     ackOIDCProviderSpec{URL: p.URL, ClientIDs: p.ClientIDList},
-				comment:  "AWS account " + accountOf(p.ARN) + ": trust tokens issued by " + p.URL + ".",
+				comment:  "AWS account " + arn.Account(p.ARN) + ": trust tokens issued by " + p.URL + ".",
 			})
 		}
 		for _, r := range a.Roles {
-			_, account, path, roleName, _ := roleParts(r.RoleARN)
-			spec := ackRoleSpec{Name: roleName, AssumeRolePolicyDocument: indentedJSON(r.AssumeRolePolicy)}
-			if path != "/" {
-				spec.Path = path
+			role, _ := arn.ParseRole(r.RoleARN)
+			spec := ackRoleSpec{Name: role.Name, AssumeRolePolicyDocument: indentedJSON(r.AssumeRolePolicy)}
+			if role.Path != "/" {
+				spec.Path = role.Path
 			}
 			objects = append(objects, krmObject{
 				APIVersion: ACKIAMAPIVersion, Kind: "Role",
-				Metadata: krmObjectMeta{Name: name("Role/"+r.RoleARN, roleName)},
+				Metadata: krmObjectMeta{Name: name("Role/"+r.RoleARN, role.Name)},
 				Spec:     spec,
-				comment:  "AWS account " + account + ": who may assume role " + roleName + ". To keep a role that exists, adopt it (services.k8s.aws AdoptedResource) first.",
+				comment:  "AWS account " + role.Account + ": who may assume role " + role.Name + ". To keep a role that exists, adopt it (services.k8s.aws AdoptedResource) first.",
 			})
 		}
 	}

@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/issuer"
 )
 
 // azureNameMax is the longest federated identity credential name Entra ID
@@ -38,28 +40,34 @@ func shortHash(s string) string {
 	return hex.EncodeToString(sum[:4])
 }
 
-var (
-	eksIssuer = regexp.MustCompile(`^https://oidc\.eks\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/id/([0-9A-Fa-f]{8})[0-9A-Fa-f]*$`)
-	gkeIssuer = regexp.MustCompile(`^https://container\.googleapis\.com/v1/projects/([^/]+)/locations/[^/]+/clusters/([^/]+)$`)
-	aksIssuer = regexp.MustCompile(`^https://([a-z0-9-]+)\.oic\.prod-aks\.azure\.com/[^/]+/([0-9a-f]{8})[0-9a-f-]*/?$`)
-)
-
 // issuerLabel is a short readable name for a cluster's issuer, for resource
 // names: "eks_REGION_IDPREFIX", "gke_PROJECT_CLUSTER", "aks_REGION_IDPREFIX",
 // or the issuer's host and path for any other cluster. Names are made unique
 // by nameTable, so a short label never merges two issuers.
 func issuerLabel(iss string) string {
-	if m := eksIssuer.FindStringSubmatch(iss); m != nil {
-		return identifier("eks", m[1], m[2])
+	managed, ok := issuer.Identify(iss)
+	if !ok {
+		return identifier(strings.TrimPrefix(iss, "https://"))
 	}
-	if m := gkeIssuer.FindStringSubmatch(iss); m != nil {
-		return identifier("gke", m[1], m[2])
+	words := []string{managed.Provider}
+	for _, part := range issuerLabelParts {
+		word, ok := managed.Parts[part]
+		if !ok {
+			continue
+		}
+		if part == "id" {
+			// Cluster IDs are long random hex; eight digits tell the
+			// clusters of one output apart, and nameTable settles the rest.
+			word = word[:min(len(word), 8)]
+		}
+		words = append(words, word)
 	}
-	if m := aksIssuer.FindStringSubmatch(iss); m != nil {
-		return identifier("aks", m[1], m[2])
-	}
-	return identifier(strings.TrimPrefix(iss, "https://"))
+	return identifier(words...)
 }
+
+// issuerLabelParts are the named parts of a managed issuer (issuer.Shapes)
+// that a label is made of, in the order they are written.
+var issuerLabelParts = []string{"region", "project", "cluster", "id"}
 
 var notIdentifierChar = regexp.MustCompile(`[^a-z0-9]+`)
 

@@ -7,6 +7,8 @@ import (
 	"io"
 	"regexp"
 	"strings"
+
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/arn"
 )
 
 // RenderShell writes the trust as aws, gcloud and az commands, one per line
@@ -38,18 +40,18 @@ func RenderShell(w io.Writer, t *Trust) error {
 
 func shellAWS(b *strings.Builder, a *AWS) error {
 	for _, p := range a.OIDCProviders {
-		fmt.Fprintf(b, "\n# AWS account %s: trust tokens issued by %s.\n", accountOf(p.ARN), p.URL)
+		fmt.Fprintf(b, "\n# AWS account %s: trust tokens issued by %s.\n", arn.Account(p.ARN), p.URL)
 		fmt.Fprintf(b, "# If the provider exists, add each client ID with: aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn %s --client-id ID\n", shellQuote(p.ARN))
 		b.WriteString(shellCommand(append([]string{"aws", "iam", "create-open-id-connect-provider", "--url", p.URL, "--client-id-list"}, p.ClientIDList...)...))
 	}
 	for _, r := range a.Roles {
-		_, account, _, roleName, _ := roleParts(r.RoleARN)
+		role, _ := arn.ParseRole(r.RoleARN)
 		policy, err := compactJSON(r.AssumeRolePolicy)
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(b, "\n# AWS account %s: who may assume role %s (this replaces its whole trust policy).\n", account, roleName)
-		b.WriteString(shellCommand("aws", "iam", "update-assume-role-policy", "--role-name", roleName, "--policy-document", policy))
+		fmt.Fprintf(b, "\n# AWS account %s: who may assume role %s (this replaces its whole trust policy).\n", role.Account, role.Name)
+		b.WriteString(shellCommand("aws", "iam", "update-assume-role-policy", "--role-name", role.Name, "--policy-document", policy))
 	}
 	return nil
 }

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2/hclwrite"
+
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/arn"
 )
 
 // RenderTerraform writes the trust as Terraform, in the resources the article
@@ -39,7 +41,7 @@ func RenderTerraform(w io.Writer, t *Trust) error {
 func terraformAWS(b *strings.Builder, a *AWS, names *nameTable) {
 	providerRef := map[string]string{}
 	for _, p := range a.OIDCProviders {
-		account := accountOf(p.ARN)
+		account := arn.Account(p.ARN)
 		readable := []string{issuerLabel(p.URL)}
 		if sameURLInOtherAccount(a, p) {
 			readable = []string{issuerLabel(p.URL), account}
@@ -54,13 +56,13 @@ func terraformAWS(b *strings.Builder, a *AWS, names *nameTable) {
 		b.WriteString("}\n")
 	}
 	for _, r := range a.Roles {
-		_, account, path, roleName, _ := roleParts(r.RoleARN)
-		name := names.name(identifier(roleName), "aws_iam_role/"+r.RoleARN)
-		fmt.Fprintf(b, "\n# AWS account %s: who may assume role %s. Attach its permissions separately.\n", account, roleName)
+		role, _ := arn.ParseRole(r.RoleARN)
+		name := names.name(identifier(role.Name), "aws_iam_role/"+r.RoleARN)
+		fmt.Fprintf(b, "\n# AWS account %s: who may assume role %s. Attach its permissions separately.\n", role.Account, role.Name)
 		fmt.Fprintf(b, "resource \"aws_iam_role\" %s {\n", hclString(name))
-		fmt.Fprintf(b, "name = %s\n", hclString(roleName))
-		if path != "/" {
-			fmt.Fprintf(b, "path = %s\n", hclString(path))
+		fmt.Fprintf(b, "name = %s\n", hclString(role.Name))
+		if role.Path != "/" {
+			fmt.Fprintf(b, "path = %s\n", hclString(role.Path))
 		}
 		b.WriteString("assume_role_policy = jsonencode({\n")
 		fmt.Fprintf(b, "Version = %s\n", hclString(r.AssumeRolePolicy.Version))
@@ -95,15 +97,6 @@ func sameURLInOtherAccount(a *AWS, p AWSOIDCProvider) bool {
 		}
 	}
 	return false
-}
-
-// accountOf reads the account from an IAM ARN (arn:PARTITION:iam::ACCOUNT:...).
-func accountOf(arn string) string {
-	parts := strings.SplitN(arn, ":", 6)
-	if len(parts) < 6 {
-		return ""
-	}
-	return parts[4]
 }
 
 // poolRef is a pool's Terraform resource name, by project number and pool ID.

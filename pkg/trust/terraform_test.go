@@ -15,6 +15,8 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
 	"github.com/zclconf/go-cty/cty/function/stdlib"
+
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/arn"
 )
 
 // buildCase reads and builds the trust of one testdata case.
@@ -153,7 +155,7 @@ func checkTerraformAgainstTrust(t *testing.T, trust *Trust) {
 			roleName := evalString(t, block.Body.Attributes["name"].Expr, nil)
 			var want *AWSRole
 			for i, r := range trust.AWS.Roles {
-				if _, _, _, n, _ := roleParts(r.RoleARN); n == roleName {
+				if role, _ := arn.ParseRole(r.RoleARN); role.Name == roleName {
 					want = &trust.AWS.Roles[i]
 				}
 			}

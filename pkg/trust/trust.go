@@ -11,13 +11,15 @@ package trust
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"slices"
 	"sort"
 	"strings"
 
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/api/v1alpha1"
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/arn"
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/gcpid"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/issuer"
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/kname"
 )
 
 // Values the clouds define; they are part of every trust relationship.
@@ -239,15 +241,10 @@ func (b *builder) add(c *v1alpha1.CrossCloudAccess) error {
 	return errors.Join(errs...)
 }
 
-// Kubernetes names: anything else (a "*" above all) in the subject could
-// widen the trust beyond one ServiceAccount.
-var (
-	namespaceName      = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
-	serviceAccountName = regexp.MustCompile(`^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$`)
-)
-
+// checkSubject admits only Kubernetes names: anything else (a "*" above all)
+// in the subject could widen the trust beyond one ServiceAccount.
 func checkSubject(sa v1alpha1.ServiceAccount) error {
-	if !namespaceName.MatchString(sa.Namespace) || !serviceAccountName.MatchString(sa.Name) {
+	if !kname.IsServiceAccount(sa.Namespace, sa.Name) {
 		return fmt.Errorf("%w: ServiceAccount %q in namespace %q is not a Kubernetes name, so the subject %q would not name one ServiceAccount",
 			ErrUnsafe, sa.Name, sa.Namespace, sa.Subject())
 	}
@@ -261,28 +258,16 @@ func checkAudience(field, audience string) error {
 	return nil
 }
 
-var roleARN = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}):role/((?:[\x21-\x7e]+/)*)([\w+=,.@-]{1,64})$`)
-
-// roleParts splits a role ARN into partition, account, path ("/" or
-// "/a/b/") and name.
-func roleParts(arn string) (partition, account, path, name string, ok bool) {
-	m := roleARN.FindStringSubmatch(arn)
-	if m == nil {
-		return "", "", "", "", false
-	}
-	return m[1], m[2], "/" + m[3], m[4], true
-}
-
 func (b *builder) addAWS(name, iss, subject string, a *v1alpha1.AWS) error {
-	partition, account, _, _, ok := roleParts(a.RoleARN)
-	if !ok {
-		return fmt.Errorf("%s: spec.aws.roleArn %q is not an IAM role ARN", name, a.RoleARN)
+	role, err := arn.ParseRole(a.RoleARN)
+	if err != nil {
+		return fmt.Errorf("%s: spec.aws.roleArn %q: %w", name, a.RoleARN, err)
 	}
 	if err := checkAudience("spec.aws.audience", a.Audience); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
 	hostPath := issuer.HostPath(iss)
-	providerARN := fmt.Sprintf("arn:%s:iam::%s:oidc-provider/%s", partition, account, hostPath)
+	providerARN := role.OIDCProvider(hostPath)
 	p := b.awsProviders[providerARN]
 	if p == nil {
 		p = &AWSOIDCProvider{URL: iss, ARN: providerARN}
@@ -291,10 +276,10 @@ func (b *builder) addAWS(name, iss, subject string, a *v1alpha1.AWS) error {
 	if !slices.Contains(p.ClientIDList, a.Audience) {
 		p.ClientIDList = append(p.ClientIDList, a.Audience)
 	}
-	role := b.awsRoles[a.RoleARN]
-	if role == nil {
-		role = &awsRole{statements: map[statementKey]Statement{}}
-		b.awsRoles[a.RoleARN] = role
+	trusted := b.awsRoles[a.RoleARN]
+	if trusted == nil {
+		trusted = &awsRole{statements: map[statementKey]Statement{}}
+		b.awsRoles[a.RoleARN] = trusted
 	}
 	key := statementKey{providerARN, subject}
 	stmt := Statement{
@@ -306,14 +291,14 @@ func (b *builder) addAWS(name, iss, subject string, a *v1alpha1.AWS) error {
 			hostPath + ":sub": subject,
 		}},
 	}
-	if prev, ok := role.statements[key]; ok {
+	if prev, ok := trusted.statements[key]; ok {
 		if got := prev.Condition.StringEquals[hostPath+":aud"]; got != a.Audience {
 			return fmt.Errorf("%w: %s: role %s already trusts %s from %s with audience %q; one ServiceAccount gets one audience per role (spec.aws.audience is %q)",
 				ErrConflict, name, a.RoleARN, subject, iss, got, a.Audience)
 		}
 		return nil
 	}
-	role.statements[key] = stmt
+	trusted.statements[key] = stmt
 	return nil
 }
 
@@ -369,22 +354,13 @@ func (b *builder) addGCP(name string, s *v1alpha1.Spec, subject string) error {
 	return nil
 }
 
-var (
-	iamServiceAccount     = regexp.MustCompile(`^[^@]+@([a-z][a-z0-9-]*[a-z0-9])\.iam\.gserviceaccount\.com$`)
-	appEngineAccount      = regexp.MustCompile(`^([a-z][a-z0-9-]*[a-z0-9])@appspot\.gserviceaccount\.com$`)
-	computeDefaultAccount = regexp.MustCompile(`^([0-9]+)-compute@developer\.gserviceaccount\.com$`)
-)
-
 // ServiceAccountResource is the resource name of a Google service account,
 // projects/PROJECT/serviceAccounts/EMAIL, with the project read from the email
 // because Terraform's service_account_id does not accept the "-" wildcard.
 func ServiceAccountResource(email string) string {
-	project := "-"
-	for _, re := range []*regexp.Regexp{iamServiceAccount, appEngineAccount, computeDefaultAccount} {
-		if m := re.FindStringSubmatch(email); m != nil {
-			project = m[1]
-			break
-		}
+	project, ok := gcpid.EmailProject(email)
+	if !ok {
+		project = "-"
 	}
 	return "projects/" + project + "/serviceAccounts/" + email
 }
@@ -418,13 +394,13 @@ func (b *builder) trust() (*Trust, error) {
 			sort.Strings(p.ClientIDList)
 			t.AWS.OIDCProviders = append(t.AWS.OIDCProviders, *p)
 		}
-		for _, arn := range sortedKeys(b.awsRoles) {
-			role := AWSRole{RoleARN: arn, AssumeRolePolicy: PolicyDocument{Version: IAMPolicyVersion}}
-			keys := sortedKeysFunc(b.awsRoles[arn].statements, func(a, b statementKey) int {
+		for _, roleARN := range sortedKeys(b.awsRoles) {
+			role := AWSRole{RoleARN: roleARN, AssumeRolePolicy: PolicyDocument{Version: IAMPolicyVersion}}
+			keys := sortedKeysFunc(b.awsRoles[roleARN].statements, func(a, b statementKey) int {
 				return cmpStrings(a.federated, b.federated, a.subject, b.subject)
 			})
 			for _, k := range keys {
-				role.AssumeRolePolicy.Statement = append(role.AssumeRolePolicy.Statement, b.awsRoles[arn].statements[k])
+				role.AssumeRolePolicy.Statement = append(role.AssumeRolePolicy.Statement, b.awsRoles[roleARN].statements[k])
 			}
 			t.AWS.Roles = append(t.AWS.Roles, role)
 		}
