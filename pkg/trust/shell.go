@@ -1,8 +1,6 @@
 package trust
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"regexp"
@@ -46,7 +44,7 @@ func shellAWS(b *strings.Builder, a *AWS) error {
 	}
 	for _, r := range a.Roles {
 		role, _ := arn.ParseRole(r.RoleARN)
-		policy, err := compactJSON(r.AssumeRolePolicy)
+		policy, err := oneLineJSON(r.AssumeRolePolicy)
 		if err != nil {
 			return err
 		}
@@ -106,7 +104,7 @@ func shellAzure(b *strings.Builder, z *Azure) error {
 			"--identity-name", shellVariable("identity_name"), "--resource-group", shellVariable("identity_group"),
 			"--issuer", c.Issuer, "--subject", c.Subject, "--audiences"}
 		b.WriteString(shellCommand(append(args, c.Audiences...)...))
-		params, err := compactJSON(map[string]any{"name": c.Name, "issuer": c.Issuer, "subject": c.Subject, "audiences": c.Audiences})
+		params, err := oneLineJSON(map[string]any{"name": c.Name, "issuer": c.Issuer, "subject": c.Subject, "audiences": c.Audiences})
 		if err != nil {
 			return err
 		}
@@ -176,14 +174,4 @@ func gcloudList(values []string) string {
 		}
 	}
 	return strings.Join(values, ",")
-}
-
-func compactJSON(v any) (string, error) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return "", fmt.Errorf("encode JSON for a shell argument: %w", err)
-	}
-	return strings.TrimSuffix(buf.String(), "\n"), nil
 }
