@@ -12,27 +12,6 @@ import (
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/issuer"
 )
 
-// azureNameMax is the longest federated identity credential name Entra ID
-// accepts.
-const azureNameMax = 120
-
-var notAzureNameChar = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
-
-// AzureCredentialName names the federated identity credential of one
-// ServiceAccount of one issuer: "NAMESPACE-NAME-HASH". The namespace and name
-// make it readable; the hash of issuer and subject keeps it unique when two
-// clusters use the same ServiceAccount name on one identity, or when dots in
-// a ServiceAccount name had to become dashes.
-func AzureCredentialName(issuer, subject string) string {
-	readable := strings.TrimPrefix(subject, "system:serviceaccount:")
-	readable = strings.Trim(notAzureNameChar.ReplaceAllString(readable, "-"), "-_")
-	suffix := "-" + shortHash(issuer+"\n"+subject)
-	if len(readable) > azureNameMax-len(suffix) {
-		readable = strings.TrimRight(readable[:azureNameMax-len(suffix)], "-_")
-	}
-	return readable + suffix
-}
-
 // shortHash is eight hex digits of SHA-256: enough to tell apart the handful
 // of names one output holds, short enough to read.
 func shortHash(s string) string {
