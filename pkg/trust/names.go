@@ -74,7 +74,10 @@ func newNameTable(maxLen int, sep string) *nameTable {
 	return &nameTable{byName: map[string]string{}, maxLen: maxLen, sep: sep}
 }
 
-func (t *nameTable) name(preferred, key string) string {
+// name is the readable words as one identifier, with the table's separator,
+// for the thing key names.
+func (t *nameTable) name(key string, readable ...string) string {
+	preferred := strings.ReplaceAll(identifier(readable...), "_", t.sep)
 	if len(preferred) > t.maxLen {
 		preferred = strings.TrimRight(preferred[:t.maxLen], t.sep)
 	}
@@ -115,32 +118,4 @@ func cmpStrings(pairs ...string) int {
 		}
 	}
 	return 0
-}
-
-// workloadIdentityKSA reads "NAMESPACE/NAME" from a GKE Workload Identity
-// member, serviceAccount:PROJECT.svc.id.goog[NAMESPACE/NAME].
-func workloadIdentityKSA(member string) (string, bool) {
-	rest, ok := strings.CutPrefix(member, "serviceAccount:")
-	if !ok {
-		return "", false
-	}
-	_, ksa, ok := strings.Cut(rest, ".svc.id.goog[")
-	if !ok {
-		return "", false
-	}
-	return strings.TrimSuffix(ksa, "]"), true
-}
-
-// bindingLabel is a readable name for an IAM binding: the ServiceAccount
-// (prefixed "gke" for GKE Workload Identity) and the Google service account
-// it may act as.
-func bindingLabel(b GCPIAMBinding) string {
-	readable := []string{b.Member}
-	if _, subject, ok := principalPool(b.Member); ok {
-		readable = []string{strings.TrimPrefix(subject, "system:serviceaccount:")}
-	} else if ksa, ok := workloadIdentityKSA(b.Member); ok {
-		readable = []string{"gke", ksa}
-	}
-	email := b.Resource[strings.LastIndex(b.Resource, "/")+1:]
-	return identifier(append(readable, "to", strings.Split(email, "@")[0])...)
 }

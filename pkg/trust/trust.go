@@ -6,6 +6,16 @@
 //
 // Build is a pure function from specs to a Trust value; one renderer per
 // format (JSON, Terraform, shell, KRM) writes that value out.
+//
+// Each cloud lives in its own two files: CLOUD.go holds its part of Trust,
+// its builder and the names the cloud defines; CLOUD_render.go holds its part
+// of each format (terraformCLOUD, shellCLOUD, krmCLOUD) and the controller
+// types of the KRM output. A new cloud adds those two files, its field in
+// Trust and its row in the clouds table; nothing else changes. The formats'
+// shared machinery is written once: terraform.go (hclwrite blocks, strings,
+// references), shell.go (script lines and quoting), krm.go (objects and
+// notes), json.go (the one JSON encoding), names.go (readable unique names,
+// sorting) and render.go (headers and comments).
 package trust
 
 import (
@@ -27,17 +37,22 @@ type Trust struct {
 	Azure *Azure `json:"azure,omitempty"`
 }
 
-// cloud is one cloud's share of trust, written in that cloud's own files.
+// cloud is one cloud's share of trust, written in that cloud's own files:
+// how specs become its part of Trust, and how each format writes that part.
+// A format's part does nothing when Trust has nothing of the cloud.
 type cloud struct {
 	// newBuilder starts collecting the cloud's trust from specs.
 	newBuilder func() cloudBuilder
+	terraform  func(*terraformFile, *Trust) error
+	shell      func(*shellScript, *Trust) error
+	krm        func(*krmOutput, *Trust) error
 }
 
 // clouds are the clouds trust knows, in the order every format writes them.
 var clouds = []cloud{
-	{newBuilder: newAWSBuilder},
-	{newBuilder: newGCPBuilder},
-	{newBuilder: newAzureBuilder},
+	{newBuilder: newAWSBuilder, terraform: terraformAWS, shell: shellAWS, krm: krmAWS},
+	{newBuilder: newGCPBuilder, terraform: terraformGCP, shell: shellGCP, krm: krmGCP},
+	{newBuilder: newAzureBuilder, terraform: terraformAzure, shell: shellAzure, krm: krmAzure},
 }
 
 // cloudBuilder merges what the specs need from one cloud.
