@@ -1,6 +1,9 @@
 package trust
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // generatedBy is the first comment of every text format: where the file came
 // from and how to make it again.
@@ -16,6 +19,16 @@ func writeComments(b *strings.Builder, lines ...string) {
 }
 
 // commentLine is the text as one comment line, the same in every format.
+// Comments carry values from specs (issuers, subjects, members), and a line
+// break in one would end the comment and start a shell command, a Terraform
+// block or a YAML key: "\n" for all three, "\r", U+0085, U+2028 and U+2029
+// for YAML and for editors. So text with any character that is not printable
+// is written as the inside of a Go string literal, where each such character
+// is an escape and the line stays one line.
 func commentLine(text string) string {
+	if strings.IndexFunc(text, func(r rune) bool { return !strconv.IsPrint(r) }) >= 0 {
+		quoted := strconv.Quote(text)
+		text = quoted[1 : len(quoted)-1]
+	}
 	return "# " + text + "\n"
 }
