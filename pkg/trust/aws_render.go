@@ -30,9 +30,6 @@ type ackRoleSpec struct {
 
 func terraformAWS(f *terraformFile, t *Trust) error {
 	a := t.AWS
-	if a == nil {
-		return nil
-	}
 	providerRef := map[string]hcl.Traversal{}
 	for _, p := range a.OIDCProviders {
 		name := f.names.name("aws_iam_openid_connect_provider/"+p.ARN, oidcProviderLabel(a, p)...)
@@ -78,9 +75,6 @@ func terraformAWS(f *terraformFile, t *Trust) error {
 }
 
 func shellAWS(s *shellScript, t *Trust) error {
-	if t.AWS == nil {
-		return nil
-	}
 	for _, p := range t.AWS.OIDCProviders {
 		s.section(oidcProviderComment(p),
 			"If the provider exists, add each client ID with: "+shellCommand("aws", "iam", "add-client-id-to-open-id-connect-provider", "--open-id-connect-provider-arn", p.ARN)+" --client-id ID")
@@ -103,9 +97,6 @@ func shellAWS(s *shellScript, t *Trust) error {
 
 func krmAWS(o *krmOutput, t *Trust) error {
 	a := t.AWS
-	if a == nil {
-		return nil
-	}
 	for _, p := range a.OIDCProviders {
 		o.add(ACKIAMAPIVersion, "OpenIDConnectProvider", p.ARN, oidcProviderLabel(a, p),
 			ackOIDCProviderSpec{URL: p.URL, ClientIDs: p.ClientIDList}, oidcProviderComment(p))

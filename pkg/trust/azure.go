@@ -101,8 +101,7 @@ var notAzureNameChar = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
 // clusters use the same ServiceAccount name on one identity, or when dots in
 // a ServiceAccount name had to become dashes.
 func AzureCredentialName(issuer, subject string) string {
-	readable := strings.TrimPrefix(subject, "system:serviceaccount:")
-	readable = strings.Trim(notAzureNameChar.ReplaceAllString(readable, "-"), "-_")
+	readable := strings.Trim(notAzureNameChar.ReplaceAllString(readableSubject(subject), "-"), "-_")
 	suffix := "-" + shortHash(issuer+"\n"+subject)
 	if len(readable) > azureNameMax-len(suffix) {
 		readable = strings.TrimRight(readable[:azureNameMax-len(suffix)], "-_")

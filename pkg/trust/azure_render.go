@@ -9,9 +9,6 @@ import (
 
 func terraformAzure(f *terraformFile, t *Trust) error {
 	z := t.Azure
-	if z == nil {
-		return nil
-	}
 	variables := map[string]string{}
 	for _, c := range z.FederatedIdentityCredentials {
 		if _, ok := variables[c.ClientID]; ok {
@@ -37,9 +34,6 @@ func terraformAzure(f *terraformFile, t *Trust) error {
 }
 
 func shellAzure(s *shellScript, t *Trust) error {
-	if t.Azure == nil {
-		return nil
-	}
 	looked := map[string]bool{}
 	for _, c := range t.Azure.FederatedIdentityCredentials {
 		if !looked[c.ClientID] {
@@ -66,10 +60,8 @@ func shellAzure(s *shellScript, t *Trust) error {
 // krmAzure only notes the credentials: no controller in the KRM output's
 // reach manages them.
 func krmAzure(o *krmOutput, t *Trust) error {
-	if t.Azure != nil {
-		o.note(fmt.Sprintf("Azure: %d federated identity credential(s) have no object here; use --format terraform or shell.",
-			len(t.Azure.FederatedIdentityCredentials)))
-	}
+	o.note(fmt.Sprintf("Azure: %d federated identity credential(s) have no object here; use --format terraform or shell.",
+		len(t.Azure.FederatedIdentityCredentials)))
 	return nil
 }
 

@@ -86,7 +86,7 @@ func (b *gcpBuilder) add(s *specTrust) error {
 		b.bindings[GCPIAMBinding{
 			Resource: ServiceAccountResource(g.ServiceAccountEmail),
 			Role:     GCPWorkloadIdentityUserRole,
-			Member:   fmt.Sprintf("serviceAccount:%s.svc.id.goog[%s/%s]", g.ProjectID, sa.Namespace, sa.Name),
+			Member:   workloadIdentityMember(g.ProjectID, sa.Namespace+"/"+sa.Name),
 		}] = true
 		return nil
 	case v1alpha1.ModeFederated:
@@ -114,8 +114,7 @@ func (b *gcpBuilder) add(s *specTrust) error {
 	if g.Audience != "https:"+g.ProviderResource() && g.Audience != g.ProviderResource() {
 		p.custom = true
 	}
-	principal := fmt.Sprintf("principal://iam.googleapis.com/projects/%s/locations/global/workloadIdentityPools/%s/subject/%s",
-		g.ProjectNumber, g.WorkloadIdentityPool, s.subject)
+	principal := federatedPrincipal(g.ProjectNumber, g.WorkloadIdentityPool, s.subject)
 	if g.Impersonates() {
 		b.bindings[GCPIAMBinding{
 			Resource: ServiceAccountResource(g.ServiceAccountEmail),
@@ -174,6 +173,69 @@ func (b *gcpBuilder) build(t *Trust) error {
 	}
 	t.GCP = g
 	return errors.Join(errs...)
+}
+
+// The parts of a federated principal,
+// principal://iam.googleapis.com/projects/N/locations/global/workloadIdentityPools/P/subject/S.
+// The builder writes principals; the formats read the pool back to name a
+// grant after it and to refer to the pool.
+const (
+	principalPrefix  = "principal://iam.googleapis.com/"
+	poolNamePrefix   = "projects/"
+	poolNameMiddle   = "/locations/global/workloadIdentityPools/"
+	principalSubject = "/subject/"
+)
+
+func federatedPrincipal(projectNumber, poolID, subject string) string {
+	return principalPrefix + poolNamePrefix + projectNumber + poolNameMiddle + poolID + principalSubject + subject
+}
+
+// poolRef identifies a pool: its project number and pool ID.
+type poolRef struct{ projectNumber, poolID string }
+
+// principalPool reads the pool and the subject of a federated principal.
+func principalPool(member string) (poolRef, string, bool) {
+	rest, ok := strings.CutPrefix(member, principalPrefix+poolNamePrefix)
+	if !ok {
+		return poolRef{}, "", false
+	}
+	number, rest, ok := strings.Cut(rest, poolNameMiddle)
+	if !ok {
+		return poolRef{}, "", false
+	}
+	pool, subject, ok := strings.Cut(rest, principalSubject)
+	if !ok {
+		return poolRef{}, "", false
+	}
+	return poolRef{number, pool}, subject, true
+}
+
+// The parts of a GKE Workload Identity member,
+// serviceAccount:PROJECT.svc.id.goog[NAMESPACE/NAME]; the formats read the
+// ServiceAccount back to name a grant after it.
+const (
+	workloadIdentityPrefix = "serviceAccount:"
+	workloadIdentityPool   = ".svc.id.goog["
+)
+
+// workloadIdentityMember is the member GKE Workload Identity gives the
+// ServiceAccount ksa ("NAMESPACE/NAME") of a cluster in project.
+func workloadIdentityMember(project, ksa string) string {
+	return workloadIdentityPrefix + project + workloadIdentityPool + ksa + "]"
+}
+
+// workloadIdentityKSA reads "NAMESPACE/NAME" from a GKE Workload Identity
+// member.
+func workloadIdentityKSA(member string) (string, bool) {
+	rest, ok := strings.CutPrefix(member, workloadIdentityPrefix)
+	if !ok {
+		return "", false
+	}
+	_, ksa, ok := strings.Cut(rest, workloadIdentityPool)
+	if !ok {
+		return "", false
+	}
+	return strings.TrimSuffix(ksa, "]"), true
 }
 
 // ServiceAccountResource is the resource name of a Google service account,

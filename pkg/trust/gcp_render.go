@@ -50,9 +50,6 @@ type kccPolicyMemberSpec struct {
 
 func terraformGCP(f *terraformFile, t *Trust) error {
 	g := t.GCP
-	if g == nil {
-		return nil
-	}
 	pools := map[poolRef]string{}
 	for _, pool := range g.WorkloadIdentityPools {
 		name := f.names.name("google_iam_workload_identity_pool/"+pool.ProjectNumber+"/"+pool.PoolID, pool.PoolID)
@@ -80,8 +77,9 @@ func terraformGCP(f *terraformFile, t *Trust) error {
 		if pool, subject, ok := principalPool(binding.Member); ok {
 			if ref, ok := pools[pool]; ok {
 				// Referring to the pool orders the grant after the pool exists.
-				member = interpolation("principal://iam.googleapis.com/",
-					reference("google_iam_workload_identity_pool", ref, "name"), "/subject/"+subject)
+				// The pool's name attribute is projects/N/locations/global/workloadIdentityPools/P.
+				member = interpolation(principalPrefix,
+					reference("google_iam_workload_identity_pool", ref, "name"), principalSubject+subject)
 			}
 		}
 		name := f.names.name("google_service_account_iam_member/"+binding.Resource+"/"+binding.Role+"/"+binding.Member, bindingLabel(binding)...)
@@ -93,7 +91,7 @@ func terraformGCP(f *terraformFile, t *Trust) error {
 	for _, principal := range g.ResourcePrincipals {
 		readable := []string{"gcp_principal", principal}
 		if pool, subject, ok := principalPool(principal); ok {
-			readable = []string{"gcp_principal", pool.poolID, strings.TrimPrefix(subject, "system:serviceaccount:")}
+			readable = []string{"gcp_principal", pool.poolID, readableSubject(subject)}
 		}
 		name := f.names.name("output/"+principal, readable...)
 		body := f.block("output", []string{name},
@@ -107,9 +105,6 @@ func terraformGCP(f *terraformFile, t *Trust) error {
 
 func shellGCP(s *shellScript, t *Trust) error {
 	g := t.GCP
-	if g == nil {
-		return nil
-	}
 	for _, pool := range g.WorkloadIdentityPools {
 		s.section(poolComment(pool))
 		s.command("gcloud", "iam", "workload-identity-pools", "create", pool.PoolID,
@@ -147,9 +142,6 @@ func shellGCP(s *shellScript, t *Trust) error {
 
 func krmGCP(o *krmOutput, t *Trust) error {
 	g := t.GCP
-	if g == nil {
-		return nil
-	}
 	for _, pool := range g.WorkloadIdentityPools {
 		project := kccRef{External: "projects/" + pool.ProjectNumber}
 		poolName := o.add(ConfigConnectorIAMAPIVersion, "IAMWorkloadIdentityPool", pool.ProjectNumber+"/"+pool.PoolID, []string{pool.PoolID},
@@ -204,46 +196,11 @@ func serviceAccountEmail(b GCPIAMBinding) string {
 func bindingLabel(b GCPIAMBinding) []string {
 	readable := []string{b.Member}
 	if _, subject, ok := principalPool(b.Member); ok {
-		readable = []string{strings.TrimPrefix(subject, "system:serviceaccount:")}
+		readable = []string{readableSubject(subject)}
 	} else if ksa, ok := workloadIdentityKSA(b.Member); ok {
 		readable = []string{"gke", ksa}
 	}
 	return append(readable, "to", strings.Split(serviceAccountEmail(b), "@")[0])
-}
-
-// poolRef identifies a pool: its project number and pool ID.
-type poolRef struct{ projectNumber, poolID string }
-
-// principalPool finds the pool of a principal:// member, whose path is
-// projects/N/locations/global/workloadIdentityPools/P/subject/S.
-func principalPool(member string) (poolRef, string, bool) {
-	rest, ok := strings.CutPrefix(member, "principal://iam.googleapis.com/projects/")
-	if !ok {
-		return poolRef{}, "", false
-	}
-	number, rest, ok := strings.Cut(rest, "/locations/global/workloadIdentityPools/")
-	if !ok {
-		return poolRef{}, "", false
-	}
-	pool, subject, ok := strings.Cut(rest, "/subject/")
-	if !ok {
-		return poolRef{}, "", false
-	}
-	return poolRef{number, pool}, subject, true
-}
-
-// workloadIdentityKSA reads "NAMESPACE/NAME" from a GKE Workload Identity
-// member, serviceAccount:PROJECT.svc.id.goog[NAMESPACE/NAME].
-func workloadIdentityKSA(member string) (string, bool) {
-	rest, ok := strings.CutPrefix(member, "serviceAccount:")
-	if !ok {
-		return "", false
-	}
-	_, ksa, ok := strings.Cut(rest, ".svc.id.goog[")
-	if !ok {
-		return "", false
-	}
-	return strings.TrimSuffix(ksa, "]"), true
 }
 
 // gcloudList joins values as one gcloud list flag value. gcloud splits on

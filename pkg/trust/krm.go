@@ -17,10 +17,8 @@ import (
 // where the controller manages the account or project.
 func RenderKRM(w io.Writer, t *Trust) error {
 	out := &krmOutput{names: newNameTable(63, "-")}
-	for _, c := range clouds {
-		if err := c.krm(out, t); err != nil {
-			return err
-		}
+	if err := eachPresentCloud(t, func(c cloud) error { return c.krm(out, t) }); err != nil {
+		return err
 	}
 	var b strings.Builder
 	writeComments(&b, generatedBy("krm"))

@@ -61,6 +61,12 @@ func identifier(parts ...string) string {
 	return strings.TrimRight(s, "_")
 }
 
+// readableSubject is a token subject without the prefix every ServiceAccount
+// subject has: "NAMESPACE:NAME".
+func readableSubject(subject string) string {
+	return strings.TrimPrefix(subject, "system:serviceaccount:")
+}
+
 // nameTable hands out readable names that are unique within one output. A
 // name already given to another key gets a hash of the key appended, so the
 // same key always gets the same name for the same input.

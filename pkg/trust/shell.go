@@ -15,10 +15,8 @@ func RenderShell(w io.Writer, t *Trust) error {
 	s := &shellScript{}
 	s.b.WriteString("#!/bin/sh\n")
 	s.comment(generatedBy("shell"))
-	for _, c := range clouds {
-		if err := c.shell(s, t); err != nil {
-			return err
-		}
+	if err := eachPresentCloud(t, func(c cloud) error { return c.shell(s, t) }); err != nil {
+		return err
 	}
 	if _, err := io.WriteString(w, s.b.String()); err != nil {
 		return fmt.Errorf("write shell commands: %w", err)

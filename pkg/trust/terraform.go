@@ -20,10 +20,8 @@ import (
 func RenderTerraform(w io.Writer, t *Trust) error {
 	f := &terraformFile{file: hclwrite.NewEmptyFile(), names: newNameTable(64, "_")}
 	f.comment(generatedBy("terraform"), "Regenerate it rather than editing it: the specs are the source of truth.")
-	for _, c := range clouds {
-		if err := c.terraform(f, t); err != nil {
-			return err
-		}
+	if err := eachPresentCloud(t, func(c cloud) error { return c.terraform(f, t) }); err != nil {
+		return err
 	}
 	// hclwrite lays the tokens out the way `terraform fmt` does.
 	if _, err := f.file.WriteTo(w); err != nil {

@@ -39,20 +39,36 @@ type Trust struct {
 
 // cloud is one cloud's share of trust, written in that cloud's own files:
 // how specs become its part of Trust, and how each format writes that part.
-// A format's part does nothing when Trust has nothing of the cloud.
 type cloud struct {
 	// newBuilder starts collecting the cloud's trust from specs.
 	newBuilder func() cloudBuilder
-	terraform  func(*terraformFile, *Trust) error
-	shell      func(*shellScript, *Trust) error
-	krm        func(*krmOutput, *Trust) error
+	// present reports whether Trust has anything of the cloud; the formats'
+	// parts are called only then.
+	present   func(*Trust) bool
+	terraform func(*terraformFile, *Trust) error
+	shell     func(*shellScript, *Trust) error
+	krm       func(*krmOutput, *Trust) error
 }
 
 // clouds are the clouds trust knows, in the order every format writes them.
 var clouds = []cloud{
-	{newBuilder: newAWSBuilder, terraform: terraformAWS, shell: shellAWS, krm: krmAWS},
-	{newBuilder: newGCPBuilder, terraform: terraformGCP, shell: shellGCP, krm: krmGCP},
-	{newBuilder: newAzureBuilder, terraform: terraformAzure, shell: shellAzure, krm: krmAzure},
+	{newBuilder: newAWSBuilder, present: func(t *Trust) bool { return t.AWS != nil }, terraform: terraformAWS, shell: shellAWS, krm: krmAWS},
+	{newBuilder: newGCPBuilder, present: func(t *Trust) bool { return t.GCP != nil }, terraform: terraformGCP, shell: shellGCP, krm: krmGCP},
+	{newBuilder: newAzureBuilder, present: func(t *Trust) bool { return t.Azure != nil }, terraform: terraformAzure, shell: shellAzure, krm: krmAzure},
+}
+
+// eachPresentCloud calls write for each cloud t has something of, in table
+// order, and stops at the first error.
+func eachPresentCloud(t *Trust, write func(cloud) error) error {
+	for _, c := range clouds {
+		if !c.present(t) {
+			continue
+		}
+		if err := write(c); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // cloudBuilder merges what the specs need from one cloud.
