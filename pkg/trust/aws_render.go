@@ -76,8 +76,8 @@ func terraformAWS(f *terraformFile, t *Trust) error {
 
 func shellAWS(s *shellScript, t *Trust) error {
 	for _, p := range t.AWS.OIDCProviders {
-		s.section(oidcProviderComment(p),
-			"If the provider exists, add each client ID with: "+shellCommand("aws", "iam", "add-client-id-to-open-id-connect-provider", "--open-id-connect-provider-arn", p.ARN)+" --client-id ID")
+		addClientID := shellCommand("aws", "iam", "add-client-id-to-open-id-connect-provider", "--open-id-connect-provider-arn", p.ARN) + " --client-id ID"
+		s.section(oidcProviderComment(p), "If the provider exists, add each client ID with: "+addClientID)
 		s.command(append([]string{"aws", "iam", "create-open-id-connect-provider", "--url", p.URL, "--client-id-list"}, p.ClientIDList...)...)
 	}
 	for _, r := range t.AWS.Roles {
