@@ -15,6 +15,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/api/v1alpha1"
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/arn"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/function"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/issuer"
 )
@@ -184,8 +185,11 @@ func checkAWS(t *testing.T, doc document, s v1alpha1.Spec, subject, hostPath str
 	if doc.AWS == nil {
 		t.Fatalf("spec has aws but the document has no aws")
 	}
-	partition, account, _, _, _ := roleParts(s.AWS.RoleARN)
-	providerARN := fmt.Sprintf("arn:%s:iam::%s:oidc-provider/%s", partition, account, hostPath)
+	role, err := arn.ParseRole(s.AWS.RoleARN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	providerARN := role.OIDCProvider(hostPath)
 	found := false
 	for _, p := range doc.AWS.OIDCProviders {
 		if p.ARN == providerARN {

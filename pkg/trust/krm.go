@@ -1,8 +1,6 @@
 package trust
 
 import (
-	"bytes"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
@@ -10,11 +8,64 @@ import (
 	sigsyaml "sigs.k8s.io/yaml"
 )
 
-// API versions of the controllers that manage cloud IAM from a cluster.
-const (
-	ConfigConnectorIAMAPIVersion = "iam.cnrm.cloud.google.com/v1beta1"
-	ACKIAMAPIVersion             = "iam.services.k8s.aws/v1alpha1"
-)
+// RenderKRM writes the trust as Kubernetes objects for teams that manage cloud
+// IAM from a cluster: ACK (iam.services.k8s.aws) OpenIDConnectProvider and
+// Role for AWS, Config Connector (iam.cnrm.cloud.google.com)
+// IAMWorkloadIdentityPool, IAMWorkloadIdentityPoolProvider and IAMPolicyMember
+// for GCP. Azure federated identity credentials have no object here; a
+// comment says to use another format. Objects carry no namespace: apply them
+// where the controller manages the account or project.
+func RenderKRM(w io.Writer, t *Trust) error {
+	out := &krmOutput{names: newNameTable(63, "-")}
+	if err := eachPresentCloud(t, func(c cloud) error { return c.krm(out, t) }); err != nil {
+		return err
+	}
+	var b strings.Builder
+	writeComments(&b, generatedBy("krm"))
+	writeComments(&b, out.notes...)
+	for i, o := range out.objects {
+		if i > 0 {
+			b.WriteString("---\n")
+		}
+		if o.comment != "" {
+			writeComments(&b, o.comment)
+		}
+		data, err := sigsyaml.Marshal(o)
+		if err != nil {
+			return fmt.Errorf("write %s %s: %w", o.Kind, o.Metadata.Name, err)
+		}
+		b.Write(data)
+	}
+	if _, err := io.WriteString(w, b.String()); err != nil {
+		return fmt.Errorf("write KRM: %w", err)
+	}
+	return nil
+}
+
+// krmOutput collects the objects of every cloud, the notes written above them
+// all, and the object names given out so far.
+type krmOutput struct {
+	objects []krmObject
+	notes   []string
+	names   *nameTable
+}
+
+// add appends an object named after the readable words, unique among the
+// objects of its kind's group (id says which one it is), and returns the name.
+func (o *krmOutput) add(apiVersion, kind, id string, readable []string, spec any, comment string) string {
+	name := o.names.name(kind+"/"+id, readable...)
+	o.objects = append(o.objects, krmObject{
+		APIVersion: apiVersion, Kind: kind,
+		Metadata: krmObjectMeta{Name: name},
+		Spec:     spec,
+		comment:  comment,
+	})
+	return name
+}
+
+func (o *krmOutput) note(line string) {
+	o.notes = append(o.notes, line)
+}
 
 // krmObject is one Kubernetes object of the KRM output; Spec is a struct per
 // kind whose JSON names are the CRD's field names. (The YAML encoder sorts
@@ -29,184 +80,4 @@ type krmObject struct {
 
 type krmObjectMeta struct {
 	Name string `json:"name"`
-}
-
-// ACK iam-controller OpenIDConnectProvider spec.
-type ackOIDCProviderSpec struct {
-	URL       string   `json:"url"`
-	ClientIDs []string `json:"clientIDs"`
-}
-
-// ACK iam-controller Role spec; the trust policy is a JSON string, as IAM
-// takes it.
-type ackRoleSpec struct {
-	Name                     string `json:"name"`
-	Path                     string `json:"path,omitempty"`
-	AssumeRolePolicyDocument string `json:"assumeRolePolicyDocument"`
-}
-
-type kccRef struct {
-	APIVersion string `json:"apiVersion,omitempty"`
-	Kind       string `json:"kind,omitempty"`
-	Name       string `json:"name,omitempty"`
-	External   string `json:"external,omitempty"`
-}
-
-// Config Connector IAMWorkloadIdentityPool spec.
-type kccPoolSpec struct {
-	ProjectRef kccRef `json:"projectRef"`
-	Location   string `json:"location"`
-	ResourceID string `json:"resourceID"`
-}
-
-// Config Connector IAMWorkloadIdentityPoolProvider spec.
-type kccPoolProviderSpec struct {
-	ProjectRef              kccRef            `json:"projectRef"`
-	Location                string            `json:"location"`
-	WorkloadIdentityPoolRef kccRef            `json:"workloadIdentityPoolRef"`
-	ResourceID              string            `json:"resourceID"`
-	AttributeMapping        map[string]string `json:"attributeMapping"`
-	AttributeCondition      string            `json:"attributeCondition"`
-	OIDC                    kccOIDC           `json:"oidc"`
-}
-
-type kccOIDC struct {
-	IssuerURI        string   `json:"issuerUri"`
-	AllowedAudiences []string `json:"allowedAudiences,omitempty"`
-}
-
-// Config Connector IAMPolicyMember spec.
-type kccPolicyMemberSpec struct {
-	Member      string `json:"member"`
-	Role        string `json:"role"`
-	ResourceRef kccRef `json:"resourceRef"`
-}
-
-// RenderKRM writes the trust as Kubernetes objects for teams that manage cloud
-// IAM from a cluster: ACK (iam.services.k8s.aws) OpenIDConnectProvider and
-// Role for AWS, Config Connector (iam.cnrm.cloud.google.com)
-// IAMWorkloadIdentityPool, IAMWorkloadIdentityPoolProvider and IAMPolicyMember
-// for GCP. Azure federated identity credentials have no object here; a
-// comment says to use another format. Objects carry no namespace: apply them
-// where the controller manages the account or project.
-func RenderKRM(w io.Writer, t *Trust) error {
-	objects, notes := krmObjects(t)
-	var b strings.Builder
-	b.WriteString("# Generated by `cross-cloud-access trust --format krm` from CrossCloudAccess specs.\n")
-	for _, n := range notes {
-		b.WriteString("# " + n + "\n")
-	}
-	for i, o := range objects {
-		if i > 0 {
-			b.WriteString("---\n")
-		}
-		if o.comment != "" {
-			b.WriteString("# " + o.comment + "\n")
-		}
-		data, err := sigsyaml.Marshal(o)
-		if err != nil {
-			return fmt.Errorf("write %s %s: %w", o.Kind, o.Metadata.Name, err)
-		}
-		b.Write(data)
-	}
-	if _, err := io.WriteString(w, b.String()); err != nil {
-		return fmt.Errorf("write KRM: %w", err)
-	}
-	return nil
-}
-
-func krmObjects(t *Trust) ([]krmObject, []string) {
-	var objects []krmObject
-	var notes []string
-	names := newNameTable(63, "-")
-	name := func(key string, parts ...string) string {
-		return names.name(strings.ReplaceAll(identifier(parts...), "_", "-"), key)
-	}
-	if a := t.AWS; a != nil {
-		for _, p := range a.OIDCProviders {
-			readable := []string{issuerLabel(p.URL)}
-			if sameURLInOtherAccount(a, p) {
-				readable = []string{issuerLabel(p.URL), accountOf(p.ARN)}
-			}
-			objects = append(objects, krmObject{
-				APIVersion: ACKIAMAPIVersion, Kind: "OpenIDConnectProvider",
-				Metadata: krmObjectMeta{Name: name("OpenIDConnectProvider/"+p.ARN, readable...)},
-				Spec:     ackOIDCProviderSpec{URL: p.URL, ClientIDs: p.ClientIDList},
-				comment:  "AWS account " + accountOf(p.ARN) + ": trust tokens issued by " + p.URL + ".",
-			})
-		}
-		for _, r := range a.Roles {
-			_, account, path, roleName, _ := roleParts(r.RoleARN)
-			spec := ackRoleSpec{Name: roleName, AssumeRolePolicyDocument: indentedJSON(r.AssumeRolePolicy)}
-			if path != "/" {
-				spec.Path = path
-			}
-			objects = append(objects, krmObject{
-				APIVersion: ACKIAMAPIVersion, Kind: "Role",
-				Metadata: krmObjectMeta{Name: name("Role/"+r.RoleARN, roleName)},
-				Spec:     spec,
-				comment:  "AWS account " + account + ": who may assume role " + roleName + ". To keep a role that exists, adopt it (services.k8s.aws AdoptedResource) first.",
-			})
-		}
-	}
-	if g := t.GCP; g != nil {
-		for _, pool := range g.WorkloadIdentityPools {
-			project := kccRef{External: "projects/" + pool.ProjectNumber}
-			poolName := name("IAMWorkloadIdentityPool/"+pool.ProjectNumber+"/"+pool.PoolID, pool.PoolID)
-			objects = append(objects, krmObject{
-				APIVersion: ConfigConnectorIAMAPIVersion, Kind: "IAMWorkloadIdentityPool",
-				Metadata: krmObjectMeta{Name: poolName},
-				Spec:     kccPoolSpec{ProjectRef: project, Location: "global", ResourceID: pool.PoolID},
-				comment:  "Google Cloud project " + pool.ProjectNumber + ": a workload identity pool for the clusters' tokens.",
-			})
-			for _, p := range pool.Providers {
-				objects = append(objects, krmObject{
-					APIVersion: ConfigConnectorIAMAPIVersion, Kind: "IAMWorkloadIdentityPoolProvider",
-					Metadata: krmObjectMeta{Name: name("IAMWorkloadIdentityPoolProvider/"+pool.ProjectNumber+"/"+pool.PoolID+"/"+p.ProviderID, p.ProviderID)},
-					Spec: kccPoolProviderSpec{
-						ProjectRef: project, Location: "global",
-						WorkloadIdentityPoolRef: kccRef{Name: poolName},
-						ResourceID:              p.ProviderID,
-						AttributeMapping:        p.AttributeMapping,
-						AttributeCondition:      p.AttributeCondition,
-						OIDC:                    kccOIDC{IssuerURI: p.IssuerURI, AllowedAudiences: p.AllowedAudiences},
-					},
-					comment: "Trust tokens issued by " + p.IssuerURI + ", for the ServiceAccounts in attributeCondition only.",
-				})
-			}
-		}
-		for _, binding := range g.IAMBindings {
-			email := binding.Resource[strings.LastIndex(binding.Resource, "/")+1:]
-			objects = append(objects, krmObject{
-				APIVersion: ConfigConnectorIAMAPIVersion, Kind: "IAMPolicyMember",
-				Metadata: krmObjectMeta{Name: name("IAMPolicyMember/"+binding.Resource+"/"+binding.Role+"/"+binding.Member, bindingLabel(binding))},
-				Spec: kccPolicyMemberSpec{
-					Member: binding.Member, Role: binding.Role,
-					ResourceRef: kccRef{APIVersion: ConfigConnectorIAMAPIVersion, Kind: "IAMServiceAccount", External: binding.Resource},
-				},
-				comment: "Let " + binding.Member + " act as " + email + ".",
-			})
-		}
-		for _, principal := range g.ResourcePrincipals {
-			notes = append(notes, "Grant roles on the resources it may use (IAMPolicyMember member) to "+principal)
-		}
-	}
-	if t.Azure != nil {
-		notes = append(notes, fmt.Sprintf("Azure: %d federated identity credential(s) have no object here; use --format terraform or shell.",
-			len(t.Azure.FederatedIdentityCredentials)))
-	}
-	return objects, notes
-}
-
-// indentedJSON is v as indented JSON with "&", "<" and ">" left as they are.
-// It only encodes this package's plain structs, which cannot fail to encode.
-func indentedJSON(v any) string {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		panic(fmt.Sprintf("encode %T: %v", v, err))
-	}
-	return buf.String()
 }

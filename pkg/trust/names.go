@@ -8,28 +8,9 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/issuer"
 )
-
-// azureNameMax is the longest federated identity credential name Entra ID
-// accepts.
-const azureNameMax = 120
-
-var notAzureNameChar = regexp.MustCompile(`[^A-Za-z0-9_-]+`)
-
-// AzureCredentialName names the federated identity credential of one
-// ServiceAccount of one issuer: "NAMESPACE-NAME-HASH". The namespace and name
-// make it readable; the hash of issuer and subject keeps it unique when two
-// clusters use the same ServiceAccount name on one identity, or when dots in
-// a ServiceAccount name had to become dashes.
-func AzureCredentialName(issuer, subject string) string {
-	readable := strings.TrimPrefix(subject, "system:serviceaccount:")
-	readable = strings.Trim(notAzureNameChar.ReplaceAllString(readable, "-"), "-_")
-	suffix := "-" + shortHash(issuer+"\n"+subject)
-	if len(readable) > azureNameMax-len(suffix) {
-		readable = strings.TrimRight(readable[:azureNameMax-len(suffix)], "-_")
-	}
-	return readable + suffix
-}
 
 // shortHash is eight hex digits of SHA-256: enough to tell apart the handful
 // of names one output holds, short enough to read.
@@ -38,28 +19,34 @@ func shortHash(s string) string {
 	return hex.EncodeToString(sum[:4])
 }
 
-var (
-	eksIssuer = regexp.MustCompile(`^https://oidc\.eks\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/id/([0-9A-Fa-f]{8})[0-9A-Fa-f]*$`)
-	gkeIssuer = regexp.MustCompile(`^https://container\.googleapis\.com/v1/projects/([^/]+)/locations/[^/]+/clusters/([^/]+)$`)
-	aksIssuer = regexp.MustCompile(`^https://([a-z0-9-]+)\.oic\.prod-aks\.azure\.com/[^/]+/([0-9a-f]{8})[0-9a-f-]*/?$`)
-)
-
 // issuerLabel is a short readable name for a cluster's issuer, for resource
 // names: "eks_REGION_IDPREFIX", "gke_PROJECT_CLUSTER", "aks_REGION_IDPREFIX",
 // or the issuer's host and path for any other cluster. Names are made unique
 // by nameTable, so a short label never merges two issuers.
 func issuerLabel(iss string) string {
-	if m := eksIssuer.FindStringSubmatch(iss); m != nil {
-		return identifier("eks", m[1], m[2])
+	managed, ok := issuer.Identify(iss)
+	if !ok {
+		return identifier(strings.TrimPrefix(iss, "https://"))
 	}
-	if m := gkeIssuer.FindStringSubmatch(iss); m != nil {
-		return identifier("gke", m[1], m[2])
+	words := []string{managed.Provider}
+	for _, part := range issuerLabelParts {
+		word, ok := managed.Parts[part]
+		if !ok {
+			continue
+		}
+		if part == "id" {
+			// Cluster IDs are long random hex; eight digits tell the
+			// clusters of one output apart, and nameTable settles the rest.
+			word = word[:min(len(word), 8)]
+		}
+		words = append(words, word)
 	}
-	if m := aksIssuer.FindStringSubmatch(iss); m != nil {
-		return identifier("aks", m[1], m[2])
-	}
-	return identifier(strings.TrimPrefix(iss, "https://"))
+	return identifier(words...)
 }
+
+// issuerLabelParts are the named parts of a managed issuer (issuer.Shapes)
+// that a label is made of, in the order they are written.
+var issuerLabelParts = []string{"region", "project", "cluster", "id"}
 
 var notIdentifierChar = regexp.MustCompile(`[^a-z0-9]+`)
 
@@ -72,6 +59,12 @@ func identifier(parts ...string) string {
 		s = "r_" + s
 	}
 	return strings.TrimRight(s, "_")
+}
+
+// readableSubject is a token subject without the prefix every ServiceAccount
+// subject has: "NAMESPACE:NAME".
+func readableSubject(subject string) string {
+	return strings.TrimPrefix(subject, "system:serviceaccount:")
 }
 
 // nameTable hands out readable names that are unique within one output. A
@@ -87,7 +80,10 @@ func newNameTable(maxLen int, sep string) *nameTable {
 	return &nameTable{byName: map[string]string{}, maxLen: maxLen, sep: sep}
 }
 
-func (t *nameTable) name(preferred, key string) string {
+// name is the readable words as one identifier, with the table's separator,
+// for the thing key names.
+func (t *nameTable) name(key string, readable ...string) string {
+	preferred := strings.ReplaceAll(identifier(readable...), "_", t.sep)
 	if len(preferred) > t.maxLen {
 		preferred = strings.TrimRight(preferred[:t.maxLen], t.sep)
 	}
@@ -128,32 +124,4 @@ func cmpStrings(pairs ...string) int {
 		}
 	}
 	return 0
-}
-
-// workloadIdentityKSA reads "NAMESPACE/NAME" from a GKE Workload Identity
-// member, serviceAccount:PROJECT.svc.id.goog[NAMESPACE/NAME].
-func workloadIdentityKSA(member string) (string, bool) {
-	rest, ok := strings.CutPrefix(member, "serviceAccount:")
-	if !ok {
-		return "", false
-	}
-	_, ksa, ok := strings.Cut(rest, ".svc.id.goog[")
-	if !ok {
-		return "", false
-	}
-	return strings.TrimSuffix(ksa, "]"), true
-}
-
-// bindingLabel is a readable name for an IAM binding: the ServiceAccount
-// (prefixed "gke" for GKE Workload Identity) and the Google service account
-// it may act as.
-func bindingLabel(b GCPIAMBinding) string {
-	readable := []string{b.Member}
-	if _, subject, ok := principalPool(b.Member); ok {
-		readable = []string{strings.TrimPrefix(subject, "system:serviceaccount:")}
-	} else if ksa, ok := workloadIdentityKSA(b.Member); ok {
-		readable = []string{"gke", ksa}
-	}
-	email := b.Resource[strings.LastIndex(b.Resource, "/")+1:]
-	return identifier(append(readable, "to", strings.Split(email, "@")[0])...)
 }

@@ -71,7 +71,8 @@ func TestShellParsesLineByLine(t *testing.T) {
 
 // runWithStubs runs the script with aws, gcloud and az replaced by functions
 // that record their arguments, and returns one argument list per call. "az
-// identity list" answers with a made-up identity so the lookups work.
+// identity list" answers with a made-up identity so the lookups work; a
+// command "pwned", which no script should run, is recorded too.
 func runWithStubs(t *testing.T, script string) [][]string {
 	t.Helper()
 	bash := needShell(t, "bash")
@@ -80,6 +81,7 @@ record() { printf '%s\0' "$@"; printf '\1\0'; }
 aws() { record aws "$@"; }
 gcloud() { record gcloud "$@"; }
 az() { if [ "$1 $2" = "identity list" ]; then echo stub-identity; else record az "$@"; fi; }
+pwned() { record pwned "$@"; }
 `
 	cmd := exec.Command(bash, "-c", stubs+script)
 	var stderr bytes.Buffer

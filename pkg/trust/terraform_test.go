@@ -12,9 +12,12 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
 	"github.com/zclconf/go-cty/cty/function/stdlib"
+
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/arn"
 )
 
 // buildCase reads and builds the trust of one testdata case.
@@ -153,7 +156,7 @@ func checkTerraformAgainstTrust(t *testing.T, trust *Trust) {
 			roleName := evalString(t, block.Body.Attributes["name"].Expr, nil)
 			var want *AWSRole
 			for i, r := range trust.AWS.Roles {
-				if _, _, _, n, _ := roleParts(r.RoleARN); n == roleName {
+				if role, _ := arn.ParseRole(r.RoleARN); role.Name == roleName {
 					want = &trust.AWS.Roles[i]
 				}
 			}
@@ -208,28 +211,37 @@ func checkTerraformAgainstTrust(t *testing.T, trust *Trust) {
 	}
 }
 
-func TestHCLStringKeepsOddValuesLiteral(t *testing.T) {
+func TestHCLStringsKeepOddValuesLiteral(t *testing.T) {
+	pool := cty.ObjectVal(map[string]cty.Value{"p": cty.ObjectVal(map[string]cty.Value{"name": cty.StringVal("POOL")})})
+	ctx := &hcl.EvalContext{Variables: map[string]cty.Value{"pool": pool}}
 	for _, value := range []string{
 		`plain`,
 		`with "quotes" and \backslash`,
 		`${var.not_interpolated} and %{ if true }directive%{ endif }`,
 		"tab\tnewline\nbell\a",
+		"line\u2028and\u2029paragraph\u0085next",
 		`$$ and %% alone stay`,
+		`ends in $`,
 		`ünïcødé`,
 	} {
 		t.Run(value, func(t *testing.T) {
-			src := []byte("x = " + hclString(value) + "\n")
+			f := hclwrite.NewEmptyFile()
+			f.Body().SetAttributeRaw("x", stringTokens(value))
+			f.Body().SetAttributeRaw("y", interpolation("prefix/", reference("pool", "p", "name"), "/"+value))
+			src := f.Bytes()
 			file, diags := hclsyntax.ParseConfig(src, "x.tf", hcl.InitialPos)
 			if diags.HasErrors() {
 				t.Fatalf("%s does not parse: %s", src, diags.Error())
 			}
 			attrs, _ := file.Body.JustAttributes()
-			v, diags := attrs["x"].Expr.Value(nil)
-			if diags.HasErrors() {
-				t.Fatalf("%s does not evaluate: %s", src, diags.Error())
-			}
-			if got := v.AsString(); got != value {
-				t.Errorf("%s evaluates to %q, want %q", src, got, value)
+			for name, want := range map[string]string{"x": value, "y": "prefix/POOL/" + value} {
+				v, diags := attrs[name].Expr.Value(ctx)
+				if diags.HasErrors() {
+					t.Fatalf("%s does not evaluate: %s", src, diags.Error())
+				}
+				if got := v.AsString(); got != want {
+					t.Errorf("%s: %s evaluates to %q, want %q", src, name, got, want)
+				}
 			}
 		})
 	}

@@ -98,6 +98,8 @@ func TestBuildRefusesWildcardsAndMissingAudiences(t *testing.T) {
 		{"wildcard ServiceAccount", func(c *v1alpha1.CrossCloudAccess) { c.Spec.ServiceAccount.Name = "*" }},
 		{"wildcard namespace", func(c *v1alpha1.CrossCloudAccess) { c.Spec.ServiceAccount.Namespace = "team-*" }},
 		{"empty ServiceAccount", func(c *v1alpha1.CrossCloudAccess) { c.Spec.ServiceAccount.Name = "" }},
+		{"ServiceAccount with an empty DNS label", func(c *v1alpha1.CrossCloudAccess) { c.Spec.ServiceAccount.Name = "api..v2" }},
+		{"namespace longer than Kubernetes allows", func(c *v1alpha1.CrossCloudAccess) { c.Spec.ServiceAccount.Namespace = strings.Repeat("n", 64) }},
 		{"empty AWS audience", func(c *v1alpha1.CrossCloudAccess) { c.Spec.AWS.Audience = "" }},
 		{"wildcard AWS audience", func(c *v1alpha1.CrossCloudAccess) { c.Spec.AWS.Audience = "sts.*" }},
 		{"empty GCP audience", func(c *v1alpha1.CrossCloudAccess) { c.Spec.GCP.Audience = "" }},
@@ -196,12 +198,15 @@ func TestSubjectCondition(t *testing.T) {
 	}
 }
 
-func TestServiceAccountResource(t *testing.T) {
+func TestServiceAccountResourceReadsTheProjectOfValidEmailsOnly(t *testing.T) {
 	for email, want := range map[string]string{
-		"app@my-project.iam.gserviceaccount.com":             "projects/my-project/serviceAccounts/app@my-project.iam.gserviceaccount.com",
+		"app-runner@my-project.iam.gserviceaccount.com":      "projects/my-project/serviceAccounts/app-runner@my-project.iam.gserviceaccount.com",
 		"my-project@appspot.gserviceaccount.com":             "projects/my-project/serviceAccounts/my-project@appspot.gserviceaccount.com",
 		"123456789012-compute@developer.gserviceaccount.com": "projects/123456789012/serviceAccounts/123456789012-compute@developer.gserviceaccount.com",
 		"odd@example.com": "projects/-/serviceAccounts/odd@example.com",
+		// An account ID is 6 to 30 characters, so the spec refuses this
+		// email too: no project is read from it.
+		"app@my-project.iam.gserviceaccount.com": "projects/-/serviceAccounts/app@my-project.iam.gserviceaccount.com",
 	} {
 		if got := ServiceAccountResource(email); got != want {
 			t.Errorf("ServiceAccountResource(%q) = %q, want %q", email, got, want)
@@ -234,5 +239,21 @@ func TestAzureCredentialNameIsValidStableAndUnique(t *testing.T) {
 			t.Errorf("%q names both %s and %s %s", name, prev, tc.issuer, tc.subject)
 		}
 		names[name] = tc.issuer + " " + tc.subject
+	}
+}
+
+func TestIssuerLabelNamesManagedClustersByTheirParts(t *testing.T) {
+	for iss, want := range map[string]string{
+		testEKSIssuer: "eks_eu_west_2_4e604436",
+		"https://container.googleapis.com/v1/projects/my-project/locations/europe-west2-a/clusters/oidc-exp-cluster":        "gke_my_project_oidc_exp_cluster",
+		"https://uksouth.oic.prod-aks.azure.com/11111111-2222-3333-4444-555555555555/66666666-7777-8888-9999-000000000000/": "aks_uksouth_66666666",
+		"https://k8s.example.com/cluster-1": "k8s_example_com_cluster_1",
+		// Not an issuer EKS hands out (its IDs are upper-case), so named
+		// like any other.
+		"https://oidc.eks.eu-west-2.amazonaws.com/id/4e604436464ffcc52f8b96807f5bd5bc": "oidc_eks_eu_west_2_amazonaws_com_id_4e604436464ffcc52f8b96807f5bd5bc",
+	} {
+		if got := issuerLabel(iss); got != want {
+			t.Errorf("issuerLabel(%q) = %q, want %q", iss, got, want)
+		}
 	}
 }

@@ -1,0 +1,149 @@
+package trust
+
+import (
+	"fmt"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/hclwrite"
+	"github.com/zclconf/go-cty/cty"
+
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/arn"
+)
+
+// ACKIAMAPIVersion is the API version of the ACK iam-controller, which
+// manages AWS IAM from a cluster.
+const ACKIAMAPIVersion = "iam.services.k8s.aws/v1alpha1"
+
+// ACK iam-controller OpenIDConnectProvider spec.
+type ackOIDCProviderSpec struct {
+	URL       string   `json:"url"`
+	ClientIDs []string `json:"clientIDs"`
+}
+
+// ACK iam-controller Role spec; the trust policy is a JSON string, as IAM
+// takes it.
+type ackRoleSpec struct {
+	Name                     string `json:"name"`
+	Path                     string `json:"path,omitempty"`
+	AssumeRolePolicyDocument string `json:"assumeRolePolicyDocument"`
+}
+
+func terraformAWS(f *terraformFile, t *Trust) error {
+	a := t.AWS
+	providerRef := map[string]hcl.Traversal{}
+	for _, p := range a.OIDCProviders {
+		name := f.names.name("aws_iam_openid_connect_provider/"+p.ARN, oidcProviderLabel(a, p)...)
+		providerRef[p.ARN] = reference("aws_iam_openid_connect_provider", name, "arn")
+		body := f.resource("aws_iam_openid_connect_provider", name, oidcProviderComment(p),
+			"thumbprint_list is optional since hashicorp/aws 5.81: IAM verifies the issuer's TLS certificate itself.")
+		body.SetAttributeValue("url", cty.StringVal(p.URL))
+		body.SetAttributeValue("client_id_list", stringList(p.ClientIDList))
+	}
+	for _, r := range a.Roles {
+		role, err := parseTrustedRole(r)
+		if err != nil {
+			return err
+		}
+		name := f.names.name("aws_iam_role/"+r.RoleARN, role.Name)
+		body := f.resource("aws_iam_role", name, roleComment(role)+". Attach its permissions separately.")
+		body.SetAttributeValue("name", cty.StringVal(role.Name))
+		if role.Path != "/" {
+			body.SetAttributeValue("path", cty.StringVal(role.Path))
+		}
+		statements := make([]hclwrite.Tokens, len(r.AssumeRolePolicy.Statement))
+		for i, s := range r.AssumeRolePolicy.Statement {
+			federated := stringTokens(s.Principal.Federated)
+			if ref, ok := providerRef[s.Principal.Federated]; ok {
+				federated = hclwrite.TokensForTraversal(ref)
+			}
+			statements[i] = hclwrite.TokensForObject([]hclwrite.ObjectAttrTokens{
+				objectField("Effect", stringTokens(s.Effect)),
+				objectField("Principal", hclwrite.TokensForObject([]hclwrite.ObjectAttrTokens{objectField("Federated", federated)})),
+				objectField("Action", stringTokens(s.Action)),
+				objectField("Condition", hclwrite.TokensForObject([]hclwrite.ObjectAttrTokens{
+					objectField("StringEquals", stringMapTokens(s.Condition.StringEquals)),
+				})),
+			})
+		}
+		policy := hclwrite.TokensForObject([]hclwrite.ObjectAttrTokens{
+			objectField("Version", stringTokens(r.AssumeRolePolicy.Version)),
+			objectField("Statement", multilineTupleTokens(statements)),
+		})
+		body.SetAttributeRaw("assume_role_policy", hclwrite.TokensForFunctionCall("jsonencode", policy))
+	}
+	return nil
+}
+
+func shellAWS(s *shellScript, t *Trust) error {
+	for _, p := range t.AWS.OIDCProviders {
+		addClientID := shellCommand("aws", "iam", "add-client-id-to-open-id-connect-provider", "--open-id-connect-provider-arn", p.ARN) + " --client-id ID"
+		s.section(oidcProviderComment(p), "If the provider exists, add each client ID with: "+addClientID)
+		s.command(append([]string{"aws", "iam", "create-open-id-connect-provider", "--url", p.URL, "--client-id-list"}, p.ClientIDList...)...)
+	}
+	for _, r := range t.AWS.Roles {
+		role, err := parseTrustedRole(r)
+		if err != nil {
+			return err
+		}
+		policy, err := oneLineJSON(r.AssumeRolePolicy)
+		if err != nil {
+			return err
+		}
+		s.section(roleComment(role) + " (this replaces its whole trust policy).")
+		s.command("aws", "iam", "update-assume-role-policy", "--role-name", role.Name, "--policy-document", policy)
+	}
+	return nil
+}
+
+func krmAWS(o *krmOutput, t *Trust) error {
+	a := t.AWS
+	for _, p := range a.OIDCProviders {
+		o.add(ACKIAMAPIVersion, "OpenIDConnectProvider", p.ARN, oidcProviderLabel(a, p),
+			ackOIDCProviderSpec{URL: p.URL, ClientIDs: p.ClientIDList}, oidcProviderComment(p))
+	}
+	for _, r := range a.Roles {
+		role, err := parseTrustedRole(r)
+		if err != nil {
+			return err
+		}
+		policy, err := encodeJSON(r.AssumeRolePolicy)
+		if err != nil {
+			return err
+		}
+		spec := ackRoleSpec{Name: role.Name, AssumeRolePolicyDocument: string(policy)}
+		if role.Path != "/" {
+			spec.Path = role.Path
+		}
+		o.add(ACKIAMAPIVersion, "Role", r.RoleARN, []string{role.Name}, spec,
+			roleComment(role)+". To keep a role that exists, adopt it (services.k8s.aws AdoptedResource) first.")
+	}
+	return nil
+}
+
+func parseTrustedRole(r AWSRole) (arn.Role, error) {
+	role, err := arn.ParseRole(r.RoleARN)
+	if err != nil {
+		return arn.Role{}, fmt.Errorf("trust for role %q: %w", r.RoleARN, err)
+	}
+	return role, nil
+}
+
+// oidcProviderLabel is the readable name of an OIDC provider: its issuer,
+// and its account when another provider has the same issuer in another one.
+func oidcProviderLabel(a *AWS, p AWSOIDCProvider) []string {
+	for _, q := range a.OIDCProviders {
+		if q.URL == p.URL && q.ARN != p.ARN {
+			return []string{issuerLabel(p.URL), arn.Account(p.ARN)}
+		}
+	}
+	return []string{issuerLabel(p.URL)}
+}
+
+func oidcProviderComment(p AWSOIDCProvider) string {
+	return fmt.Sprintf("AWS account %s: trust tokens issued by %s.", arn.Account(p.ARN), p.URL)
+}
+
+// roleComment says whose role it is; each format adds what to mind.
+func roleComment(role arn.Role) string {
+	return fmt.Sprintf("AWS account %s: who may assume role %s", role.Account, role.Name)
+}

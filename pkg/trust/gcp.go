@@ -1,0 +1,268 @@
+package trust
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/api/v1alpha1"
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/gcpid"
+)
+
+// Values Google Cloud defines; they are part of every trust relationship.
+const (
+	GCPWorkloadIdentityUserRole = "roles/iam.workloadIdentityUser"
+	GCPSubjectAttribute         = "google.subject"
+	GCPSubjectAssertion         = "assertion.sub"
+	gcpMaxAllowedAudiences      = 10
+)
+
+// GCP is what Google Cloud IAM must hold.
+type GCP struct {
+	WorkloadIdentityPools []GCPPool       `json:"workloadIdentityPools"`
+	IAMBindings           []GCPIAMBinding `json:"iamBindings"`
+	// ResourcePrincipals are federated identities that use resources
+	// directly (no service account to impersonate); grant them roles on the
+	// resources they need.
+	ResourcePrincipals []string `json:"resourcePrincipals"`
+}
+
+// GCPPool is a workload identity pool with the OIDC providers that trust the
+// clusters.
+type GCPPool struct {
+	ProjectNumber string            `json:"projectNumber"`
+	PoolID        string            `json:"poolId"`
+	Providers     []GCPPoolProvider `json:"providers"`
+}
+
+// GCPPoolProvider is an OIDC workload identity pool provider for one issuer.
+type GCPPoolProvider struct {
+	ProviderID string `json:"providerId"`
+	IssuerURI  string `json:"issuerUri"`
+	// AllowedAudiences is empty when every token carries the provider's own
+	// resource name, which Google accepts without listing it.
+	AllowedAudiences   []string          `json:"allowedAudiences"`
+	AttributeMapping   map[string]string `json:"attributeMapping"`
+	AttributeCondition string            `json:"attributeCondition"`
+}
+
+// GCPIAMBinding grants role to member on resource.
+type GCPIAMBinding struct {
+	Resource string `json:"resource"`
+	Role     string `json:"role"`
+	Member   string `json:"member"`
+}
+
+type gcpBuilder struct {
+	providers  map[gcpProviderKey]*gcpProvider
+	bindings   map[GCPIAMBinding]bool
+	principals map[string]bool
+}
+
+type gcpProviderKey struct{ projectNumber, poolID, providerID string }
+
+type gcpProvider struct {
+	issuer, issuerFrom string
+	subjects           map[string]bool
+	audiences          map[string]bool
+	custom             bool // some spec's token carries an audience Google would not accept by default
+}
+
+func newGCPBuilder() cloudBuilder {
+	return &gcpBuilder{providers: map[gcpProviderKey]*gcpProvider{}, bindings: map[GCPIAMBinding]bool{}, principals: map[string]bool{}}
+}
+
+func (b *gcpBuilder) add(s *specTrust) error {
+	g, name, iss := s.spec.GCP, s.name, s.spec.Cluster.Issuer
+	if g == nil {
+		return nil
+	}
+	switch g.Mode {
+	case v1alpha1.ModeWorkloadIdentity:
+		if g.ProjectID == "" || g.ServiceAccountEmail == "" {
+			return fmt.Errorf("%w: %s: workloadIdentity needs spec.gcp.projectId and spec.gcp.serviceAccountEmail", ErrUnsafe, name)
+		}
+		sa := s.spec.ServiceAccount
+		b.bindings[GCPIAMBinding{
+			Resource: ServiceAccountResource(g.ServiceAccountEmail),
+			Role:     GCPWorkloadIdentityUserRole,
+			Member:   workloadIdentityMember(g.ProjectID, sa.Namespace+"/"+sa.Name),
+		}] = true
+		return nil
+	case v1alpha1.ModeFederated:
+	default:
+		return fmt.Errorf("%s: spec.gcp.mode %q is not resolved; decode the spec with v1alpha1.Decode", name, g.Mode)
+	}
+	if g.ProjectNumber == "" || g.WorkloadIdentityPool == "" || g.WorkloadIdentityProvider == "" {
+		return fmt.Errorf("%w: %s: federated needs spec.gcp.projectNumber, workloadIdentityPool and workloadIdentityProvider", ErrUnsafe, name)
+	}
+	if err := checkAudience("spec.gcp.audience", g.Audience); err != nil {
+		return fmt.Errorf("%s: %w", name, err)
+	}
+	key := gcpProviderKey{g.ProjectNumber, g.WorkloadIdentityPool, g.WorkloadIdentityProvider}
+	p := b.providers[key]
+	if p == nil {
+		p = &gcpProvider{issuer: iss, issuerFrom: name, subjects: map[string]bool{}, audiences: map[string]bool{}}
+		b.providers[key] = p
+	}
+	if p.issuer != iss {
+		return fmt.Errorf("%w: %s: workload identity pool provider %s trusts issuer %s (from %s); this spec needs issuer %s: give each cluster its own spec.gcp.workloadIdentityProvider",
+			ErrConflict, name, g.ProviderResource(), p.issuer, p.issuerFrom, iss)
+	}
+	p.subjects[s.subject] = true
+	p.audiences[g.Audience] = true
+	if g.Audience != "https:"+g.ProviderResource() && g.Audience != g.ProviderResource() {
+		p.custom = true
+	}
+	principal := federatedPrincipal(g.ProjectNumber, g.WorkloadIdentityPool, s.subject)
+	if g.Impersonates() {
+		b.bindings[GCPIAMBinding{
+			Resource: ServiceAccountResource(g.ServiceAccountEmail),
+			Role:     GCPWorkloadIdentityUserRole,
+			Member:   principal,
+		}] = true
+	} else {
+		b.principals[principal] = true
+	}
+	return nil
+}
+
+func (b *gcpBuilder) build(t *Trust) error {
+	if len(b.providers)+len(b.bindings)+len(b.principals) == 0 {
+		return nil
+	}
+	var errs []error
+	g := &GCP{WorkloadIdentityPools: []GCPPool{}, IAMBindings: []GCPIAMBinding{}, ResourcePrincipals: sortedKeys(b.principals)}
+	keys := sortedKeysFunc(b.providers, func(a, b gcpProviderKey) int {
+		return cmpStrings(a.projectNumber, b.projectNumber, a.poolID, b.poolID, a.providerID, b.providerID)
+	})
+	for _, k := range keys {
+		p := b.providers[k]
+		if n := len(g.WorkloadIdentityPools); n == 0 || g.WorkloadIdentityPools[n-1].ProjectNumber != k.projectNumber || g.WorkloadIdentityPools[n-1].PoolID != k.poolID {
+			g.WorkloadIdentityPools = append(g.WorkloadIdentityPools, GCPPool{ProjectNumber: k.projectNumber, PoolID: k.poolID})
+		}
+		provider := GCPPoolProvider{
+			ProviderID:         k.providerID,
+			IssuerURI:          p.issuer,
+			AllowedAudiences:   []string{},
+			AttributeMapping:   map[string]string{GCPSubjectAttribute: GCPSubjectAssertion},
+			AttributeCondition: SubjectCondition(sortedKeys(p.subjects)),
+		}
+		// Listing any audience makes Google stop accepting the provider's
+		// own name, so once one token needs a custom audience every
+		// audience in use is listed.
+		if p.custom {
+			provider.AllowedAudiences = sortedKeys(p.audiences)
+		}
+		if len(provider.AllowedAudiences) > gcpMaxAllowedAudiences {
+			errs = append(errs, fmt.Errorf("%w: workload identity pool provider %s/%s/%s would need %d allowed audiences; Google allows %d",
+				ErrConflict, k.projectNumber, k.poolID, k.providerID, len(provider.AllowedAudiences), gcpMaxAllowedAudiences))
+		}
+		pool := &g.WorkloadIdentityPools[len(g.WorkloadIdentityPools)-1]
+		pool.Providers = append(pool.Providers, provider)
+	}
+	g.IAMBindings = sortedKeysFunc(b.bindings, func(a, b GCPIAMBinding) int {
+		return cmpStrings(a.Resource, b.Resource, a.Role, b.Role, a.Member, b.Member)
+	})
+	// Empty lists stay [] rather than null, so readers can range over them.
+	if g.IAMBindings == nil {
+		g.IAMBindings = []GCPIAMBinding{}
+	}
+	if g.ResourcePrincipals == nil {
+		g.ResourcePrincipals = []string{}
+	}
+	t.GCP = g
+	return errors.Join(errs...)
+}
+
+// The parts of a federated principal,
+// principal://iam.googleapis.com/projects/N/locations/global/workloadIdentityPools/P/subject/S.
+// The builder writes principals; the formats read the pool back to name a
+// grant after it and to refer to the pool.
+const (
+	principalPrefix  = "principal://iam.googleapis.com/"
+	poolNamePrefix   = "projects/"
+	poolNameMiddle   = "/locations/global/workloadIdentityPools/"
+	principalSubject = "/subject/"
+)
+
+func federatedPrincipal(projectNumber, poolID, subject string) string {
+	return principalPrefix + poolNamePrefix + projectNumber + poolNameMiddle + poolID + principalSubject + subject
+}
+
+// poolRef identifies a pool: its project number and pool ID.
+type poolRef struct{ projectNumber, poolID string }
+
+// principalPool reads the pool and the subject of a federated principal.
+func principalPool(member string) (poolRef, string, bool) {
+	rest, ok := strings.CutPrefix(member, principalPrefix+poolNamePrefix)
+	if !ok {
+		return poolRef{}, "", false
+	}
+	number, rest, ok := strings.Cut(rest, poolNameMiddle)
+	if !ok {
+		return poolRef{}, "", false
+	}
+	pool, subject, ok := strings.Cut(rest, principalSubject)
+	if !ok {
+		return poolRef{}, "", false
+	}
+	return poolRef{number, pool}, subject, true
+}
+
+// The parts of a GKE Workload Identity member,
+// serviceAccount:PROJECT.svc.id.goog[NAMESPACE/NAME]; the formats read the
+// ServiceAccount back to name a grant after it.
+const (
+	workloadIdentityPrefix = "serviceAccount:"
+	workloadIdentityPool   = ".svc.id.goog["
+)
+
+// workloadIdentityMember is the member GKE Workload Identity gives the
+// ServiceAccount ksa ("NAMESPACE/NAME") of a cluster in project.
+func workloadIdentityMember(project, ksa string) string {
+	return workloadIdentityPrefix + project + workloadIdentityPool + ksa + "]"
+}
+
+// workloadIdentityKSA reads "NAMESPACE/NAME" from a GKE Workload Identity
+// member.
+func workloadIdentityKSA(member string) (string, bool) {
+	rest, ok := strings.CutPrefix(member, workloadIdentityPrefix)
+	if !ok {
+		return "", false
+	}
+	_, ksa, ok := strings.Cut(rest, workloadIdentityPool)
+	if !ok {
+		return "", false
+	}
+	return strings.TrimSuffix(ksa, "]"), true
+}
+
+// ServiceAccountResource is the resource name of a Google service account,
+// projects/PROJECT/serviceAccounts/EMAIL, with the project read from the email
+// because Terraform's service_account_id does not accept the "-" wildcard.
+func ServiceAccountResource(email string) string {
+	project, ok := gcpid.EmailProject(email)
+	if !ok {
+		project = "-"
+	}
+	return "projects/" + project + "/serviceAccounts/" + email
+}
+
+// SubjectCondition is the CEL attribute condition that admits exactly the
+// given token subjects: "assertion.sub == 'S'" for one, an "in" list for more.
+func SubjectCondition(subjects []string) string {
+	quoted := make([]string, len(subjects))
+	for i, s := range subjects {
+		quoted[i] = celString(s)
+	}
+	if len(quoted) == 1 {
+		return GCPSubjectAssertion + " == " + quoted[0]
+	}
+	return GCPSubjectAssertion + " in [" + strings.Join(quoted, ", ") + "]"
+}
+
+func celString(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `'`, `\'`)
+	return "'" + r.Replace(s) + "'"
+}
