@@ -5,6 +5,7 @@
 package aws
 
 import (
+	"fmt"
 	"strconv"
 
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/api/v1alpha1"
@@ -27,8 +28,19 @@ const (
 func Plan(spec *v1alpha1.Spec) (plan.Target, error) {
 	a := spec.AWS
 	t := plan.Target{Name: "aws"}
-	if a.Mode == v1alpha1.ModeWebhook {
+	switch a.Mode {
+	case v1alpha1.ModeWebhook:
 		t.ServiceAccountAnnotations = webhookAnnotations(a)
+		return t, nil
+	case v1alpha1.ModePodIdentity:
+		// EKS's agent and webhook give the pod its credentials; an IRSA
+		// annotation would make the EKS webhook inject a second, competing
+		// set of AWS variables.
+		sa := spec.ServiceAccount
+		t.ExclusiveAnnotations = []string{RoleARNAnnotation}
+		t.Notes = []string{fmt.Sprintf("EKS Pod Identity: nothing is written on ServiceAccount %s/%s or its pods; "+
+			"EKS gives them role %s once the pod identity association of cluster %s exists: `cross-cloud-access trust` writes it",
+			sa.Namespace, sa.Name, a.RoleARN, spec.Cluster.EKS.ClusterName)}
 		return t, nil
 	}
 	token := Token.For(a.Audience, a.TokenExpirationSeconds)

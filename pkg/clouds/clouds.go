@@ -6,6 +6,8 @@
 package clouds
 
 import (
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
+
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/api/v1alpha1"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/aws"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/azure"
@@ -31,7 +33,8 @@ var Table = []Cloud{
 }
 
 // Plan plans every cloud the spec names and merges the targets. Problems
-// come back as field errors of the spec.
+// come back as field errors of the spec, and the targets' notes as field
+// errors of severity info.
 func Plan(spec *v1alpha1.Spec) (plan.Plan, v1alpha1.FieldErrors) {
 	var targets []plan.Target
 	var errs v1alpha1.FieldErrors
@@ -43,6 +46,9 @@ func Plan(spec *v1alpha1.Spec) (plan.Plan, v1alpha1.FieldErrors) {
 		if err != nil {
 			errs = append(errs, v1alpha1.FieldError{Field: "spec." + c.Name, Message: err.Error()})
 			continue
+		}
+		for _, note := range t.Notes {
+			errs = append(errs, v1alpha1.FieldError{Field: "spec." + c.Name + ".mode", Message: note, Severity: framework.Info})
 		}
 		targets = append(targets, t)
 	}

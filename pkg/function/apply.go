@@ -28,9 +28,9 @@ func apply(set specSet, items []*yaml.RNode) ([]*yaml.RNode, framework.Results) 
 	env := workload.NewEnvSources(items)
 	var added []*yaml.RNode
 	for _, src := range set.sources {
-		p, errs := clouds.Plan(&src.spec.Spec)
-		if len(errs) > 0 {
-			results = append(results, fieldResults(src.node, errs)...)
+		p, found := clouds.Plan(&src.spec.Spec)
+		results = append(results, fieldResults(src.node, found)...)
+		if len(found.Errors()) > 0 {
 			continue
 		}
 		objects, emitted := emitObjects(src, p, out)
@@ -73,6 +73,14 @@ func emitObjects(src source, p plan.Plan, items []*yaml.RNode) ([]*yaml.RNode, f
 		added = append(added, account)
 	}
 	if account != nil {
+		for _, key := range p.ExclusiveAnnotations {
+			if got, ok := account.GetAnnotations()[key]; ok {
+				results = append(results, &framework.Result{Severity: framework.Error,
+					Message: fmt.Sprintf("ServiceAccount %s/%s has annotation %s=%q, which the spec's mode replaces; remove the annotation or choose the mode it belongs to",
+						sa.Namespace, sa.Name, key, got),
+					ResourceRef: ref(account), Field: &framework.Field{Path: "metadata.annotations." + key}, File: file(account)})
+			}
+		}
 		for _, a := range p.ServiceAccountAnnotations {
 			if err := setAnnotation(account, a); err != nil {
 				results = append(results, &framework.Result{Severity: framework.Error, Message: err.Error(), ResourceRef: ref(account),

@@ -10,6 +10,7 @@ import (
 	"fmt"
 
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/api/v1alpha1"
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/gcpid"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/plan"
 )
 
@@ -44,7 +45,17 @@ func Plan(spec *v1alpha1.Spec) (plan.Target, error) {
 	g := spec.GCP
 	t := plan.Target{Name: "gcp"}
 	if g.Mode == v1alpha1.ModeWorkloadIdentity {
-		t.ServiceAccountAnnotations = []plan.KeyValue{{Key: ServiceAccountAnnotation, Value: g.ServiceAccountEmail}}
+		if g.Impersonates() {
+			t.ServiceAccountAnnotations = []plan.KeyValue{{Key: ServiceAccountAnnotation, Value: g.ServiceAccountEmail}}
+			return t, nil
+		}
+		// Direct access: GKE's metadata server gives the pod a token of
+		// the Kubernetes ServiceAccount's own principal; an annotation
+		// would make it impersonate a Google service account instead.
+		sa := spec.ServiceAccount
+		t.ExclusiveAnnotations = []string{ServiceAccountAnnotation}
+		t.Notes = []string{fmt.Sprintf("GKE Workload Identity, direct access: nothing is written on ServiceAccount %s/%s; "+
+			"grant roles to %s", sa.Namespace, sa.Name, gcpid.GKEPrincipal(g.ProjectNumber, g.ProjectID, sa.Namespace, sa.Name))}
 		return t, nil
 	}
 	token := Token.For(g.Audience, g.TokenExpirationSeconds)

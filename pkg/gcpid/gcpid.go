@@ -63,3 +63,47 @@ func EmailProject(email string) (string, bool) {
 	}
 	return "", false
 }
+
+// The parts of a principal of a workload identity pool,
+// principal://iam.googleapis.com/projects/N/locations/global/workloadIdentityPools/P/subject/S.
+// PrincipalPrefix and PrincipalSubject surround the pool's resource name.
+const (
+	PrincipalPrefix  = "principal://iam.googleapis.com/"
+	PrincipalSubject = "/subject/"
+	poolNamePrefix   = "projects/"
+	poolNameMiddle   = "/locations/global/workloadIdentityPools/"
+)
+
+// Principal is the principal identifier of subject in a workload identity
+// pool: what roles are granted to, and what may impersonate a service account.
+func Principal(projectNumber, poolID, subject string) string {
+	return PrincipalPrefix + poolNamePrefix + projectNumber + poolNameMiddle + poolID + PrincipalSubject + subject
+}
+
+// ParsePrincipal reads the pool and the subject of a principal identifier.
+func ParsePrincipal(member string) (projectNumber, poolID, subject string, ok bool) {
+	rest, ok := strings.CutPrefix(member, PrincipalPrefix+poolNamePrefix)
+	if !ok {
+		return "", "", "", false
+	}
+	projectNumber, rest, ok = strings.Cut(rest, poolNameMiddle)
+	if !ok {
+		return "", "", "", false
+	}
+	poolID, subject, ok = strings.Cut(rest, PrincipalSubject)
+	if !ok {
+		return "", "", "", false
+	}
+	return projectNumber, poolID, subject, true
+}
+
+// GKEPool is the workload identity pool of GKE clusters in a project.
+func GKEPool(projectID string) string { return projectID + ".svc.id.goog" }
+
+// GKEPrincipal is the principal of a Kubernetes ServiceAccount of a GKE
+// cluster with Workload Identity, for direct access without a Google service
+// account: the pool is the project's GKE pool and the subject names the
+// namespace and ServiceAccount.
+func GKEPrincipal(projectNumber, projectID, namespace, serviceAccount string) string {
+	return Principal(projectNumber, GKEPool(projectID), "ns/"+namespace+"/sa/"+serviceAccount)
+}

@@ -20,6 +20,12 @@ type Target struct {
 	ConfigMaps []ConfigMap
 	// Pod is applied to every selected pod template; empty for webhook modes.
 	Pod PodPatch
+	// ExclusiveAnnotations are ServiceAccount annotation keys that must not
+	// be there: they would give the same cloud a second, competing path.
+	ExclusiveAnnotations []string
+	// Notes tell the user what the output cannot show, e.g. that a mode
+	// writes nothing and what to do in the cloud instead.
+	Notes []string
 }
 
 // KeyValue is one ordered entry of a string map; order is kept so output is
@@ -95,6 +101,9 @@ type Plan struct {
 	ConfigMaps []ConfigMap
 	// Pod is every target's pod patch, in target order.
 	Pod PodPatch
+	// ExclusiveAnnotations and Notes are every target's.
+	ExclusiveAnnotations []string
+	Notes                []string
 }
 
 // MaxObjectNameLength is the longest name Kubernetes accepts for a ConfigMap
@@ -108,6 +117,8 @@ func Merge(serviceAccount string, targets []Target) (Plan, error) {
 	var errs []error
 	for _, t := range targets {
 		p.ServiceAccountAnnotations = append(p.ServiceAccountAnnotations, t.ServiceAccountAnnotations...)
+		p.ExclusiveAnnotations = append(p.ExclusiveAnnotations, t.ExclusiveAnnotations...)
+		p.Notes = append(p.Notes, t.Notes...)
 		for _, cm := range t.ConfigMaps {
 			if len(cm.Name) > MaxObjectNameLength {
 				errs = append(errs, &NameTooLong{Target: t.Name, ServiceAccount: serviceAccount, Name: cm.Name})

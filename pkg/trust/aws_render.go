@@ -14,6 +14,18 @@ import (
 // manages AWS IAM from a cluster.
 const ACKIAMAPIVersion = "iam.services.k8s.aws/v1alpha1"
 
+// ACKEKSAPIVersion is the API version of the ACK eks-controller, which manages
+// EKS, pod identity associations included, from a cluster.
+const ACKEKSAPIVersion = "eks.services.k8s.aws/v1alpha1"
+
+// ACK eks-controller PodIdentityAssociation spec (its CRD's field names).
+type ackPodIdentityAssociationSpec struct {
+	ClusterName    string `json:"clusterName"`
+	Namespace      string `json:"namespace"`
+	ServiceAccount string `json:"serviceAccount"`
+	RoleARN        string `json:"roleARN"`
+}
+
 // ACK iam-controller OpenIDConnectProvider spec.
 type ackOIDCProviderSpec struct {
 	URL       string   `json:"url"`
@@ -31,6 +43,7 @@ type ackRoleSpec struct {
 func terraformAWS(f *terraformFile, t *Trust) error {
 	a := t.AWS
 	providerRef := map[string]hcl.Traversal{}
+	roleRef := map[string]hcl.Traversal{}
 	for _, p := range a.OIDCProviders {
 		name := f.names.name("aws_iam_openid_connect_provider/"+p.ARN, oidcProviderLabel(a, p)...)
 		providerRef[p.ARN] = reference("aws_iam_openid_connect_provider", name, "arn")
@@ -50,16 +63,25 @@ func terraformAWS(f *terraformFile, t *Trust) error {
 		if role.Path != "/" {
 			body.SetAttributeValue("path", cty.StringVal(role.Path))
 		}
+		roleRef[r.RoleARN] = reference("aws_iam_role", name, "arn")
 		statements := make([]hclwrite.Tokens, len(r.AssumeRolePolicy.Statement))
 		for i, s := range r.AssumeRolePolicy.Statement {
-			federated := stringTokens(s.Principal.Federated)
-			if ref, ok := providerRef[s.Principal.Federated]; ok {
-				federated = hclwrite.TokensForTraversal(ref)
+			principal := objectField("Service", stringTokens(s.Principal.Service))
+			if s.Principal.Federated != "" {
+				federated := stringTokens(s.Principal.Federated)
+				if ref, ok := providerRef[s.Principal.Federated]; ok {
+					federated = hclwrite.TokensForTraversal(ref)
+				}
+				principal = objectField("Federated", federated)
+			}
+			action := stringTokens(s.Action[0])
+			if len(s.Action) > 1 {
+				action = hclwrite.TokensForValue(stringList(s.Action))
 			}
 			statements[i] = hclwrite.TokensForObject([]hclwrite.ObjectAttrTokens{
 				objectField("Effect", stringTokens(s.Effect)),
-				objectField("Principal", hclwrite.TokensForObject([]hclwrite.ObjectAttrTokens{objectField("Federated", federated)})),
-				objectField("Action", stringTokens(s.Action)),
+				objectField("Principal", hclwrite.TokensForObject([]hclwrite.ObjectAttrTokens{principal})),
+				objectField("Action", action),
 				objectField("Condition", hclwrite.TokensForObject([]hclwrite.ObjectAttrTokens{
 					objectField("StringEquals", stringMapTokens(s.Condition.StringEquals)),
 				})),
@@ -70,6 +92,18 @@ func terraformAWS(f *terraformFile, t *Trust) error {
 			objectField("Statement", multilineTupleTokens(statements)),
 		})
 		body.SetAttributeRaw("assume_role_policy", hclwrite.TokensForFunctionCall("jsonencode", policy))
+	}
+	for _, p := range a.PodIdentityAssociations {
+		name := f.names.name("aws_eks_pod_identity_association/"+associationID(p), associationLabel(p)...)
+		body := f.resource("aws_eks_pod_identity_association", name, associationComment(p))
+		body.SetAttributeValue("cluster_name", cty.StringVal(p.ClusterName))
+		body.SetAttributeValue("namespace", cty.StringVal(p.Namespace))
+		body.SetAttributeValue("service_account", cty.StringVal(p.ServiceAccount))
+		if ref, ok := roleRef[p.RoleARN]; ok {
+			body.SetAttributeTraversal("role_arn", ref)
+		} else {
+			body.SetAttributeValue("role_arn", cty.StringVal(p.RoleARN))
+		}
 	}
 	return nil
 }
@@ -91,6 +125,11 @@ func shellAWS(s *shellScript, t *Trust) error {
 		}
 		s.section(roleComment(role) + " (this replaces its whole trust policy).")
 		s.command("aws", "iam", "update-assume-role-policy", "--role-name", role.Name, "--policy-document", policy)
+	}
+	for _, p := range t.AWS.PodIdentityAssociations {
+		s.section(associationComment(p))
+		s.command("aws", "eks", "create-pod-identity-association", "--cluster-name", p.ClusterName,
+			"--namespace", p.Namespace, "--service-account", p.ServiceAccount, "--role-arn", p.RoleARN)
 	}
 	return nil
 }
@@ -117,7 +156,24 @@ func krmAWS(o *krmOutput, t *Trust) error {
 		o.add(ACKIAMAPIVersion, "Role", r.RoleARN, []string{role.Name}, spec,
 			roleComment(role)+". To keep a role that exists, adopt it (services.k8s.aws AdoptedResource) first.")
 	}
+	for _, p := range a.PodIdentityAssociations {
+		o.add(ACKEKSAPIVersion, "PodIdentityAssociation", associationID(p), associationLabel(p),
+			ackPodIdentityAssociationSpec(p), associationComment(p))
+	}
 	return nil
+}
+
+// associationID tells pod identity associations apart in the name tables.
+func associationID(p AWSPodIdentityAssociation) string {
+	return p.ClusterName + "/" + p.Namespace + "/" + p.ServiceAccount + "/" + p.RoleARN
+}
+
+func associationLabel(p AWSPodIdentityAssociation) []string {
+	return []string{p.ClusterName, p.Namespace, p.ServiceAccount}
+}
+
+func associationComment(p AWSPodIdentityAssociation) string {
+	return fmt.Sprintf("EKS cluster %s: pods of ServiceAccount %s/%s get role %s through EKS Pod Identity.", p.ClusterName, p.Namespace, p.ServiceAccount, p.RoleARN)
 }
 
 func parseTrustedRole(r AWSRole) (arn.Role, error) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -42,6 +43,7 @@ type document struct {
 				} `json:"Statement"`
 			} `json:"assumeRolePolicy"`
 		} `json:"roles"`
+		PodIdentityAssociations []map[string]string `json:"podIdentityAssociations"`
 	} `json:"aws"`
 	GCP *struct {
 		WorkloadIdentityPools []struct {
@@ -132,11 +134,16 @@ func TestTrustDocumentAgreesWithTheWorkloadSide(t *testing.T) {
 					t.Fatalf("HostPath(%q) = %q", s.Cluster.Issuer, hostPath)
 				}
 				if s.AWS != nil {
-					checkAWS(t, doc, s, subject, hostPath)
 					if wantStatements[s.AWS.RoleARN] == nil {
 						wantStatements[s.AWS.RoleARN] = map[string]bool{}
 					}
-					wantStatements[s.AWS.RoleARN][hostPath+" "+subject] = true
+					if s.AWS.Mode == v1alpha1.ModePodIdentity {
+						checkPodIdentity(t, doc, s)
+						wantStatements[s.AWS.RoleARN]["pod identity "+s.Cluster.EKS.ClusterName+" "+subject] = true
+					} else {
+						checkAWS(t, doc, s, subject, hostPath)
+						wantStatements[s.AWS.RoleARN][hostPath+" "+subject] = true
+					}
 				}
 				if s.GCP != nil {
 					key := checkGCP(t, doc, s, subject)
@@ -235,6 +242,46 @@ func checkAWS(t *testing.T, doc document, s v1alpha1.Spec, subject, hostPath str
 	t.Errorf("role %s has no statement for %s from %s", s.AWS.RoleARN, subject, providerARN)
 }
 
+// checkPodIdentity checks that the role trusts EKS Pod Identity for exactly
+// the namespace and ServiceAccount the function wires, on the spec's cluster,
+// and that the association names the same.
+func checkPodIdentity(t *testing.T, doc document, s v1alpha1.Spec) {
+	t.Helper()
+	sa, cluster := s.ServiceAccount, s.Cluster.EKS.ClusterName
+	want := map[string]string{
+		"aws:RequestTag/eks-cluster-name":           cluster,
+		"aws:RequestTag/kubernetes-namespace":       sa.Namespace,
+		"aws:RequestTag/kubernetes-service-account": sa.Name,
+	}
+	found := false
+	for _, role := range doc.AWS.Roles {
+		if role.RoleARN != s.AWS.RoleARN {
+			continue
+		}
+		for _, st := range role.AssumeRolePolicy.Statement {
+			var service string
+			if err := json.Unmarshal(st.Principal["Service"], &service); err != nil || service != "pods.eks.amazonaws.com" {
+				continue
+			}
+			if !maps.Equal(st.Condition["StringEquals"], want) || len(st.Condition) != 1 {
+				continue
+			}
+			var actions []string
+			if err := json.Unmarshal(st.Action, &actions); err != nil || !slices.Equal(actions, []string{"sts:AssumeRole", "sts:TagSession"}) {
+				t.Errorf("pod identity statement for %s/%s allows %s; want sts:AssumeRole and sts:TagSession", sa.Namespace, sa.Name, st.Action)
+			}
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("role %s has no pod identity statement pinned to %v", s.AWS.RoleARN, want)
+	}
+	association := map[string]string{"clusterName": cluster, "namespace": sa.Namespace, "serviceAccount": sa.Name, "roleArn": s.AWS.RoleARN}
+	if !slices.ContainsFunc(doc.AWS.PodIdentityAssociations, func(a map[string]string) bool { return maps.Equal(a, association) }) {
+		t.Errorf("pod identity associations %v lack %v", doc.AWS.PodIdentityAssociations, association)
+	}
+}
+
 // checkGCP checks one spec's GCP trust and returns its pool provider key
 // ("" for GKE Workload Identity).
 func checkGCP(t *testing.T, doc document, s v1alpha1.Spec, subject string) string {
@@ -250,6 +297,14 @@ func checkGCP(t *testing.T, doc document, s v1alpha1.Spec, subject string) strin
 			}
 		}
 		return false
+	}
+	if g.Mode == v1alpha1.ModeWorkloadIdentity && !g.Impersonates() {
+		principal := fmt.Sprintf("principal://iam.googleapis.com/projects/%s/locations/global/workloadIdentityPools/%s.svc.id.goog/subject/ns/%s/sa/%s",
+			g.ProjectNumber, g.ProjectID, s.ServiceAccount.Namespace, s.ServiceAccount.Name)
+		if !slices.Contains(doc.GCP.ResourcePrincipals, principal) {
+			t.Errorf("resource principals %q lack the direct-access principal %s", doc.GCP.ResourcePrincipals, principal)
+		}
+		return ""
 	}
 	if g.Mode == v1alpha1.ModeWorkloadIdentity {
 		member := fmt.Sprintf("serviceAccount:%s.svc.id.goog[%s/%s]", g.ProjectID, s.ServiceAccount.Namespace, s.ServiceAccount.Name)

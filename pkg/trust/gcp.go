@@ -79,10 +79,19 @@ func (b *gcpBuilder) add(s *specTrust) error {
 	}
 	switch g.Mode {
 	case v1alpha1.ModeWorkloadIdentity:
-		if g.ProjectID == "" || g.ServiceAccountEmail == "" {
-			return fmt.Errorf("%w: %s: workloadIdentity needs spec.gcp.projectId and spec.gcp.serviceAccountEmail", ErrUnsafe, name)
-		}
 		sa := s.spec.ServiceAccount
+		if g.ProjectID == "" {
+			return fmt.Errorf("%w: %s: workloadIdentity needs spec.gcp.projectId", ErrUnsafe, name)
+		}
+		if !g.Impersonates() {
+			// Direct access: the Kubernetes ServiceAccount itself is the
+			// principal roles are granted to.
+			if g.ProjectNumber == "" {
+				return fmt.Errorf("%w: %s: workloadIdentity without serviceAccountEmail needs spec.gcp.projectNumber", ErrUnsafe, name)
+			}
+			b.principals[gcpid.GKEPrincipal(g.ProjectNumber, g.ProjectID, sa.Namespace, sa.Name)] = true
+			return nil
+		}
 		b.bindings[GCPIAMBinding{
 			Resource: ServiceAccountResource(g.ServiceAccountEmail),
 			Role:     GCPWorkloadIdentityUserRole,
@@ -114,7 +123,7 @@ func (b *gcpBuilder) add(s *specTrust) error {
 	if g.Audience != "https:"+g.ProviderResource() && g.Audience != g.ProviderResource() {
 		p.custom = true
 	}
-	principal := federatedPrincipal(g.ProjectNumber, g.WorkloadIdentityPool, s.subject)
+	principal := gcpid.Principal(g.ProjectNumber, g.WorkloadIdentityPool, s.subject)
 	if g.Impersonates() {
 		b.bindings[GCPIAMBinding{
 			Resource: ServiceAccountResource(g.ServiceAccountEmail),
@@ -175,39 +184,13 @@ func (b *gcpBuilder) build(t *Trust) error {
 	return errors.Join(errs...)
 }
 
-// The parts of a federated principal,
-// principal://iam.googleapis.com/projects/N/locations/global/workloadIdentityPools/P/subject/S.
-// The builder writes principals; the formats read the pool back to name a
-// grant after it and to refer to the pool.
-const (
-	principalPrefix  = "principal://iam.googleapis.com/"
-	poolNamePrefix   = "projects/"
-	poolNameMiddle   = "/locations/global/workloadIdentityPools/"
-	principalSubject = "/subject/"
-)
-
-func federatedPrincipal(projectNumber, poolID, subject string) string {
-	return principalPrefix + poolNamePrefix + projectNumber + poolNameMiddle + poolID + principalSubject + subject
-}
-
 // poolRef identifies a pool: its project number and pool ID.
 type poolRef struct{ projectNumber, poolID string }
 
-// principalPool reads the pool and the subject of a federated principal.
+// principalPool reads the pool and the subject of a principal.
 func principalPool(member string) (poolRef, string, bool) {
-	rest, ok := strings.CutPrefix(member, principalPrefix+poolNamePrefix)
-	if !ok {
-		return poolRef{}, "", false
-	}
-	number, rest, ok := strings.Cut(rest, poolNameMiddle)
-	if !ok {
-		return poolRef{}, "", false
-	}
-	pool, subject, ok := strings.Cut(rest, principalSubject)
-	if !ok {
-		return poolRef{}, "", false
-	}
-	return poolRef{number, pool}, subject, true
+	number, pool, subject, ok := gcpid.ParsePrincipal(member)
+	return poolRef{number, pool}, subject, ok
 }
 
 // The parts of a GKE Workload Identity member,

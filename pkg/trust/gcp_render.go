@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/gcpid"
 )
 
 // ConfigConnectorIAMAPIVersion is the API version of Config Connector's IAM
@@ -78,8 +80,8 @@ func terraformGCP(f *terraformFile, t *Trust) error {
 			if ref, ok := pools[pool]; ok {
 				// Referring to the pool orders the grant after the pool exists.
 				// The pool's name attribute is projects/N/locations/global/workloadIdentityPools/P.
-				member = interpolation(principalPrefix,
-					reference("google_iam_workload_identity_pool", ref, "name"), principalSubject+subject)
+				member = interpolation(gcpid.PrincipalPrefix,
+					reference("google_iam_workload_identity_pool", ref, "name"), gcpid.PrincipalSubject+subject)
 			}
 		}
 		name := f.names.name("google_service_account_iam_member/"+binding.Resource+"/"+binding.Role+"/"+binding.Member, bindingLabel(binding)...)

@@ -22,6 +22,7 @@ func TestKRMObjectsCarryTheTrust(t *testing.T) {
 		"IAMWorkloadIdentityPool":         ConfigConnectorIAMAPIVersion,
 		"IAMWorkloadIdentityPoolProvider": ConfigConnectorIAMAPIVersion,
 		"IAMPolicyMember":                 ConfigConnectorIAMAPIVersion,
+		"PodIdentityAssociation":          ACKEKSAPIVersion,
 	}
 	for _, name := range goldenCases(t) {
 		t.Run(name, func(t *testing.T) {
@@ -37,6 +38,7 @@ func TestKRMObjectsCarryTheTrust(t *testing.T) {
 			seen := map[string]bool{}
 			var policies []PolicyDocument
 			var members []string
+			var associations []AWSPodIdentityAssociation
 			for _, o := range objects {
 				if want, ok := kinds[o.GetKind()]; !ok || o.GetApiVersion() != want {
 					t.Errorf("unexpected %s %s", o.GetApiVersion(), o.GetKind())
@@ -54,13 +56,23 @@ func TestKRMObjectsCarryTheTrust(t *testing.T) {
 					policies = append(policies, p)
 				case "IAMPolicyMember":
 					members = append(members, field(t, o, "spec", "member"))
+				case "PodIdentityAssociation":
+					associations = append(associations, AWSPodIdentityAssociation{
+						ClusterName: field(t, o, "spec", "clusterName"), Namespace: field(t, o, "spec", "namespace"),
+						ServiceAccount: field(t, o, "spec", "serviceAccount"), RoleARN: field(t, o, "spec", "roleARN"),
+					})
 				}
 			}
 			var wantPolicies []PolicyDocument
+			var wantAssociations []AWSPodIdentityAssociation
 			if trust.AWS != nil {
 				for _, r := range trust.AWS.Roles {
 					wantPolicies = append(wantPolicies, r.AssumeRolePolicy)
 				}
+				wantAssociations = trust.AWS.PodIdentityAssociations
+			}
+			if diff := cmp.Diff(wantAssociations, associations); diff != "" {
+				t.Errorf("pod identity associations (-want +got):\n%s", diff)
 			}
 			if diff := cmp.Diff(wantPolicies, policies); diff != "" {
 				t.Errorf("Role trust policies (-want +got):\n%s", diff)

@@ -15,7 +15,7 @@ var (
 // AWS is access to one IAM role through AssumeRoleWithWebIdentity.
 type AWS struct {
 	RoleARN                string `json:"roleArn"`
-	Mode                   Mode   `json:"mode,omitempty" jsonschema:"enum=auto,enum=webhook,enum=projected"`
+	Mode                   Mode   `json:"mode,omitempty" jsonschema:"enum=auto,enum=webhook,enum=projected,enum=podIdentity"`
 	Audience               string `json:"audience,omitempty"`
 	Region                 string `json:"region,omitempty"`
 	STSRegionalEndpoints   string `json:"stsRegionalEndpoints,omitempty" jsonschema:"enum=regional,enum=legacy"`
@@ -63,7 +63,20 @@ func (a *AWS) check(v *checker, c *Cluster) {
 		v.between("spec.aws.tokenExpirationSeconds", a.TokenExpirationSeconds, 3600, MaxTokenExpirationSeconds, "the EKS webhook's eks.amazonaws.com/token-expiration range")
 	case ModeProjected:
 		v.between("spec.aws.tokenExpirationSeconds", a.TokenExpirationSeconds, MinTokenExpirationSeconds, MaxTokenExpirationSeconds, "Kubernetes' minimum to one day")
+	case ModePodIdentity:
+		switch {
+		case provider != ProviderEKS:
+			v.errorf("spec.aws.mode", "podIdentity needs the EKS Pod Identity Agent, which only EKS runs (provider is %q); use projected or auto", provider)
+		case c.EKS == nil || c.EKS.ClusterName == "":
+			v.errorf("spec.cluster.eks.clusterName", "is required with aws mode podIdentity: a pod identity association names its cluster; give the EKS cluster's name")
+		}
+		why := "EKS Pod Identity gives the pod its credentials; only roleArn is used"
+		v.unused("spec.aws.audience", a.Audience != DefaultAWSAudience, a.Mode, why)
+		v.unused("spec.aws.region", a.Region != "", a.Mode, why)
+		v.unused("spec.aws.roleSessionName", a.RoleSessionName != "", a.Mode, why)
+		v.unused("spec.aws.stsRegionalEndpoints", a.STSRegionalEndpoints != DefaultSTSRegionalEndpoints, a.Mode, why)
+		v.unused("spec.aws.tokenExpirationSeconds", a.TokenExpirationSeconds != DefaultAWSTokenExpirationSeconds, a.Mode, why)
 	default:
-		v.errorf("spec.aws.mode", "%q is not valid; want auto, webhook or projected", a.Mode)
+		v.errorf("spec.aws.mode", "%q is not valid; want auto, webhook, projected or podIdentity", a.Mode)
 	}
 }

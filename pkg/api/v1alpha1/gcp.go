@@ -61,14 +61,20 @@ func (g *GCP) check(v *checker, c *Cluster) {
 		case c.GKE == nil || !c.GKE.WorkloadIdentity:
 			v.errorf("spec.gcp.mode", "workloadIdentity needs spec.cluster.gke.workloadIdentity: true; enable Workload Identity on the cluster or use federated")
 		}
-		v.required("spec.gcp.serviceAccountEmail", g.ServiceAccountEmail, gcpid.IsEmail, gcpid.WantEmail)
+		v.optional("spec.gcp.serviceAccountEmail", g.ServiceAccountEmail, gcpid.IsEmail, gcpid.WantEmail+", or none for direct access by the Kubernetes ServiceAccount")
 		if c.GKE != nil && g.ProjectID != "" && g.ProjectID != c.GKE.ProjectID {
 			// The pool is always PROJECT.svc.id.goog of the cluster's own project.
 			v.errorf("spec.gcp.projectId", "%q differs from the cluster's project %q, whose workload identity pool (%s.svc.id.goog) GKE uses; remove it or set it to %q",
 				g.ProjectID, c.GKE.ProjectID, c.GKE.ProjectID, c.GKE.ProjectID)
 		}
-		why := "GKE's metadata server exchanges the token; only serviceAccountEmail is used"
-		v.unused("spec.gcp.projectNumber", g.ProjectNumber != "", g.Mode, why)
+		why := "GKE's metadata server exchanges the token; only serviceAccountEmail, or projectNumber for direct access, is used"
+		if g.Impersonates() {
+			v.unused("spec.gcp.projectNumber", g.ProjectNumber != "", g.Mode, why)
+		} else {
+			// Direct access: roles are granted to a principal named by the
+			// cluster project's number, which nothing else can tell.
+			v.required("spec.gcp.projectNumber", g.ProjectNumber, gcpid.IsProjectNumber, gcpid.WantProjectNumber+" of the cluster's project, for the principal identifier of direct access (or set serviceAccountEmail to impersonate a Google service account)")
+		}
 		v.unused("spec.gcp.workloadIdentityPool", g.WorkloadIdentityPool != "", g.Mode, why)
 		v.unused("spec.gcp.workloadIdentityProvider", g.WorkloadIdentityProvider != "", g.Mode, why)
 		v.unused("spec.gcp.audience", g.Audience != "", g.Mode, why)

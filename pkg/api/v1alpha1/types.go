@@ -57,6 +57,13 @@ type Cluster struct {
 	Provider Provider    `json:"provider" jsonschema:"enum=eks,enum=gke,enum=aks,enum=generic"`
 	Issuer   string      `json:"issuer,omitempty" jsonschema:"description=Service account issuer URL (https). Required unless provider is gke and gke is given."`
 	GKE      *GKECluster `json:"gke,omitempty"`
+	EKS      *EKSCluster `json:"eks,omitempty"`
+}
+
+// EKSCluster names an EKS cluster, for what EKS keys by cluster name rather
+// than by issuer: pod identity associations.
+type EKSCluster struct {
+	ClusterName string `json:"clusterName"`
 }
 
 // GKECluster names a GKE cluster; its issuer URL is derived from these fields.
@@ -102,6 +109,7 @@ const (
 	ModeProjected        Mode = "projected"
 	ModeWorkloadIdentity Mode = "workloadIdentity"
 	ModeFederated        Mode = "federated"
+	ModePodIdentity      Mode = "podIdentity"
 )
 
 // cloud is the part of a spec for one cloud: it defaults and checks itself

@@ -73,6 +73,8 @@ const (
 var (
 	// audienceText is any token audience: printable ASCII, no spaces.
 	audienceText = regexp.MustCompile(`^[\x21-\x7e]{1,256}$`)
+	// eksClusterName is what CreateCluster accepts.
+	eksClusterName = regexp.MustCompile(`^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$`)
 )
 
 // Check reports every error and warning of a defaulted spec, each with its
@@ -164,6 +166,12 @@ func (v *checker) cluster(c *Cluster) {
 			v.errorf("spec.cluster.issuer", "%q differs from the issuer of spec.cluster.gke (%q); remove one of them", c.Issuer, derived)
 			return
 		}
+	}
+	if e := c.EKS; e != nil {
+		if c.Provider != ProviderEKS {
+			v.errorf("spec.cluster.eks", "is only valid with provider eks (provider is %q); remove it or set provider: eks", c.Provider)
+		}
+		v.required("spec.cluster.eks.clusterName", e.ClusterName, eksClusterName.MatchString, "an EKS cluster name: 1 to 100 letters, digits, '-' and '_', starting with a letter or digit")
 	}
 	if len(c.Issuer) > MaxIssuerLength {
 		v.errorf("spec.cluster.issuer", "is %d characters long; want an issuer URL of at most %d characters, as kubectl get --raw /.well-known/openid-configuration shows it", len(c.Issuer), MaxIssuerLength)
