@@ -16,10 +16,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 
+	"github.com/crosscloud-dev/cross-cloud-access/internal/golden"
 	"github.com/crosscloud-dev/cross-cloud-access/internal/kubecheck"
 )
-
-var update = flag.Bool("update", false, "rewrite the examples' expected output")
 
 // TestMain builds the function where the examples' kustomizations point
 // (../../bin/cross-cloud-access) and puts it on PATH for kpt.
@@ -49,25 +48,6 @@ func run(t *testing.T, dir string, name string, args ...string) (stdout, stderr 
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err = cmd.Run()
 	return out.String(), errb.String(), err
-}
-
-func compareGolden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it, then read it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s differs (-want +got):\n%s", path, diff)
-	}
 }
 
 // checkObjects decodes every object of a YAML stream into Kubernetes' types.
@@ -107,7 +87,7 @@ func TestKustomizeExamples(t *testing.T) {
 			if err != nil {
 				t.Fatalf("kustomize build %s: %v\n%s", dir, err, stderr)
 			}
-			compareGolden(t, filepath.Join(dir, "expected.yaml"), out)
+			golden.Compare(t, filepath.Join(dir, "expected.yaml"), []byte(out))
 			checkObjects(t, out)
 			if strings.Contains(out, "kind: CrossCloudAccess") {
 				t.Error("the CrossCloudAccess spec reached kustomize's output; the cluster has no such kind")
@@ -132,7 +112,7 @@ func TestKptRender(t *testing.T) {
 	if err != nil {
 		t.Fatalf("kpt fn render: %v\n%s", err, stderr)
 	}
-	compareGolden(t, filepath.Join("kpt-gke-to-aws", ".expected", "render.yaml"), out)
+	golden.Compare(t, filepath.Join("kpt-gke-to-aws", ".expected", "render.yaml"), []byte(out))
 	if !strings.Contains(out, "kind: CrossCloudAccess") {
 		t.Error("kpt render dropped the local-config spec; kpt would delete its file")
 	}
@@ -145,7 +125,7 @@ func TestKptEvalExec(t *testing.T) {
 	if err != nil {
 		t.Fatalf("kpt fn eval: %v\n%s", err, stderr)
 	}
-	compareGolden(t, filepath.Join("kpt-gke-to-aws", ".expected", "eval.yaml"), out)
+	golden.Compare(t, filepath.Join("kpt-gke-to-aws", ".expected", "eval.yaml"), []byte(out))
 }
 
 // A bad spec must fail the render with kpt's "[error] field: message" line,

@@ -13,9 +13,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden Component under testdata/")
+	"github.com/crosscloud-dev/cross-cloud-access/internal/golden"
+)
 
 const repoRoot = "../.."
 
@@ -188,23 +188,15 @@ func TestComponentGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("testdata", "generic-all-clouds-one-pod")
-	if *update {
-		if err := os.RemoveAll(golden); err != nil {
-			t.Fatal(err)
-		}
-		if err := Write(golden, files); err != nil {
+	goldenDir := filepath.Join("testdata", "generic-all-clouds-one-pod")
+	if *golden.Update {
+		// No file the Component no longer has may stay behind.
+		if err := os.RemoveAll(goldenDir); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for _, f := range files {
-		want, err := os.ReadFile(filepath.Join(golden, f.Path))
-		if err != nil {
-			t.Fatalf("%v (run with -update, then read the files)", err)
-		}
-		if diff := cmp.Diff(string(want), f.Content); diff != "" {
-			t.Errorf("%s (-want +got):\n%s", f.Path, diff)
-		}
+		golden.Compare(t, filepath.Join(goldenDir, f.Path), []byte(f.Content))
 	}
 }
 

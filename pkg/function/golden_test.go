@@ -3,7 +3,6 @@ package function
 import (
 	"bytes"
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,14 +13,15 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/crosscloud-dev/cross-cloud-access/internal/golden"
 	"github.com/crosscloud-dev/cross-cloud-access/internal/kubecheck"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/ from the current output")
-
-// goldenRoot holds one folder per case: config.yaml (the functionConfig, may
-// be absent), input.yaml (the items, may be absent) and expected.yaml (the
-// whole ResourceList the function writes, items and results).
+// goldenRoot is the repository's testdata/: the golden cases of the whole
+// function, read here (testdata/README.md says what a case holds). A case is
+// a folder with input.yaml (the items), config.yaml (the functionConfig, may
+// be absent) and expected.yaml (the whole ResourceList the function writes,
+// items and results).
 const goldenRoot = "../../testdata"
 
 // runResourceList runs the processor exactly as the binary does on a
@@ -52,38 +52,15 @@ func readOptional(t *testing.T, path string) []byte {
 }
 
 func TestGolden(t *testing.T) {
-	dirs, err := filepath.Glob(filepath.Join(goldenRoot, "*"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ran := 0
-	for _, dir := range dirs {
-		if _, err := os.Stat(filepath.Join(dir, "expected.yaml")); err != nil && !*update {
-			continue
-		}
+	for _, name := range golden.Cases(t, goldenRoot, "input.yaml") {
+		dir := filepath.Join(goldenRoot, name)
 		config := readOptional(t, filepath.Join(dir, "config.yaml"))
 		input := readOptional(t, filepath.Join(dir, "input.yaml"))
-		if config == nil && input == nil {
-			continue
-		}
-		ran++
-		t.Run(filepath.Base(dir), func(t *testing.T) {
+		t.Run(name, func(t *testing.T) {
 			got, runErr := runFunction(t, config, input)
-			expectedPath := filepath.Join(dir, "expected.yaml")
-			if *update {
-				if err := os.WriteFile(expectedPath, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want := readOptional(t, expectedPath)
-			if diff := cmp.Diff(string(want), string(got)); diff != "" {
-				t.Errorf("output differs from %s (-want +got); rerun with -update after reading the diff:\n%s", expectedPath, diff)
-			}
+			golden.Compare(t, filepath.Join(dir, "expected.yaml"), got)
 			checkOutput(t, got, runErr, config, input)
 		})
-	}
-	if ran == 0 {
-		t.Fatal("no golden case ran")
 	}
 }
 

@@ -2,16 +2,13 @@ package trust
 
 import (
 	"bytes"
-	"flag"
-	"os"
 	"path/filepath"
-	"sort"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-)
 
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/ from the current output (review every diff)")
+	"github.com/crosscloud-dev/cross-cloud-access/internal/golden"
+)
 
 // goldenFiles is the expected-output file of each format in a case folder.
 var goldenFiles = map[string]string{
@@ -24,19 +21,7 @@ var goldenFiles = map[string]string{
 // goldenCases lists the folders under testdata/ that hold an input.yaml.
 func goldenCases(t *testing.T) []string {
 	t.Helper()
-	inputs, err := filepath.Glob(filepath.Join("testdata", "*", "input.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cases []string
-	for _, in := range inputs {
-		cases = append(cases, filepath.Base(filepath.Dir(in)))
-	}
-	sort.Strings(cases)
-	if len(cases) == 0 {
-		t.Fatal("no testdata/*/input.yaml")
-	}
-	return cases
+	return golden.Cases(t, "testdata", "input.yaml")
 }
 
 // runTrust runs the command in-process and returns its stdout and stderr.
@@ -60,20 +45,7 @@ func TestGoldenOutputOfEveryFormat(t *testing.T) {
 				if err != nil {
 					t.Fatalf("trust --format %s: %v\n%s", format, err, stderr)
 				}
-				path := filepath.Join("testdata", name, file)
-				if *update {
-					if err := os.WriteFile(path, []byte(stdout), 0o644); err != nil {
-						t.Fatal(err)
-					}
-					return
-				}
-				want, err := os.ReadFile(path)
-				if err != nil {
-					t.Fatalf("%v (run go test ./pkg/trust -update and review the new file)", err)
-				}
-				if diff := cmp.Diff(string(want), stdout); diff != "" {
-					t.Errorf("%s differs (-want +got):\n%s", path, diff)
-				}
+				golden.Compare(t, filepath.Join("testdata", name, file), []byte(stdout))
 			})
 		}
 	}

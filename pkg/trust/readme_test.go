@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/crosscloud-dev/cross-cloud-access/internal/golden"
 )
 
 // goldenBlock is a README code block preceded by a marker naming the golden
@@ -13,6 +15,7 @@ import (
 var goldenBlock = regexp.MustCompile("(?s)<!-- golden: ([^ ]+) -->\n```([a-z]*)\n(.*?)```\n")
 
 // The README shows real, tested output: its examples are the golden files.
+// With -update its blocks are rewritten from the files.
 func TestReadmeExamplesAreTheGoldenFiles(t *testing.T) {
 	readme, err := os.ReadFile("README.md")
 	if err != nil {
@@ -22,28 +25,18 @@ func TestReadmeExamplesAreTheGoldenFiles(t *testing.T) {
 	if len(blocks) == 0 {
 		t.Fatal("README.md embeds no golden file")
 	}
-	var updated strings.Builder
+	var fromGoldens strings.Builder
 	last := 0
 	for _, m := range blocks {
-		path, lang, shown := string(readme[m[2]:m[3]]), string(readme[m[4]:m[5]]), string(readme[m[6]:m[7]])
-		want, err := os.ReadFile(filepath.FromSlash(path))
+		path, lang := string(readme[m[2]:m[3]]), string(readme[m[4]:m[5]])
+		shown, err := os.ReadFile(filepath.FromSlash(path))
 		if err != nil {
 			t.Fatalf("README.md embeds %s: %v", path, err)
 		}
-		if *update {
-			updated.Write(readme[last:m[0]])
-			updated.WriteString("<!-- golden: " + path + " -->\n```" + lang + "\n" + string(want) + "```\n")
-			last = m[1]
-			continue
-		}
-		if shown != string(want) {
-			t.Errorf("README.md shows an outdated %s (run go test ./pkg/trust -update)", path)
-		}
+		fromGoldens.Write(readme[last:m[0]])
+		fromGoldens.WriteString("<!-- golden: " + path + " -->\n```" + lang + "\n" + string(shown) + "```\n")
+		last = m[1]
 	}
-	if *update {
-		updated.Write(readme[last:])
-		if err := os.WriteFile("README.md", []byte(updated.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	fromGoldens.Write(readme[last:])
+	golden.Compare(t, "README.md", []byte(fromGoldens.String()))
 }

@@ -2,13 +2,12 @@ package workload
 
 import (
 	"errors"
-	"flag"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/crosscloud-dev/cross-cloud-access/internal/golden"
 	"github.com/crosscloud-dev/cross-cloud-access/internal/kubecheck"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/plan"
 	"github.com/google/go-cmp/cmp"
@@ -16,8 +15,6 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 	sigsyaml "sigs.k8s.io/yaml"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/ (review the diff before committing)")
 
 // goldenConfig is a golden case's patch.yaml: what the function would hand
 // this package for every workload of the case.
@@ -33,21 +30,17 @@ type goldenConfig struct {
 // expected.yaml (the objects after patching every workload) and, when some
 // workload cannot be patched, errors.txt (one error a line).
 func TestGoldenCases(t *testing.T) {
-	configs, err := filepath.Glob(filepath.Join("testdata", "*", "patch.yaml"))
-	if err != nil || len(configs) == 0 {
-		t.Fatalf("no golden cases found: %v", err)
-	}
-	for _, configPath := range configs {
-		dir := filepath.Dir(configPath)
-		t.Run(filepath.Base(dir), func(t *testing.T) {
-			config := readGoldenConfig(t, configPath)
+	for _, name := range golden.Cases(t, "testdata", "patch.yaml") {
+		dir := filepath.Join("testdata", name)
+		t.Run(name, func(t *testing.T) {
+			config := readGoldenConfig(t, filepath.Join(dir, "patch.yaml"))
 			input, err := os.ReadFile(filepath.Join(dir, "input.yaml"))
 			if err != nil {
 				t.Fatal(err)
 			}
 			once := runGoldenCase(t, config, input)
-			compareGolden(t, filepath.Join(dir, "expected.yaml"), once.Output)
-			compareGolden(t, filepath.Join(dir, "errors.txt"), strings.Join(once.Errors, ""))
+			golden.Compare(t, filepath.Join(dir, "expected.yaml"), []byte(once.Output))
+			golden.Compare(t, filepath.Join(dir, "errors.txt"), []byte(strings.Join(once.Errors, "")))
 
 			twice := runGoldenCase(t, config, []byte(once.Output))
 			if diff := cmp.Diff(once.Output, twice.Output); diff != "" {
@@ -122,31 +115,6 @@ func runGoldenCase(t *testing.T, config goldenConfig, input []byte) goldenRun {
 		t.Fatalf("write output: %v", err)
 	}
 	return run
-}
-
-// compareGolden compares got with the golden file at path; an empty got
-// means the file must not exist.
-func compareGolden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if got == "" {
-			if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-				t.Fatal(err)
-			}
-			return
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil && !(errors.Is(err, fs.ErrNotExist) && got == "") {
-		t.Fatalf("%v (run go test -update to write it, then review it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", path, diff)
-	}
 }
 
 func decodeStrictly(t *testing.T, item *yaml.RNode) {
