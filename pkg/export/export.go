@@ -21,6 +21,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/function"
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/kinds"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/workload"
 )
 
@@ -199,6 +200,12 @@ func additions(before, after *yaml.RNode) (*yaml.RNode, error) {
 			continue
 		}
 		changed = true
+		if _, builtin := kinds.Kubernetes.Lookup(after.GetApiVersion(), after.GetKind()); !builtin {
+			// kustomize merges a custom resource's lists as JSON merge
+			// patch does, replacing them whole: the patch carries the
+			// whole template, so nothing of the user's is lost.
+			template = t.Node.Copy()
+		}
 		if err := placeTemplate(patch, t, template); err != nil {
 			return nil, fmt.Errorf("%s: %w", w, err)
 		}
@@ -210,13 +217,14 @@ func additions(before, after *yaml.RNode) (*yaml.RNode, error) {
 }
 
 // placeTemplate puts a template's additions where the template is in the
-// patch. A strategic merge patch addresses list elements by merge key, which
-// a path with [*] does not give: such templates cannot be exported.
+// patch, by the map keys that lead to it. A strategic merge patch addresses
+// list elements by merge key, which custom resources' lists do not declare:
+// templates inside list elements cannot be exported.
 func placeTemplate(patch *yaml.RNode, t workload.PodTemplate, template *yaml.RNode) error {
-	if !t.Path.Fixed() {
-		return fmt.Errorf("the pod template at %s is below a list or map wildcard (%s), which a strategic merge patch cannot address; use the function instead of export", t.Field, t.Path)
+	if t.InList {
+		return fmt.Errorf("the pod template at %s is inside a list element (%s), which a strategic merge patch cannot address; use the function instead of export", t.Field, t.Path)
 	}
-	fields := t.Path.Fields()
+	fields := t.Fields
 	if len(fields) == 0 {
 		// A Pod is its own template: its labels join the patch's metadata.
 		if labels := template.Field("metadata"); labels != nil {

@@ -76,7 +76,7 @@ type genCase struct {
 
 var (
 	genNamespaces = []string{"", "default", "apps", "team-b"}
-	genKinds      = kinds.Builtin
+	genKinds      = kinds.Kubernetes
 	genProviders  = []string{"eks", "gke", "aks", "generic"}
 )
 

@@ -65,9 +65,9 @@ func apiVersion(group, version string) string {
 // Table is a list of kinds; a lookup is a scan, which beats a map at this size.
 type Table []Kind
 
-// Builtin are the kinds the function knows without being told: Kubernetes'
-// own workload kinds.
-var Builtin = Table{
+// Kubernetes are Kubernetes' own workload kinds: every one has Go types in
+// k8s.io/api, which the tests decode the function's output into.
+var Kubernetes = Table{
 	{Group: "", Versions: []string{"v1"}, Kind: "Pod", Paths: []Path{Root}},
 	{Group: "apps", Versions: []string{"v1"}, Kind: "Deployment", Paths: []Path{MustParsePath("spec.template")}},
 	{Group: "apps", Versions: []string{"v1"}, Kind: "StatefulSet", Paths: []Path{MustParsePath("spec.template")}},
@@ -77,6 +77,46 @@ var Builtin = Table{
 	{Group: "batch", Versions: []string{"v1"}, Kind: "CronJob", Paths: []Path{MustParsePath("spec.jobTemplate.spec.template")}},
 	{Group: "", Versions: []string{"v1"}, Kind: "PodTemplate", Paths: []Path{MustParsePath("template")}},
 }
+
+// CustomResources are widely used operators' kinds with pod templates. Each
+// row cites the CRD or Go types its paths were checked against. A "?" marks
+// a template the kind may leave out (then the object has none there).
+var CustomResources = Table{
+	// Argo Rollouts, pkg/apis/rollouts/v1alpha1 RolloutSpec.Template; absent
+	// when the Rollout points at a Deployment with spec.workloadRef.
+	{Group: "argoproj.io", Versions: []string{"v1alpha1"}, Kind: "Rollout", Paths: []Path{MustParsePath("spec.template?")}},
+	// KEDA, apis/keda/v1alpha1 ScaledJobSpec.JobTargetRef (a batch/v1 JobSpec).
+	{Group: "keda.sh", Versions: []string{"v1alpha1"}, Kind: "ScaledJob", Paths: []Path{MustParsePath("spec.jobTargetRef.template")}},
+	// JobSet, api/jobset/v1alpha2 ReplicatedJob.Template (a batch/v1 JobTemplateSpec).
+	{Group: "jobset.x-k8s.io", Versions: []string{"v1alpha2"}, Kind: "JobSet", Paths: []Path{MustParsePath("spec.replicatedJobs[*].template.spec.template")}},
+	// Kubeflow training-operator, pkg/apis/kubeflow.org/v1 ReplicaSpec.Template
+	// under each job's map of replica types (Master, Worker, Chief, PS, Launcher...).
+	{Group: "kubeflow.org", Versions: []string{"v1"}, Kind: "PyTorchJob", Paths: []Path{MustParsePath("spec.pytorchReplicaSpecs.*.template")}},
+	{Group: "kubeflow.org", Versions: []string{"v1"}, Kind: "TFJob", Paths: []Path{MustParsePath("spec.tfReplicaSpecs.*.template")}},
+	// MPIJob: training-operator kubeflow.org/v1, and mpi-operator kubeflow.org/v2beta1.
+	{Group: "kubeflow.org", Versions: []string{"v1", "v2beta1"}, Kind: "MPIJob", Paths: []Path{MustParsePath("spec.mpiReplicaSpecs.*.template")}},
+	// KubeRay, ray-operator/apis/ray/v1 RayClusterSpec: the head group and
+	// every worker group; RayJob embeds one (absent with clusterSelector),
+	// RayService too.
+	{Group: "ray.io", Versions: []string{"v1"}, Kind: "RayCluster", Paths: []Path{
+		MustParsePath("spec.headGroupSpec.template"), MustParsePath("spec.workerGroupSpecs[*].template")}},
+	{Group: "ray.io", Versions: []string{"v1"}, Kind: "RayJob", Paths: []Path{
+		MustParsePath("spec.rayClusterSpec?.headGroupSpec.template"), MustParsePath("spec.rayClusterSpec?.workerGroupSpecs[*].template")}},
+	{Group: "ray.io", Versions: []string{"v1"}, Kind: "RayService", Paths: []Path{
+		MustParsePath("spec.rayClusterConfig.headGroupSpec.template"), MustParsePath("spec.rayClusterConfig.workerGroupSpecs[*].template")}},
+	// OpenKruise, apis/apps: CloneSet and Advanced DaemonSet (v1alpha1),
+	// Advanced StatefulSet (v1beta1, and the older v1alpha1).
+	{Group: "apps.kruise.io", Versions: []string{"v1alpha1"}, Kind: "CloneSet", Paths: []Path{MustParsePath("spec.template")}},
+	{Group: "apps.kruise.io", Versions: []string{"v1beta1", "v1alpha1"}, Kind: "StatefulSet", Paths: []Path{MustParsePath("spec.template")}},
+	{Group: "apps.kruise.io", Versions: []string{"v1alpha1"}, Kind: "DaemonSet", Paths: []Path{MustParsePath("spec.template")}},
+	// Flink Kubernetes operator, api/v1beta1 FlinkDeploymentSpec.PodTemplate and
+	// the JobManager's and TaskManager's own (each a whole Pod, all optional).
+	{Group: "flink.apache.org", Versions: []string{"v1beta1"}, Kind: "FlinkDeployment", Paths: []Path{
+		MustParsePath("spec.podTemplate?"), MustParsePath("spec.jobManager?.podTemplate?"), MustParsePath("spec.taskManager?.podTemplate?")}},
+}
+
+// Builtin are the kinds the function knows without being told.
+var Builtin = append(slices.Clone(Kubernetes), CustomResources...)
 
 // Lookup finds the row for an object's apiVersion and kind.
 func (t Table) Lookup(apiVersion, kind string) (Kind, bool) {
@@ -107,8 +147,9 @@ func (t Table) Names() []string {
 }
 
 // Path is where pod templates sit in an object, from its root: field names
-// joined by ".", with "[*]" after a field for every element of a list and "*"
-// for every value of a map, e.g. spec.template,
+// joined by ".", with "[*]" after a field for every element of a list, "*"
+// for every value of a map, and "?" after a field the object may leave out
+// (then it has no template there), e.g. spec.template,
 // spec.replicatedJobs[*].template.spec.template,
 // spec.pytorchReplicaSpecs.*.template. The empty path is the object itself
 // (a Pod is its own template).
@@ -125,6 +166,9 @@ type Step struct {
 	EachElement bool
 	// EachValue descends into every value of a map.
 	EachValue bool
+	// Optional says the field may be absent: then there is no template
+	// below it, rather than a malformed object.
+	Optional bool
 }
 
 // Root is the path of an object that is its own pod template.
@@ -151,8 +195,10 @@ func ParsePath(s string) (Path, error) {
 			steps = append(steps, Step{Field: field}, Step{EachElement: true})
 		case isFieldName(part):
 			steps = append(steps, Step{Field: part})
+		case strings.HasSuffix(part, "?") && isFieldName(strings.TrimSuffix(part, "?")):
+			steps = append(steps, Step{Field: strings.TrimSuffix(part, "?"), Optional: true})
 		default:
-			return Path{}, fmt.Errorf("path %q: %q is not a field name; want letters, digits and _ joined by '.', with [*] for every list element and * for every map value", s, part)
+			return Path{}, fmt.Errorf("path %q: %q is not a field name; want letters, digits and _ joined by '.', with [*] for every list element, * for every map value and ? after an optional field", s, part)
 		}
 	}
 	return Path{steps: steps, text: s}, nil

@@ -13,6 +13,7 @@ package workload
 import (
 	"errors"
 	"fmt"
+	"slices"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
@@ -50,6 +51,12 @@ type PodTemplate struct {
 	// Field is the template's own path from the object's root, with list
 	// indexes and map keys filled in (spec.workers[1].template); "" for a Pod.
 	Field string
+	// Fields are the map keys from the root to the template, when no list
+	// is crossed (a strategic merge patch can address it by them); nil for
+	// a Pod or a template inside a list element.
+	Fields []string
+	// InList says the path crosses a list element.
+	InList bool
 }
 
 // PodTemplateLocator finds the pod templates of objects whose kinds are in
@@ -88,7 +95,7 @@ func (l PodTemplateLocator) Locate(obj *yaml.RNode) (w Workload, ok bool, err er
 		return Workload{}, false, err
 	}
 	for _, path := range row.Paths {
-		found, err := w.follow(obj, path, path.Steps(), "")
+		found, err := w.follow(obj, path, path.Steps(), location{})
 		if err != nil {
 			return Workload{}, false, w.attributed(err)
 		}
@@ -101,16 +108,16 @@ func (l PodTemplateLocator) Locate(obj *yaml.RNode) (w Workload, ok bool, err er
 // and returns every template at their end. A fixed step that is missing is
 // malformed (the kind needs it); a wildcard over an empty list or map finds
 // nothing, which is how such kinds say "no replicas of this role".
-func (w Workload) follow(node *yaml.RNode, path kinds.Path, steps []kinds.Step, at string) ([]PodTemplate, error) {
+func (w Workload) follow(node *yaml.RNode, path kinds.Path, steps []kinds.Step, at location) ([]PodTemplate, error) {
 	if len(steps) == 0 {
-		return []PodTemplate{{object: w.object, Node: node, Path: path, Field: at}}, nil
+		return []PodTemplate{{object: w.object, Node: node, Path: path, Field: at.field, Fields: at.fields, InList: at.inList}}, nil
 	}
 	step := steps[0]
 	switch {
 	case step.EachElement:
 		var out []PodTemplate
 		for i, element := range node.YNode().Content {
-			found, err := w.follow(yaml.NewRNode(element), path, steps[1:], fmt.Sprintf("%s[%d]", at, i))
+			found, err := w.follow(yaml.NewRNode(element), path, steps[1:], at.element(i))
 			if err != nil {
 				return nil, err
 			}
@@ -121,7 +128,7 @@ func (w Workload) follow(node *yaml.RNode, path kinds.Path, steps []kinds.Step, 
 		var out []PodTemplate
 		content := node.YNode().Content
 		for i := 0; i+1 < len(content); i += 2 {
-			found, err := w.follow(yaml.NewRNode(content[i+1]), path, steps[1:], joinPath(at, content[i].Value))
+			found, err := w.follow(yaml.NewRNode(content[i+1]), path, steps[1:], at.key(content[i].Value))
 			if err != nil {
 				return nil, err
 			}
@@ -129,7 +136,7 @@ func (w Workload) follow(node *yaml.RNode, path kinds.Path, steps []kinds.Step, 
 		}
 		return out, nil
 	}
-	field := joinPath(at, step.Field)
+	field := joinPath(at.field, step.Field)
 	want := yaml.MappingNode
 	if len(steps) > 1 && steps[1].EachElement {
 		want = yaml.SequenceNode
@@ -139,7 +146,7 @@ func (w Workload) follow(node *yaml.RNode, path kinds.Path, steps []kinds.Step, 
 		return nil, err
 	}
 	if next == nil {
-		if len(steps) > 1 && (steps[1].EachElement || steps[1].EachValue) {
+		if step.Optional || len(steps) > 1 && (steps[1].EachElement || steps[1].EachValue) {
 			return nil, nil
 		}
 		return nil, &Malformed{
@@ -147,7 +154,23 @@ func (w Workload) follow(node *yaml.RNode, path kinds.Path, steps []kinds.Step, 
 			Message:  "is missing: a " + w.Kind + " needs a pod template; add one or remove the object",
 		}
 	}
-	return w.follow(next, path, steps[1:], field)
+	return w.follow(next, path, steps[1:], at.key(step.Field))
+}
+
+// location is where follow is in an object: the path for messages, and the
+// map keys while no list has been crossed.
+type location struct {
+	field  string
+	fields []string
+	inList bool
+}
+
+func (l location) key(k string) location {
+	return location{field: joinPath(l.field, k), fields: append(slices.Clone(l.fields), k), inList: l.inList}
+}
+
+func (l location) element(i int) location {
+	return location{field: fmt.Sprintf("%s[%d]", l.field, i), inList: true}
 }
 
 func (w *Workload) readMetadata() error {
