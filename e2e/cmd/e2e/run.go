@@ -14,14 +14,7 @@ import (
 	"github.com/crosscloud-dev/cross-cloud-access/e2e/internal/cluster"
 	"github.com/crosscloud-dev/cross-cloud-access/e2e/internal/front"
 	"github.com/crosscloud-dev/cross-cloud-access/e2e/internal/kubelet"
-	"github.com/crosscloud-dev/cross-cloud-access/e2e/internal/oidc"
 	"github.com/crosscloud-dev/cross-cloud-access/e2e/internal/trust"
-)
-
-const (
-	otherServiceAccount = "other-service-account"
-	otherNamespace      = "other-namespace"
-	wrongAudience       = "https://wrong-audience.example.com"
 )
 
 // runScenario configures the clouds from the trust document, applies the
@@ -48,33 +41,13 @@ func (w *world) runScenario(ctx context.Context, s scenario, in *input) error {
 	}
 	pod := objects[podIndex]
 	var hook kubelet.TokenHook
-	switch s.negative {
-	case "":
-	case "other-serviceaccount":
-		ns := namespaceOf(pod)
-		spec := pod["spec"].(map[string]any)
-		spec["serviceAccountName"] = otherServiceAccount
-		objects = append([]map[string]any{{"apiVersion": "v1", "kind": "ServiceAccount",
-			"metadata": map[string]any{"name": otherServiceAccount, "namespace": ns}}}, objects...)
-		renamePod(pod, "other-sa")
-	case "other-namespace":
-		for _, obj := range objects {
-			if md, ok := obj["metadata"].(map[string]any); ok && isNamespaced(obj) {
-				md["namespace"] = otherNamespace
-			}
+	if s.negative != nil {
+		change := &podChange{objects: objects, pod: pod, cluster: c}
+		if err := s.negative.apply(change); err != nil {
+			return err
 		}
-	case "wrong-audience":
-		if n := setTokenAudiences(pod, wrongAudience); n == 0 {
-			return errors.New("the pod has no projected service account token")
-		}
-		renamePod(pod, "wrong-aud")
-	case "expired-token":
-		renamePod(pod, "expired")
-		hook = func(_ string, _ kubelet.ServiceAccountTokenProjection, token string) (string, error) {
-			return expire(token, c)
-		}
-	default:
-		return fmt.Errorf("unknown refusal %q", s.negative)
+		objects, hook = change.objects, change.tokenHook
+		w.logger.Printf("%s: %s; want a refusal from every cloud: %s", s.name, s.negative.changes, s.negative.refusal)
 	}
 	if err := w.prepareNamespaces(ctx, c, objects); err != nil {
 		return err
@@ -141,13 +114,13 @@ func (w *world) runScenario(ctx context.Context, s scenario, in *input) error {
 			_ = os.WriteFile(filepath.Join(dir, ch.name+".txt"), []byte(transcript), 0o644)
 			w.logger.Printf("%s: %s", s.name, transcript)
 			switch {
-			case s.negative == "" && (res.ExitCode != 0 || !strings.Contains(res.Stdout, ch.want)):
+			case s.negative == nil && (res.ExitCode != 0 || !strings.Contains(res.Stdout, ch.want)):
 				problems = append(problems, fmt.Sprintf("%s: want %q in the output, got exit %d: %s", ch.name, ch.want, res.ExitCode, lastLines(res.Stdout+res.Stderr, 4)))
-			case s.negative != "" && res.ExitCode == 0:
+			case s.negative != nil && res.ExitCode == 0:
 				problems = append(problems, fmt.Sprintf("%s: was NOT refused: %s", ch.name, lastLines(res.Stdout, 2)))
-			case s.negative != "" && !ch.refusal.MatchString(res.Stdout+res.Stderr):
+			case s.negative != nil && !ch.refusal.MatchString(res.Stdout+res.Stderr):
 				problems = append(problems, fmt.Sprintf("%s: failed, but not with a refusal from the server (want %s): %s", ch.name, ch.refusal, lastLines(res.Stdout+res.Stderr, 4)))
-			case s.negative != "":
+			case s.negative != nil:
 				w.logger.Printf("%s: %s refused as expected: %s", s.name, ch.name, lastLines(res.Stderr, 2))
 			}
 		}
@@ -255,25 +228,6 @@ func (w *world) prepareNamespaces(ctx context.Context, c *cluster.Cluster, objec
 	return nil
 }
 
-// expire re-issues token as the cluster would have issued it two days ago:
-// same claims and key, validity period in the past.
-func expire(token string, c *cluster.Cluster) (string, error) {
-	claims, err := oidc.UnverifiedClaims(token)
-	if err != nil {
-		return "", err
-	}
-	iat, _ := claims["iat"].(float64)
-	exp, _ := claims["exp"].(float64)
-	shift := float64(2 * 24 * time.Hour / time.Second)
-	claims["iat"] = iat - shift
-	claims["nbf"] = iat - shift
-	claims["exp"] = exp - shift
-	if float64(time.Now().Unix()) < exp-shift {
-		claims["exp"] = float64(time.Now().Add(-time.Hour).Unix())
-	}
-	return oidc.Resign(token, claims, c.SigningKey)
-}
-
 var clusterScoped = map[string]bool{"Namespace": true, "ClusterRole": true, "ClusterRoleBinding": true,
 	"CustomResourceDefinition": true, "PersistentVolume": true, "StorageClass": true, "PriorityClass": true}
 
@@ -294,32 +248,6 @@ func nameOf(obj map[string]any) string {
 	md, _ := obj["metadata"].(map[string]any)
 	name, _ := md["name"].(string)
 	return name
-}
-
-func renamePod(pod map[string]any, suffix string) {
-	md := pod["metadata"].(map[string]any)
-	md["name"] = fmt.Sprint(md["name"]) + "-" + suffix
-}
-
-// setTokenAudiences sets the audience of every projected service account
-// token of the pod and returns how many it changed.
-func setTokenAudiences(pod map[string]any, audience string) int {
-	n := 0
-	spec, _ := pod["spec"].(map[string]any)
-	volumes, _ := spec["volumes"].([]any)
-	for _, v := range volumes {
-		vm, _ := v.(map[string]any)
-		projected, _ := vm["projected"].(map[string]any)
-		sources, _ := projected["sources"].([]any)
-		for _, s := range sources {
-			sm, _ := s.(map[string]any)
-			if tok, ok := sm["serviceAccountToken"].(map[string]any); ok {
-				tok["audience"] = audience
-				n++
-			}
-		}
-	}
-	return n
 }
 
 func deepCopy(objects []map[string]any) []map[string]any {

@@ -32,25 +32,25 @@ type scenario struct {
 	example string
 	// clouds the pod must reach (positive) or be refused by (negative).
 	clouds []string
-	// negative names the change that makes the pod illegitimate, or "".
-	negative string
+	// negative is the mutation that makes the pod illegitimate, or nil.
+	negative *mutation
 	// impersonation says whether GCP access must go through service account
 	// impersonation ("yes"), must not ("no"), or either ("").
 	impersonation string
 }
 
-var scenarios = []scenario{
+// allClouds are the clouds of the all-clouds example.
+var allClouds = []string{"aws", "gcp", "azure"}
+
+// scenarios are the positive cases, then one refusal per row of refusals.
+var scenarios = append([]scenario{
 	{name: "gke-to-aws", example: "gke-to-aws", clouds: []string{"aws"}},
 	{name: "eks-to-gcp", example: "eks-to-gcp", clouds: []string{"gcp"}, impersonation: "yes"},
 	{name: "gke-to-gcp-oidc", example: "gke-to-gcp-oidc", clouds: []string{"gcp"}, impersonation: "yes"},
 	{name: "eks-to-aws-projected", example: "eks-to-aws-projected", clouds: []string{"aws"}},
 	{name: "gcp-direct-access", example: "gcp-direct-access", clouds: []string{"gcp"}, impersonation: "no"},
-	{name: "all-clouds", example: "all-clouds", clouds: []string{"aws", "gcp", "azure"}},
-	{name: "refused/other-serviceaccount", example: "all-clouds", clouds: []string{"aws", "gcp", "azure"}, negative: "other-serviceaccount"},
-	{name: "refused/wrong-audience", example: "all-clouds", clouds: []string{"aws", "gcp", "azure"}, negative: "wrong-audience"},
-	{name: "refused/expired-token", example: "all-clouds", clouds: []string{"aws", "gcp", "azure"}, negative: "expired-token"},
-	{name: "refused/other-namespace", example: "all-clouds", clouds: []string{"aws", "gcp", "azure"}, negative: "other-namespace"},
-}
+	{name: "all-clouds", example: "all-clouds", clouds: allClouds},
+}, refusalScenarios()...)
 
 // check is one client command run as the container.
 type check struct {
