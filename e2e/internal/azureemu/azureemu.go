@@ -13,13 +13,13 @@ package azureemu
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"log"
 	"net/http"
 	"strings"
 	"sync"
 
+	"github.com/crosscloud-dev/cross-cloud-access/e2e/internal/httpjson"
 	"github.com/crosscloud-dev/cross-cloud-access/e2e/internal/oidc"
 	"github.com/crosscloud-dev/cross-cloud-access/e2e/internal/trust"
 )
@@ -56,14 +56,8 @@ func (e *Emulator) Handler() http.Handler {
 	return mux
 }
 
-func (e *Emulator) writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
 func (e *Emulator) instanceDiscovery(w http.ResponseWriter, r *http.Request) {
-	e.writeJSON(w, http.StatusOK, map[string]any{
+	httpjson.Write(w, e.logger.Printf, http.StatusOK, map[string]any{
 		"tenant_discovery_endpoint": fmt.Sprintf("https://%s/common/v2.0/.well-known/openid-configuration", e.host),
 		"api-version":               "1.1",
 		"metadata": []map[string]any{{
@@ -77,7 +71,7 @@ func (e *Emulator) instanceDiscovery(w http.ResponseWriter, r *http.Request) {
 func (e *Emulator) tenantDiscovery(w http.ResponseWriter, r *http.Request) {
 	tenant := r.PathValue("tenant")
 	base := fmt.Sprintf("https://%s/%s", e.host, tenant)
-	e.writeJSON(w, http.StatusOK, map[string]any{
+	httpjson.Write(w, e.logger.Printf, http.StatusOK, map[string]any{
 		"token_endpoint":                        base + "/oauth2/v2.0/token",
 		"authorization_endpoint":                base + "/oauth2/v2.0/authorize",
 		"device_authorization_endpoint":         base + "/oauth2/v2.0/devicecode",
@@ -93,7 +87,7 @@ func (e *Emulator) tenantDiscovery(w http.ResponseWriter, r *http.Request) {
 
 func (e *Emulator) refuse(w http.ResponseWriter, status int, code string, aadsts int, msg string) {
 	e.logger.Printf("azure: refused: AADSTS%d: %s", aadsts, msg)
-	e.writeJSON(w, status, map[string]any{
+	httpjson.Write(w, e.logger.Printf, status, map[string]any{
 		"error":             code,
 		"error_description": fmt.Sprintf("AADSTS%d: %s", aadsts, msg),
 		"error_codes":       []int{aadsts},
@@ -151,7 +145,7 @@ func (e *Emulator) token(w http.ResponseWriter, r *http.Request) {
 		b := make([]byte, 24)
 		_, _ = rand.Read(b)
 		e.logger.Printf("azure: issued a token to application %s for %s (credential %s)", clientID, claims.String("sub"), c.Name)
-		e.writeJSON(w, http.StatusOK, map[string]any{
+		httpjson.Write(w, e.logger.Printf, http.StatusOK, map[string]any{
 			"token_type":     "Bearer",
 			"expires_in":     3599,
 			"ext_expires_in": 3599,

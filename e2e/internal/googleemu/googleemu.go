@@ -37,6 +37,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/crosscloud-dev/cross-cloud-access/e2e/internal/httpjson"
 	"github.com/crosscloud-dev/cross-cloud-access/e2e/internal/oidc"
 	"github.com/crosscloud-dev/cross-cloud-access/e2e/internal/trust"
 )
@@ -104,17 +105,13 @@ func (e *Emulator) IAMCredentialsHandler() http.Handler {
 // stsError writes an OAuth 2.0 error as Google's STS does.
 func (e *Emulator) stsError(w http.ResponseWriter, status int, code, description string) {
 	e.logger.Printf("google sts: refused: %s: %s", code, description)
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]string{"error": code, "error_description": description})
+	httpjson.Write(w, e.logger.Printf, status, map[string]string{"error": code, "error_description": description})
 }
 
 // googleError writes a Google API error.
 func (e *Emulator) googleError(w http.ResponseWriter, service string, status int, statusName, message string) {
 	e.logger.Printf("google %s: refused (%d): %s", service, status, message)
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{
+	httpjson.Write(w, e.logger.Printf, status, map[string]any{"error": map[string]any{
 		"code": status, "message": message, "status": statusName,
 		"errors": []map[string]string{{"message": message, "domain": "global", "reason": strings.ToLower(statusName)}},
 	}})
@@ -235,8 +232,7 @@ func (e *Emulator) exchangeToken(w http.ResponseWriter, r *http.Request) {
 	}
 	token := e.mint(&identity{members: members, name: principal, expires: time.Now().Add(lifetime)})
 	e.logger.Printf("google sts: exchanged token of %s for %s", claims.String("sub"), principal)
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(map[string]any{
+	httpjson.Write(w, e.logger.Printf, http.StatusOK, map[string]any{
 		"access_token":      token,
 		"issued_token_type": "urn:ietf:params:oauth:token-type:access_token",
 		"token_type":        "Bearer",
@@ -292,12 +288,11 @@ func (e *Emulator) introspect(w http.ResponseWriter, r *http.Request) {
 	e.mu.Lock()
 	id := e.tokens[r.PostForm.Get("token")]
 	e.mu.Unlock()
-	w.Header().Set("Content-Type", "application/json")
 	if id == nil || time.Now().After(id.expires) {
-		_ = json.NewEncoder(w).Encode(map[string]any{"active": false})
+		httpjson.Write(w, e.logger.Printf, http.StatusOK, map[string]any{"active": false})
 		return
 	}
-	_ = json.NewEncoder(w).Encode(map[string]any{
+	httpjson.Write(w, e.logger.Printf, http.StatusOK, map[string]any{
 		"active": true, "username": id.name, "sub": id.name, "exp": id.expires.Unix(), "iat": time.Now().Unix(),
 		"client_id": "stand-in", "scope": "https://www.googleapis.com/auth/cloud-platform",
 	})
@@ -347,8 +342,7 @@ func (e *Emulator) generateAccessToken(w http.ResponseWriter, r *http.Request) {
 	e.impersonations++
 	e.mu.Unlock()
 	e.logger.Printf("google iamcredentials: %s impersonates %s", caller.name, email)
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(map[string]string{"accessToken": token, "expireTime": expires.UTC().Format(time.RFC3339)})
+	httpjson.Write(w, e.logger.Printf, http.StatusOK, map[string]string{"accessToken": token, "expireTime": expires.UTC().Format(time.RFC3339)})
 }
 
 func (e *Emulator) mayImpersonate(caller *identity, email string) bool {
