@@ -138,7 +138,7 @@ func (e *Emulator) token(w http.ResponseWriter, r *http.Request) {
 			lastErr = err
 			continue
 		}
-		if !intersects(claims.Audiences(), c.Audiences) {
+		if !claims.AudienceIn(c.Audiences) {
 			lastErr = fmt.Errorf("assertion audience %v is not one of %v", claims.Audiences(), c.Audiences)
 			continue
 		}
@@ -159,15 +159,4 @@ func (e *Emulator) token(w http.ResponseWriter, r *http.Request) {
 	}
 	e.refuse(w, http.StatusBadRequest, "invalid_request", 70021, fmt.Sprintf("No matching federated identity record found for presented assertion. Assertion Issuer: '%s'. Assertion Subject: '%s'. Assertion Audience: '%v'.",
 		unverified.String("iss"), unverified.String("sub"), unverified.Audiences()))
-}
-
-func intersects(a, b []string) bool {
-	for _, x := range a {
-		for _, y := range b {
-			if x == y {
-				return true
-			}
-		}
-	}
-	return false
 }

@@ -192,7 +192,7 @@ func (e *Emulator) exchangeToken(w http.ResponseWriter, r *http.Request) {
 	if len(allowed) == 0 {
 		allowed = []string{resource, "https:" + resource}
 	}
-	if !intersects(claims.Audiences(), allowed) {
+	if !claims.AudienceIn(allowed) {
 		e.stsError(w, http.StatusBadRequest, "invalid_grant", fmt.Sprintf("The audience in ID Token %v does not match the expected audience %v.", claims.Audiences(), allowed))
 		return
 	}
@@ -417,15 +417,4 @@ func (e *Emulator) StorageGate(next http.Handler) http.Handler {
 		e.googleError(w, service, http.StatusForbidden, "PERMISSION_DENIED",
 			fmt.Sprintf("%s does not have storage.objects.list access to the Google Cloud Storage bucket. Permission 'storage.objects.list' denied on resource (or it may not exist).", caller.name))
 	})
-}
-
-func intersects(a, b []string) bool {
-	for _, x := range a {
-		for _, y := range b {
-			if x == y {
-				return true
-			}
-		}
-	}
-	return false
 }

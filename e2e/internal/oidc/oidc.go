@@ -16,6 +16,7 @@ import (
 	"io"
 	"math/big"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
@@ -44,6 +45,12 @@ func (c Claims) Audiences() []string {
 		return out
 	}
 	return nil
+}
+
+// AudienceIn reports whether one of the token's audiences is among
+// accepted, the check a relying party makes after verifying the token.
+func (c Claims) AudienceIn(accepted []string) bool {
+	return slices.ContainsFunc(c.Audiences(), func(aud string) bool { return slices.Contains(accepted, aud) })
 }
 
 // Verifier verifies tokens of any issuer it is asked about, fetching
