@@ -12,7 +12,6 @@ package azureemu
 
 import (
 	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"log"
 	"net/http"
@@ -142,14 +141,12 @@ func (e *Emulator) token(w http.ResponseWriter, r *http.Request) {
 			lastErr = fmt.Errorf("assertion audience %v is not one of %v", claims.Audiences(), c.Audiences)
 			continue
 		}
-		b := make([]byte, 24)
-		_, _ = rand.Read(b)
 		e.logger.Printf("azure: issued a token to application %s for %s (credential %s)", clientID, claims.String("sub"), c.Name)
 		httpjson.Write(w, e.logger.Printf, http.StatusOK, map[string]any{
 			"token_type":     "Bearer",
 			"expires_in":     3599,
 			"ext_expires_in": 3599,
-			"access_token":   "stand-in." + hex.EncodeToString(b),
+			"access_token":   "stand-in." + rand.Text(), // 128 random bits; rand.Text cannot fail
 		})
 		return
 	}

@@ -24,7 +24,6 @@ package googleemu
 
 import (
 	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -256,9 +255,8 @@ func (e *Emulator) findProvider(projectNumber, poolID, providerID string) (*trus
 }
 
 func (e *Emulator) mint(id *identity) string {
-	b := make([]byte, 24)
-	_, _ = rand.Read(b)
-	token := "ya29.stand-in." + hex.EncodeToString(b)
+	// rand.Text: 26 base32 characters (128 bits); it cannot fail.
+	token := "ya29.stand-in." + rand.Text()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.tokens[token] = id
