@@ -28,7 +28,10 @@ func (w *world) runScenario(ctx context.Context, s scenario, in *input) error {
 	if err := w.configureClouds(ctx, in); err != nil {
 		return err
 	}
-	objects := deepCopy(in.objects)
+	objects, err := deepCopy(in.objects)
+	if err != nil {
+		return err
+	}
 	podIndex := -1
 	for i, obj := range objects {
 		if obj["kind"] == "Pod" && obj["apiVersion"] == "v1" {
@@ -60,7 +63,9 @@ func (w *world) runScenario(ctx context.Context, s scenario, in *input) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	_ = os.WriteFile(filepath.Join(dir, "applied.yaml"), manifests, 0o644)
+	if err := os.WriteFile(filepath.Join(dir, "applied.yaml"), manifests, 0o644); err != nil {
+		return fmt.Errorf("keep the applied manifests: %w", err)
+	}
 	out, err := c.Apply(ctx, manifests)
 	if err != nil {
 		return err
@@ -97,7 +102,10 @@ func (w *world) runScenario(ctx context.Context, s scenario, in *input) error {
 				problems = append(problems, fmt.Sprintf("%s: the container has no %s: the function did not configure %s", ch.name, ch.envVar, cloud))
 				continue
 			}
-			_ = os.RemoveAll(home)
+			// Each client starts from an empty HOME: no cached credentials.
+			if err := os.RemoveAll(home); err != nil {
+				return fmt.Errorf("empty HOME for %s: %w", ch.name, err)
+			}
 			if err := os.MkdirAll(home, 0o755); err != nil {
 				return err
 			}
@@ -111,7 +119,9 @@ func (w *world) runScenario(ctx context.Context, s scenario, in *input) error {
 				continue
 			}
 			transcript := fmt.Sprintf("$ %s\n(exit %d, %.1f s)\n--- stdout\n%s--- stderr\n%s", strings.Join(argv, " "), res.ExitCode, res.Duration.Seconds(), res.Stdout, res.Stderr)
-			_ = os.WriteFile(filepath.Join(dir, ch.name+".txt"), []byte(transcript), 0o644)
+			if err := os.WriteFile(filepath.Join(dir, ch.name+".txt"), []byte(transcript), 0o644); err != nil {
+				return fmt.Errorf("keep the transcript of %s: %w", ch.name, err)
+			}
 			w.logger.Printf("%s: %s", s.name, transcript)
 			switch {
 			case s.negative == nil && (res.ExitCode != 0 || !strings.Contains(res.Stdout, ch.want)):
@@ -173,7 +183,10 @@ func (w *world) configureClouds(ctx context.Context, in *input) error {
 		if subjects == 0 {
 			return errors.New("trust document: no AWS role trusts a subject of the cluster issuer (StringEquals <issuer>:sub)")
 		}
-		target, _ := url.Parse(s3.URL)
+		target, err := url.Parse(s3.URL)
+		if err != nil {
+			return fmt.Errorf("MinIO URL: %w", err)
+		}
 		w.awsAPI.Set(front.ReverseProxy(target, &tls.Config{RootCAs: w.ca.Pool()}))
 	}
 	gcp := trust.GCP{}
@@ -250,10 +263,18 @@ func nameOf(obj map[string]any) string {
 	return name
 }
 
-func deepCopy(objects []map[string]any) []map[string]any {
-	data, _ := joinYAML(objects)
-	out, _ := splitYAML(data)
-	return out
+// deepCopy copies objects through their YAML form, so that a scenario's
+// mutation never changes the rendered input another scenario reads.
+func deepCopy(objects []map[string]any) ([]map[string]any, error) {
+	data, err := joinYAML(objects)
+	if err != nil {
+		return nil, fmt.Errorf("copy the rendered objects: %w", err)
+	}
+	out, err := splitYAML(data)
+	if err != nil {
+		return nil, fmt.Errorf("copy the rendered objects: %w", err)
+	}
+	return out, nil
 }
 
 func hasEnv(env []string, name string) bool {

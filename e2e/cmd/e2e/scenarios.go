@@ -123,13 +123,17 @@ func renderAll(o options, filter *regexp.Regexp) error {
 		if manifests, err = kustomizeBuild(o, s.example); err != nil {
 			// Keep going: the scenario fails with this message.
 			manifests = nil
-			_ = os.WriteFile(filepath.Join(dir, "render-error.txt"), []byte(err.Error()), 0o644)
+			if err := keepFailure(dir, "render-error.txt", err); err != nil {
+				return err
+			}
 		}
 		switch o.trust {
 		case "function":
 			if trustJSON, err = trustDocument(o, s.example); err != nil {
 				trustJSON = nil
-				_ = os.WriteFile(filepath.Join(dir, "trust-error.txt"), []byte(err.Error()), 0o644)
+				if err := keepFailure(dir, "trust-error.txt", err); err != nil {
+					return err
+				}
 			}
 		case "testdata":
 			fallback := filepath.Join(filepath.Dir(o.bin), "testdata", s.example, "trust.json")
@@ -149,6 +153,15 @@ func renderAll(o options, filter *regexp.Regexp) error {
 				return err
 			}
 		}
+	}
+	return nil
+}
+
+// keepFailure writes failure to dir/name, where loadInput finds it inside
+// the namespace and fails the example's scenarios with it.
+func keepFailure(dir, name string, failure error) error {
+	if err := os.WriteFile(filepath.Join(dir, name), []byte(failure.Error()), 0o644); err != nil {
+		return fmt.Errorf("keep %q: %w", failure, err)
 	}
 	return nil
 }
