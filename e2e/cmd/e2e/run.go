@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -169,7 +170,11 @@ func (w *world) configureClouds(ctx context.Context, in *input) error {
 		subjects := 0
 		for _, role := range doc.AWS.Roles {
 			for _, st := range role.AssumeRolePolicy.Statement {
-				if st.Effect != "Allow" || (provider.ARN != "" && !contains(st.FederatedPrincipals(), provider.ARN)) {
+				federated, err := st.FederatedPrincipals()
+				if err != nil {
+					return fmt.Errorf("trust document: role %s: %w", role.RoleARN, err)
+				}
+				if st.Effect != "Allow" || (provider.ARN != "" && !slices.Contains(federated, provider.ARN)) {
 					continue
 				}
 				for _, sub := range st.ConditionValues(issuerNoScheme+":sub", "StringEquals") {
@@ -280,15 +285,6 @@ func deepCopy(objects []map[string]any) ([]map[string]any, error) {
 func hasEnv(env []string, name string) bool {
 	for _, kv := range env {
 		if strings.HasPrefix(kv, name+"=") {
-			return true
-		}
-	}
-	return false
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
 			return true
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 )
 
@@ -158,7 +159,7 @@ func (s IAMStatement) ConditionValues(key string, operators ...string) []string 
 	key = strings.TrimPrefix(key, "https://")
 	var out []string
 	for op, kv := range s.Condition {
-		if !contains(operators, op) {
+		if !slices.Contains(operators, op) {
 			continue
 		}
 		for k, v := range kv {
@@ -171,28 +172,23 @@ func (s IAMStatement) ConditionValues(key string, operators ...string) []string 
 	return out
 }
 
-// FederatedPrincipals returns the Principal.Federated entries of a statement.
-func (s IAMStatement) FederatedPrincipals() []string {
+// FederatedPrincipals returns the Principal.Federated entries of a
+// statement: IAM allows one string or a list of them, anything else is an
+// error.
+func (s IAMStatement) FederatedPrincipals() ([]string, error) {
 	raw, ok := s.Principal["Federated"]
 	if !ok {
-		return nil
+		return nil, nil
 	}
 	var one string
 	if json.Unmarshal(raw, &one) == nil {
-		return []string{one}
+		return []string{one}, nil
 	}
 	var many []string
-	_ = json.Unmarshal(raw, &many)
-	return many
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
+	if err := json.Unmarshal(raw, &many); err != nil {
+		return nil, fmt.Errorf("the statement's Principal.Federated is neither a string nor a list of strings: %s", raw)
 	}
-	return false
+	return many, nil
 }
 
 func stringsOf(v any) []string {
