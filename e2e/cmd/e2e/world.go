@@ -366,7 +366,7 @@ func (w *world) ensureCluster(ctx context.Context, issuer string) (*cluster.Clus
 		return nil, err
 	}
 	prefix := strings.TrimSuffix(u.Path, "/")
-	w.front.Handle(u.Hostname(), prefix+"/", c.DiscoveryHandler(prefix))
+	w.front.Handle(u.Hostname(), prefix+"/", c.DiscoveryHandler(prefix, w.logger))
 	w.clusters[issuer] = c
 	w.logger.Printf("cluster %s (issuer %s) at %s", name, issuer, c.URL)
 	return c, nil

@@ -54,6 +54,7 @@ func run(args []string) error {
 	if err != nil {
 		return fmt.Errorf("GET %s: %w", u, err)
 	}
+	// Read-only and read to the end: closing it cannot lose anything.
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
 	if err != nil {

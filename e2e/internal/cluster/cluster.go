@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log"
 	"net/http"
 	"os"
 	"os/exec"
@@ -255,6 +256,7 @@ func (c *Cluster) do(ctx context.Context, method, path string, body, into any) e
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", method, path, err)
 	}
+	// Read-only and read to the end: closing it cannot lose anything.
 	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
 	if err != nil {
@@ -296,8 +298,9 @@ func (c *Cluster) TokenRequest(ctx context.Context, namespace, serviceAccount, a
 }
 
 // DiscoveryHandler serves the cluster's OIDC discovery document and JWKS as
-// an anonymous client sees them, for the issuer URL's host and path.
-func (c *Cluster) DiscoveryHandler(prefix string) http.Handler {
+// an anonymous client sees them, for the issuer URL's host and path. What
+// it cannot relay once the answer has begun goes to logger.
+func (c *Cluster) DiscoveryHandler(prefix string, logger *log.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		path := strings.TrimPrefix(r.URL.Path, prefix)
 		if r.Method != http.MethodGet || (path != "/.well-known/openid-configuration" && path != "/openid/v1/jwks") {
@@ -314,9 +317,13 @@ func (c *Cluster) DiscoveryHandler(prefix string) http.Handler {
 			http.Error(w, err.Error(), http.StatusBadGateway)
 			return
 		}
-		defer resp.Body.Close()
 		w.Header().Set("Content-Type", resp.Header.Get("Content-Type"))
 		w.WriteHeader(resp.StatusCode)
-		_, _ = io.Copy(w, resp.Body)
+		if _, err := io.Copy(w, resp.Body); err != nil {
+			logger.Printf("cluster %s: relay %s: %v", c.Name, path, err)
+		}
+		if err := resp.Body.Close(); err != nil {
+			logger.Printf("cluster %s: close the answer to %s: %v", c.Name, path, err)
+		}
 	})
 }

@@ -118,8 +118,9 @@ func (e *Emulator) googleError(w http.ResponseWriter, service string, status int
 
 // formOrJSON reads request parameters sent as a form or a JSON object.
 func formOrJSON(r *http.Request) (url.Values, error) {
-	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if ct == "application/json" {
+	// Anything but a JSON body goes to ParseForm, which reports an
+	// unparsable Content-Type itself.
+	if ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err == nil && ct == "application/json" {
 		var m map[string]any
 		if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&m); err != nil {
 			return nil, fmt.Errorf("decode JSON body: %w", err)

@@ -219,7 +219,10 @@ func (k *Kubelet) Prepare(ctx context.Context, pod *Pod, name string, nodeEnv []
 		return nil, fmt.Errorf("pod %s/%s has no container %q", pod.Metadata.Namespace, pod.Metadata.Name, name)
 	}
 	podDir := filepath.Join(k.Dir, pod.Metadata.Namespace+"_"+pod.Metadata.Name+"_"+c.Name)
-	_ = os.RemoveAll(podDir)
+	// Volumes are written afresh, as for a new pod.
+	if err := os.RemoveAll(podDir); err != nil {
+		return nil, fmt.Errorf("clear the volumes of an earlier run: %w", err)
+	}
 	plan := &Plan{HostsFile: hostsFile, WorkingDir: c.WorkingDir}
 	volumes := map[string]Volume{}
 	for _, v := range pod.Spec.Volumes {
