@@ -12,6 +12,7 @@ import (
 	"crypto/rsa"
 	"crypto/tls"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log"
@@ -256,10 +257,8 @@ func (c *Cluster) do(ctx context.Context, method, path string, body, into any) e
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", method, path, err)
 	}
-	// Read-only and read to the end: closing it cannot lose anything.
-	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
-	if err != nil {
+	if err = errors.Join(err, resp.Body.Close()); err != nil {
 		return fmt.Errorf("%s %s: read: %w", method, path, err)
 	}
 	if resp.StatusCode >= 300 {

@@ -175,11 +175,8 @@ func (v *Verifier) getJSON(ctx context.Context, url string, into any) error {
 	if err != nil {
 		return err
 	}
-	// Read-only and read (up to the limit) before it is closed: closing it
-	// cannot lose anything.
-	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
+	if err = errors.Join(err, resp.Body.Close()); err != nil {
 		return fmt.Errorf("read %s: %w", url, err)
 	}
 	if resp.StatusCode != http.StatusOK {
