@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -166,6 +168,19 @@ func keepFailure(dir, name string, failure error) error {
 	return nil
 }
 
+// keptFailure returns the failure keepFailure wrote to dir/name, or nil
+// when there is none.
+func keptFailure(dir, name string) error {
+	msg, err := os.ReadFile(filepath.Join(dir, name))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return err
+	}
+	return errors.New(string(msg))
+}
+
 func kustomizeBuild(o options, example string) ([]byte, error) {
 	cmd := exec.Command("go", "tool", "kustomize", "build", "--enable-alpha-plugins", "--enable-exec", filepath.Join("examples", example))
 	cmd.Dir = o.repo
@@ -225,11 +240,11 @@ type input struct {
 // loadInput reads a rendered example.
 func loadInput(work, example string) (*input, error) {
 	dir := renderDir(work, example)
-	if msg, err := os.ReadFile(filepath.Join(dir, "render-error.txt")); err == nil {
-		return nil, fmt.Errorf("render: %s", msg)
+	if err := keptFailure(dir, "render-error.txt"); err != nil {
+		return nil, fmt.Errorf("render: %w", err)
 	}
-	if msg, err := os.ReadFile(filepath.Join(dir, "trust-error.txt")); err == nil {
-		return nil, fmt.Errorf("trust document: %s", msg)
+	if err := keptFailure(dir, "trust-error.txt"); err != nil {
+		return nil, fmt.Errorf("trust document: %w", err)
 	}
 	data, err := os.ReadFile(filepath.Join(dir, "manifests.yaml"))
 	if err != nil {
