@@ -119,38 +119,6 @@ func Load(path string) (*Document, error) {
 	return Parse(data)
 }
 
-// Merge returns a document holding the entries of all the given documents.
-func Merge(docs ...*Document) *Document {
-	out := &Document{}
-	for _, d := range docs {
-		if d == nil {
-			continue
-		}
-		if d.AWS != nil {
-			if out.AWS == nil {
-				out.AWS = &AWS{}
-			}
-			out.AWS.OIDCProviders = append(out.AWS.OIDCProviders, d.AWS.OIDCProviders...)
-			out.AWS.Roles = append(out.AWS.Roles, d.AWS.Roles...)
-		}
-		if d.GCP != nil {
-			if out.GCP == nil {
-				out.GCP = &GCP{}
-			}
-			out.GCP.WorkloadIdentityPools = append(out.GCP.WorkloadIdentityPools, d.GCP.WorkloadIdentityPools...)
-			out.GCP.IAMBindings = append(out.GCP.IAMBindings, d.GCP.IAMBindings...)
-			out.GCP.ResourcePrincipals = append(out.GCP.ResourcePrincipals, d.GCP.ResourcePrincipals...)
-		}
-		if d.Azure != nil {
-			if out.Azure == nil {
-				out.Azure = &Azure{}
-			}
-			out.Azure.FederatedIdentityCredentials = append(out.Azure.FederatedIdentityCredentials, d.Azure.FederatedIdentityCredentials...)
-		}
-	}
-	return out
-}
-
 // ConditionValues returns the values an IAM condition requires for key
 // (for example "<issuer-host-path>:sub") under the given operators
 // (for example StringEquals). A key is matched case-sensitively; the issuer

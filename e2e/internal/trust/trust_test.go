@@ -37,14 +37,6 @@ func TestParseToleratesUnknownFields(t *testing.T) {
 	}
 }
 
-func TestMerge(t *testing.T) {
-	a, b := &Document{AWS: &AWS{Roles: []AWSRole{{RoleARN: "a"}}}}, &Document{AWS: &AWS{Roles: []AWSRole{{RoleARN: "b"}}}, Azure: &Azure{}}
-	m := Merge(a, nil, b)
-	if len(m.AWS.Roles) != 2 || m.Azure == nil || m.GCP != nil {
-		t.Errorf("merge = %+v", m)
-	}
-}
-
 func TestFederatedPrincipalsIsAStringOrAList(t *testing.T) {
 	for raw, want := range map[string][]string{
 		`"arn:a"`:            {"arn:a"},
