@@ -228,6 +228,10 @@ func (c *Cluster) Delete(ctx context.Context, manifests []byte) error {
 	return nil
 }
 
+// ErrNotFound is wrapped in the error of Get or Post when the apiserver
+// answers that the object does not exist (its message is that status).
+var ErrNotFound = errors.New("404 Not Found")
+
 // Get reads an API path as admin and decodes its JSON.
 func (c *Cluster) Get(ctx context.Context, path string, into any) error {
 	return c.do(ctx, http.MethodGet, path, nil, into)
@@ -260,6 +264,9 @@ func (c *Cluster) do(ctx context.Context, method, path string, body, into any) e
 	data, err := io.ReadAll(resp.Body)
 	if err = errors.Join(err, resp.Body.Close()); err != nil {
 		return fmt.Errorf("%s %s: read: %w", method, path, err)
+	}
+	if resp.StatusCode == http.StatusNotFound {
+		return fmt.Errorf("%s %s: %w: %s", method, path, ErrNotFound, strings.TrimSpace(string(data)))
 	}
 	if resp.StatusCode >= 300 {
 		return fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, strings.TrimSpace(string(data)))

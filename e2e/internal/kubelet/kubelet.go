@@ -422,10 +422,11 @@ func fieldValue(pod *Pod, path string) (string, error) {
 
 // get reads the ConfigMap or Secret (kind "configmap" or "secret") ns/name
 // into into. found is false when it could not be read: err says why, or is
-// nil for an optional reference, which the kubelet goes on without.
+// nil when an optional reference names an object that does not exist, which
+// the kubelet goes on without.
 func (k *Kubelet) get(ctx context.Context, kind, ns, name string, optional *bool, into any) (found bool, err error) {
 	if err := k.Cluster.Get(ctx, fmt.Sprintf("/api/v1/namespaces/%s/%ss/%s", ns, kind, name), into); err != nil {
-		if optional != nil && *optional {
+		if optional != nil && *optional && errors.Is(err, cluster.ErrNotFound) {
 			return false, nil
 		}
 		return false, fmt.Errorf("%s %s/%s: %w", kind, ns, name, err)
