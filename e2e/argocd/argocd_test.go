@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sort"
@@ -74,7 +75,7 @@ func TestDiscovery(t *testing.T) {
 			if err != nil {
 				t.Fatalf("connecting to the CMP server: %v", err)
 			}
-			defer func() { _ = closer.Close() }()
+			closeWhenDone(t, closer, "the CMP client")
 			stream, err := client.MatchRepository(ctx)
 			if err != nil {
 				t.Fatalf("opening MatchRepository: %v", err)
@@ -133,7 +134,7 @@ func TestGenerate(t *testing.T) {
 		if err != nil {
 			t.Fatalf("connecting to the CMP server: %v", err)
 		}
-		defer func() { _ = closer.Close() }()
+		closeWhenDone(t, closer, "the CMP client")
 		stream, err := client.GenerateManifest(ctx)
 		if err != nil {
 			t.Fatalf("opening GenerateManifest: %v", err)
@@ -487,4 +488,14 @@ func replaceOnce(t *testing.T, s, old, replacement string) string {
 		t.Fatalf("%q does not occur exactly once", old)
 	}
 	return strings.Replace(s, old, replacement, 1)
+}
+
+// closeWhenDone closes c when the test ends and fails the test if that fails.
+func closeWhenDone(t *testing.T, c io.Closer, what string) {
+	t.Helper()
+	t.Cleanup(func() {
+		if err := c.Close(); err != nil {
+			t.Errorf("closing %s: %v", what, err)
+		}
+	})
 }

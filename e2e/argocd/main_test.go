@@ -143,7 +143,11 @@ func setup() (func(), error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating the work folder: %w", err)
 	}
-	cleanups = append(cleanups, func() { _ = os.RemoveAll(env.work) })
+	cleanups = append(cleanups, func() {
+		if err := os.RemoveAll(env.work); err != nil {
+			fmt.Fprintln(os.Stderr, "argocd e2e: removing the work folder:", err)
+		}
+	})
 	if err := os.Chmod(env.work, 0o755); err != nil {
 		return cleanup, fmt.Errorf("opening the work folder: %w", err)
 	}
@@ -398,19 +402,18 @@ func copyTree(src, dst string) error {
 }
 
 // copyFile copies the file src to dst with the given mode.
-func copyFile(src, dst string, mode os.FileMode) error {
+func copyFile(src, dst string, mode os.FileMode) (err error) {
 	in, err := os.Open(src)
 	if err != nil {
 		return err
 	}
-	defer func() { _ = in.Close() }()
+	defer func() { err = errors.Join(err, in.Close()) }()
 	out, err := os.OpenFile(dst, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, mode)
 	if err != nil {
 		return err
 	}
 	if _, err := io.Copy(out, in); err != nil {
-		_ = out.Close()
-		return err
+		return errors.Join(err, out.Close())
 	}
 	return out.Close()
 }

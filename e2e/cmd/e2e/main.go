@@ -16,6 +16,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"log"
@@ -126,7 +127,6 @@ func start(o options) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	defer logFile.Close()
 	logger := log.New(logFile, "", log.Ltime|log.Lmicroseconds)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -135,13 +135,17 @@ func start(o options) (int, error) {
 	go func() {
 		sig := <-signals
 		fmt.Fprintf(os.Stderr, "e2e: %s: stopping servers\n", sig)
-		process.StopAll()
+		if err := process.StopAll(); err != nil {
+			fmt.Fprintln(os.Stderr, "e2e:", err)
+		}
 		os.Exit(130)
 	}()
+	// runInNamespace stops every server before it returns.
 	code, err := runInNamespace(ctx, o, filter, logger)
+	if closeErr := logFile.Close(); closeErr != nil {
+		err = errors.Join(err, fmt.Errorf("close e2e.log: %w", closeErr))
+	}
 	if err == nil && code == 0 && !o.keep {
-		process.StopAll()
-		logFile.Close()
 		if rmErr := os.RemoveAll(o.work); rmErr != nil {
 			fmt.Fprintln(os.Stderr, "e2e: remove work dir:", rmErr)
 		}

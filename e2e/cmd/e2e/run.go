@@ -8,20 +8,14 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/crosscloud-dev/cross-cloud-access/e2e/internal/cluster"
 	"github.com/crosscloud-dev/cross-cloud-access/e2e/internal/front"
 	"github.com/crosscloud-dev/cross-cloud-access/e2e/internal/kubelet"
-	"github.com/crosscloud-dev/cross-cloud-access/e2e/internal/oidc"
 	"github.com/crosscloud-dev/cross-cloud-access/e2e/internal/trust"
-)
-
-const (
-	otherServiceAccount = "other-service-account"
-	otherNamespace      = "other-namespace"
-	wrongAudience       = "https://wrong-audience.example.com"
 )
 
 // runScenario configures the clouds from the trust document, applies the
@@ -35,7 +29,10 @@ func (w *world) runScenario(ctx context.Context, s scenario, in *input) error {
 	if err := w.configureClouds(ctx, in); err != nil {
 		return err
 	}
-	objects := deepCopy(in.objects)
+	objects, err := deepCopy(in.objects)
+	if err != nil {
+		return err
+	}
 	podIndex := -1
 	for i, obj := range objects {
 		if obj["kind"] == "Pod" && obj["apiVersion"] == "v1" {
@@ -48,33 +45,13 @@ func (w *world) runScenario(ctx context.Context, s scenario, in *input) error {
 	}
 	pod := objects[podIndex]
 	var hook kubelet.TokenHook
-	switch s.negative {
-	case "":
-	case "other-serviceaccount":
-		ns := namespaceOf(pod)
-		spec := pod["spec"].(map[string]any)
-		spec["serviceAccountName"] = otherServiceAccount
-		objects = append([]map[string]any{{"apiVersion": "v1", "kind": "ServiceAccount",
-			"metadata": map[string]any{"name": otherServiceAccount, "namespace": ns}}}, objects...)
-		renamePod(pod, "other-sa")
-	case "other-namespace":
-		for _, obj := range objects {
-			if md, ok := obj["metadata"].(map[string]any); ok && isNamespaced(obj) {
-				md["namespace"] = otherNamespace
-			}
+	if s.negative != nil {
+		change := &podChange{objects: objects, pod: pod, cluster: c}
+		if err := s.negative.apply(change); err != nil {
+			return err
 		}
-	case "wrong-audience":
-		if n := setTokenAudiences(pod, wrongAudience); n == 0 {
-			return errors.New("the pod has no projected service account token")
-		}
-		renamePod(pod, "wrong-aud")
-	case "expired-token":
-		renamePod(pod, "expired")
-		hook = func(_ string, _ kubelet.ServiceAccountTokenProjection, token string) (string, error) {
-			return expire(token, c)
-		}
-	default:
-		return fmt.Errorf("unknown refusal %q", s.negative)
+		objects, hook = change.objects, change.tokenHook
+		w.logger.Printf("%s: %s; want a refusal from every cloud: %s", s.name, s.negative.changes, s.negative.refusal)
 	}
 	if err := w.prepareNamespaces(ctx, c, objects); err != nil {
 		return err
@@ -87,7 +64,9 @@ func (w *world) runScenario(ctx context.Context, s scenario, in *input) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	_ = os.WriteFile(filepath.Join(dir, "applied.yaml"), manifests, 0o644)
+	if err := os.WriteFile(filepath.Join(dir, "applied.yaml"), manifests, 0o644); err != nil {
+		return fmt.Errorf("keep the applied manifests: %w", err)
+	}
 	out, err := c.Apply(ctx, manifests)
 	if err != nil {
 		return err
@@ -124,7 +103,10 @@ func (w *world) runScenario(ctx context.Context, s scenario, in *input) error {
 				problems = append(problems, fmt.Sprintf("%s: the container has no %s: the function did not configure %s", ch.name, ch.envVar, cloud))
 				continue
 			}
-			_ = os.RemoveAll(home)
+			// Each client starts from an empty HOME: no cached credentials.
+			if err := os.RemoveAll(home); err != nil {
+				return fmt.Errorf("empty HOME for %s: %w", ch.name, err)
+			}
 			if err := os.MkdirAll(home, 0o755); err != nil {
 				return err
 			}
@@ -138,16 +120,18 @@ func (w *world) runScenario(ctx context.Context, s scenario, in *input) error {
 				continue
 			}
 			transcript := fmt.Sprintf("$ %s\n(exit %d, %.1f s)\n--- stdout\n%s--- stderr\n%s", strings.Join(argv, " "), res.ExitCode, res.Duration.Seconds(), res.Stdout, res.Stderr)
-			_ = os.WriteFile(filepath.Join(dir, ch.name+".txt"), []byte(transcript), 0o644)
+			if err := os.WriteFile(filepath.Join(dir, ch.name+".txt"), []byte(transcript), 0o644); err != nil {
+				return fmt.Errorf("keep the transcript of %s: %w", ch.name, err)
+			}
 			w.logger.Printf("%s: %s", s.name, transcript)
 			switch {
-			case s.negative == "" && (res.ExitCode != 0 || !strings.Contains(res.Stdout, ch.want)):
+			case s.negative == nil && (res.ExitCode != 0 || !strings.Contains(res.Stdout, ch.want)):
 				problems = append(problems, fmt.Sprintf("%s: want %q in the output, got exit %d: %s", ch.name, ch.want, res.ExitCode, lastLines(res.Stdout+res.Stderr, 4)))
-			case s.negative != "" && res.ExitCode == 0:
+			case s.negative != nil && res.ExitCode == 0:
 				problems = append(problems, fmt.Sprintf("%s: was NOT refused: %s", ch.name, lastLines(res.Stdout, 2)))
-			case s.negative != "" && !ch.refusal.MatchString(res.Stdout+res.Stderr):
+			case s.negative != nil && !ch.refusal.MatchString(res.Stdout+res.Stderr):
 				problems = append(problems, fmt.Sprintf("%s: failed, but not with a refusal from the server (want %s): %s", ch.name, ch.refusal, lastLines(res.Stdout+res.Stderr, 4)))
-			case s.negative != "":
+			case s.negative != nil:
 				w.logger.Printf("%s: %s refused as expected: %s", s.name, ch.name, lastLines(res.Stderr, 2))
 			}
 		}
@@ -186,7 +170,11 @@ func (w *world) configureClouds(ctx context.Context, in *input) error {
 		subjects := 0
 		for _, role := range doc.AWS.Roles {
 			for _, st := range role.AssumeRolePolicy.Statement {
-				if st.Effect != "Allow" || (provider.ARN != "" && !contains(st.FederatedPrincipals(), provider.ARN)) {
+				federated, err := st.FederatedPrincipals()
+				if err != nil {
+					return fmt.Errorf("trust document: role %s: %w", role.RoleARN, err)
+				}
+				if st.Effect != "Allow" || (provider.ARN != "" && !slices.Contains(federated, provider.ARN)) {
 					continue
 				}
 				for _, sub := range st.ConditionValues(issuerNoScheme+":sub", "StringEquals") {
@@ -200,7 +188,10 @@ func (w *world) configureClouds(ctx context.Context, in *input) error {
 		if subjects == 0 {
 			return errors.New("trust document: no AWS role trusts a subject of the cluster issuer (StringEquals <issuer>:sub)")
 		}
-		target, _ := url.Parse(s3.URL)
+		target, err := url.Parse(s3.URL)
+		if err != nil {
+			return fmt.Errorf("MinIO URL: %w", err)
+		}
 		w.awsAPI.Set(front.ReverseProxy(target, &tls.Config{RootCAs: w.ca.Pool()}))
 	}
 	gcp := trust.GCP{}
@@ -255,25 +246,6 @@ func (w *world) prepareNamespaces(ctx context.Context, c *cluster.Cluster, objec
 	return nil
 }
 
-// expire re-issues token as the cluster would have issued it two days ago:
-// same claims and key, validity period in the past.
-func expire(token string, c *cluster.Cluster) (string, error) {
-	claims, err := oidc.UnverifiedClaims(token)
-	if err != nil {
-		return "", err
-	}
-	iat, _ := claims["iat"].(float64)
-	exp, _ := claims["exp"].(float64)
-	shift := float64(2 * 24 * time.Hour / time.Second)
-	claims["iat"] = iat - shift
-	claims["nbf"] = iat - shift
-	claims["exp"] = exp - shift
-	if float64(time.Now().Unix()) < exp-shift {
-		claims["exp"] = float64(time.Now().Add(-time.Hour).Unix())
-	}
-	return oidc.Resign(token, claims, c.SigningKey)
-}
-
 var clusterScoped = map[string]bool{"Namespace": true, "ClusterRole": true, "ClusterRoleBinding": true,
 	"CustomResourceDefinition": true, "PersistentVolume": true, "StorageClass": true, "PriorityClass": true}
 
@@ -296,50 +268,23 @@ func nameOf(obj map[string]any) string {
 	return name
 }
 
-func renamePod(pod map[string]any, suffix string) {
-	md := pod["metadata"].(map[string]any)
-	md["name"] = fmt.Sprint(md["name"]) + "-" + suffix
-}
-
-// setTokenAudiences sets the audience of every projected service account
-// token of the pod and returns how many it changed.
-func setTokenAudiences(pod map[string]any, audience string) int {
-	n := 0
-	spec, _ := pod["spec"].(map[string]any)
-	volumes, _ := spec["volumes"].([]any)
-	for _, v := range volumes {
-		vm, _ := v.(map[string]any)
-		projected, _ := vm["projected"].(map[string]any)
-		sources, _ := projected["sources"].([]any)
-		for _, s := range sources {
-			sm, _ := s.(map[string]any)
-			if tok, ok := sm["serviceAccountToken"].(map[string]any); ok {
-				tok["audience"] = audience
-				n++
-			}
-		}
+// deepCopy copies objects through their YAML form, so that a scenario's
+// mutation never changes the rendered input another scenario reads.
+func deepCopy(objects []map[string]any) ([]map[string]any, error) {
+	data, err := joinYAML(objects)
+	if err != nil {
+		return nil, fmt.Errorf("copy the rendered objects: %w", err)
 	}
-	return n
-}
-
-func deepCopy(objects []map[string]any) []map[string]any {
-	data, _ := joinYAML(objects)
-	out, _ := splitYAML(data)
-	return out
+	out, err := splitYAML(data)
+	if err != nil {
+		return nil, fmt.Errorf("copy the rendered objects: %w", err)
+	}
+	return out, nil
 }
 
 func hasEnv(env []string, name string) bool {
 	for _, kv := range env {
 		if strings.HasPrefix(kv, name+"=") {
-			return true
-		}
-	}
-	return false
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
 			return true
 		}
 	}

@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -32,25 +34,25 @@ type scenario struct {
 	example string
 	// clouds the pod must reach (positive) or be refused by (negative).
 	clouds []string
-	// negative names the change that makes the pod illegitimate, or "".
-	negative string
+	// negative is the mutation that makes the pod illegitimate, or nil.
+	negative *mutation
 	// impersonation says whether GCP access must go through service account
 	// impersonation ("yes"), must not ("no"), or either ("").
 	impersonation string
 }
 
-var scenarios = []scenario{
+// allClouds are the clouds of the all-clouds example.
+var allClouds = []string{"aws", "gcp", "azure"}
+
+// scenarios are the positive cases, then one refusal per row of refusals.
+var scenarios = append([]scenario{
 	{name: "gke-to-aws", example: "gke-to-aws", clouds: []string{"aws"}},
 	{name: "eks-to-gcp", example: "eks-to-gcp", clouds: []string{"gcp"}, impersonation: "yes"},
 	{name: "gke-to-gcp-oidc", example: "gke-to-gcp-oidc", clouds: []string{"gcp"}, impersonation: "yes"},
 	{name: "eks-to-aws-projected", example: "eks-to-aws-projected", clouds: []string{"aws"}},
 	{name: "gcp-direct-access", example: "gcp-direct-access", clouds: []string{"gcp"}, impersonation: "no"},
-	{name: "all-clouds", example: "all-clouds", clouds: []string{"aws", "gcp", "azure"}},
-	{name: "refused/other-serviceaccount", example: "all-clouds", clouds: []string{"aws", "gcp", "azure"}, negative: "other-serviceaccount"},
-	{name: "refused/wrong-audience", example: "all-clouds", clouds: []string{"aws", "gcp", "azure"}, negative: "wrong-audience"},
-	{name: "refused/expired-token", example: "all-clouds", clouds: []string{"aws", "gcp", "azure"}, negative: "expired-token"},
-	{name: "refused/other-namespace", example: "all-clouds", clouds: []string{"aws", "gcp", "azure"}, negative: "other-namespace"},
-}
+	{name: "all-clouds", example: "all-clouds", clouds: allClouds},
+}, refusalScenarios()...)
 
 // check is one client command run as the container.
 type check struct {
@@ -123,13 +125,17 @@ func renderAll(o options, filter *regexp.Regexp) error {
 		if manifests, err = kustomizeBuild(o, s.example); err != nil {
 			// Keep going: the scenario fails with this message.
 			manifests = nil
-			_ = os.WriteFile(filepath.Join(dir, "render-error.txt"), []byte(err.Error()), 0o644)
+			if err := keepFailure(dir, "render-error.txt", err); err != nil {
+				return err
+			}
 		}
 		switch o.trust {
 		case "function":
 			if trustJSON, err = trustDocument(o, s.example); err != nil {
 				trustJSON = nil
-				_ = os.WriteFile(filepath.Join(dir, "trust-error.txt"), []byte(err.Error()), 0o644)
+				if err := keepFailure(dir, "trust-error.txt", err); err != nil {
+					return err
+				}
 			}
 		case "testdata":
 			fallback := filepath.Join(filepath.Dir(o.bin), "testdata", s.example, "trust.json")
@@ -151,6 +157,28 @@ func renderAll(o options, filter *regexp.Regexp) error {
 		}
 	}
 	return nil
+}
+
+// keepFailure writes failure to dir/name, where loadInput finds it inside
+// the namespace and fails the example's scenarios with it.
+func keepFailure(dir, name string, failure error) error {
+	if err := os.WriteFile(filepath.Join(dir, name), []byte(failure.Error()), 0o644); err != nil {
+		return fmt.Errorf("keep %q: %w", failure, err)
+	}
+	return nil
+}
+
+// keptFailure returns the failure keepFailure wrote to dir/name, or nil
+// when there is none.
+func keptFailure(dir, name string) error {
+	msg, err := os.ReadFile(filepath.Join(dir, name))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return err
+	}
+	return errors.New(string(msg))
 }
 
 func kustomizeBuild(o options, example string) ([]byte, error) {
@@ -212,11 +240,11 @@ type input struct {
 // loadInput reads a rendered example.
 func loadInput(work, example string) (*input, error) {
 	dir := renderDir(work, example)
-	if msg, err := os.ReadFile(filepath.Join(dir, "render-error.txt")); err == nil {
-		return nil, fmt.Errorf("render: %s", msg)
+	if err := keptFailure(dir, "render-error.txt"); err != nil {
+		return nil, fmt.Errorf("render: %w", err)
 	}
-	if msg, err := os.ReadFile(filepath.Join(dir, "trust-error.txt")); err == nil {
-		return nil, fmt.Errorf("trust document: %s", msg)
+	if err := keptFailure(dir, "trust-error.txt"); err != nil {
+		return nil, fmt.Errorf("trust document: %w", err)
 	}
 	data, err := os.ReadFile(filepath.Join(dir, "manifests.yaml"))
 	if err != nil {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"log"
 	"net/http"
@@ -50,12 +51,16 @@ type world struct {
 }
 
 // loopbackUp brings up the loopback interface of the new network namespace.
-func loopbackUp() error {
+func loopbackUp() (err error) {
 	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM, 0)
 	if err != nil {
 		return fmt.Errorf("socket: %w", err)
 	}
-	defer unix.Close(fd)
+	defer func() {
+		if closeErr := unix.Close(fd); closeErr != nil {
+			err = errors.Join(err, fmt.Errorf("close socket: %w", closeErr))
+		}
+	}()
 	ifr, err := unix.NewIfreq("lo")
 	if err != nil {
 		return err
@@ -133,12 +138,14 @@ func envValues(obj any, names ...string) []string {
 	return out
 }
 
-func runInNamespace(ctx context.Context, o options, filter *regexp.Regexp, logger *log.Logger) (int, error) {
+// runInNamespace starts the servers, runs the scenarios and stops every
+// server again. It returns the exit code: 1 when a scenario failed.
+func runInNamespace(ctx context.Context, o options, filter *regexp.Regexp, logger *log.Logger) (code int, err error) {
 	setupStart := time.Now()
 	if err := loopbackUp(); err != nil {
 		return 0, err
 	}
-	defer process.StopAll()
+	defer func() { err = errors.Join(err, process.StopAll()) }()
 	todo := selected(filter)
 	inputs := map[string]*input{}
 	inputErrs := map[string]error{}
@@ -160,7 +167,11 @@ func runInNamespace(ctx context.Context, o options, filter *regexp.Regexp, logge
 	if err := w.start(ctx, cloudHosts(inputs)); err != nil {
 		return 0, err
 	}
-	defer w.front.Close()
+	defer func() {
+		if closeErr := w.front.Close(); closeErr != nil {
+			err = errors.Join(err, fmt.Errorf("close the front: %w", closeErr))
+		}
+	}()
 	fmt.Printf("# servers ready in %.1f s\n", time.Since(setupStart).Seconds())
 	passed, failed := 0, 0
 	for _, s := range todo {
@@ -257,7 +268,10 @@ func (w *world) start(ctx context.Context, hosts []string) error {
 	if err != nil {
 		return err
 	}
-	target, _ := url.Parse(gcsURL)
+	target, err := url.Parse(gcsURL)
+	if err != nil {
+		return fmt.Errorf("fake-gcs-server URL: %w", err)
+	}
 	w.front.Handle("storage.googleapis.com", "/", w.google.StorageGate(front.ReverseProxy(target, nil)))
 	return w.findNodePath()
 }
@@ -352,7 +366,7 @@ func (w *world) ensureCluster(ctx context.Context, issuer string) (*cluster.Clus
 		return nil, err
 	}
 	prefix := strings.TrimSuffix(u.Path, "/")
-	w.front.Handle(u.Hostname(), prefix+"/", c.DiscoveryHandler(prefix))
+	w.front.Handle(u.Hostname(), prefix+"/", c.DiscoveryHandler(prefix, w.logger))
 	w.clusters[issuer] = c
 	w.logger.Printf("cluster %s (issuer %s) at %s", name, issuer, c.URL)
 	return c, nil

@@ -12,14 +12,13 @@ package azureemu
 
 import (
 	"crypto/rand"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"log"
 	"net/http"
 	"strings"
 	"sync"
 
+	"github.com/crosscloud-dev/cross-cloud-access/e2e/internal/httpjson"
 	"github.com/crosscloud-dev/cross-cloud-access/e2e/internal/oidc"
 	"github.com/crosscloud-dev/cross-cloud-access/e2e/internal/trust"
 )
@@ -56,14 +55,8 @@ func (e *Emulator) Handler() http.Handler {
 	return mux
 }
 
-func (e *Emulator) writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
 func (e *Emulator) instanceDiscovery(w http.ResponseWriter, r *http.Request) {
-	e.writeJSON(w, http.StatusOK, map[string]any{
+	httpjson.Write(w, e.logger.Printf, http.StatusOK, map[string]any{
 		"tenant_discovery_endpoint": fmt.Sprintf("https://%s/common/v2.0/.well-known/openid-configuration", e.host),
 		"api-version":               "1.1",
 		"metadata": []map[string]any{{
@@ -77,7 +70,7 @@ func (e *Emulator) instanceDiscovery(w http.ResponseWriter, r *http.Request) {
 func (e *Emulator) tenantDiscovery(w http.ResponseWriter, r *http.Request) {
 	tenant := r.PathValue("tenant")
 	base := fmt.Sprintf("https://%s/%s", e.host, tenant)
-	e.writeJSON(w, http.StatusOK, map[string]any{
+	httpjson.Write(w, e.logger.Printf, http.StatusOK, map[string]any{
 		"token_endpoint":                        base + "/oauth2/v2.0/token",
 		"authorization_endpoint":                base + "/oauth2/v2.0/authorize",
 		"device_authorization_endpoint":         base + "/oauth2/v2.0/devicecode",
@@ -93,7 +86,7 @@ func (e *Emulator) tenantDiscovery(w http.ResponseWriter, r *http.Request) {
 
 func (e *Emulator) refuse(w http.ResponseWriter, status int, code string, aadsts int, msg string) {
 	e.logger.Printf("azure: refused: AADSTS%d: %s", aadsts, msg)
-	e.writeJSON(w, status, map[string]any{
+	httpjson.Write(w, e.logger.Printf, status, map[string]any{
 		"error":             code,
 		"error_description": fmt.Sprintf("AADSTS%d: %s", aadsts, msg),
 		"error_codes":       []int{aadsts},
@@ -144,18 +137,16 @@ func (e *Emulator) token(w http.ResponseWriter, r *http.Request) {
 			lastErr = err
 			continue
 		}
-		if !intersects(claims.Audiences(), c.Audiences) {
+		if !claims.AudienceIn(c.Audiences) {
 			lastErr = fmt.Errorf("assertion audience %v is not one of %v", claims.Audiences(), c.Audiences)
 			continue
 		}
-		b := make([]byte, 24)
-		_, _ = rand.Read(b)
 		e.logger.Printf("azure: issued a token to application %s for %s (credential %s)", clientID, claims.String("sub"), c.Name)
-		e.writeJSON(w, http.StatusOK, map[string]any{
+		httpjson.Write(w, e.logger.Printf, http.StatusOK, map[string]any{
 			"token_type":     "Bearer",
 			"expires_in":     3599,
 			"ext_expires_in": 3599,
-			"access_token":   "stand-in." + hex.EncodeToString(b),
+			"access_token":   "stand-in." + rand.Text(), // 128 random bits; rand.Text cannot fail
 		})
 		return
 	}
@@ -165,15 +156,4 @@ func (e *Emulator) token(w http.ResponseWriter, r *http.Request) {
 	}
 	e.refuse(w, http.StatusBadRequest, "invalid_request", 70021, fmt.Sprintf("No matching federated identity record found for presented assertion. Assertion Issuer: '%s'. Assertion Subject: '%s'. Assertion Audience: '%v'.",
 		unverified.String("iss"), unverified.String("sub"), unverified.Audiences()))
-}
-
-func intersects(a, b []string) bool {
-	for _, x := range a {
-		for _, y := range b {
-			if x == y {
-				return true
-			}
-		}
-	}
-	return false
 }

@@ -29,7 +29,9 @@ func TestToken(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		resp.Body.Close()
+		if err := resp.Body.Close(); err != nil {
+			t.Errorf("close the answer: %v", err)
+		}
 		return resp.StatusCode
 	}
 	if got := post(client, iss.Token(t, sub, "api://AzureADTokenExchange", time.Hour)); got != http.StatusOK {

@@ -12,8 +12,10 @@ import (
 	"crypto/rsa"
 	"crypto/tls"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net/http"
 	"os"
 	"os/exec"
@@ -226,6 +228,10 @@ func (c *Cluster) Delete(ctx context.Context, manifests []byte) error {
 	return nil
 }
 
+// ErrNotFound is wrapped in the error of Get or Post when the apiserver
+// answers that the object does not exist (its message is that status).
+var ErrNotFound = errors.New("404 Not Found")
+
 // Get reads an API path as admin and decodes its JSON.
 func (c *Cluster) Get(ctx context.Context, path string, into any) error {
 	return c.do(ctx, http.MethodGet, path, nil, into)
@@ -255,10 +261,12 @@ func (c *Cluster) do(ctx context.Context, method, path string, body, into any) e
 	if err != nil {
 		return fmt.Errorf("%s %s: %w", method, path, err)
 	}
-	defer resp.Body.Close()
 	data, err := io.ReadAll(resp.Body)
-	if err != nil {
+	if err = errors.Join(err, resp.Body.Close()); err != nil {
 		return fmt.Errorf("%s %s: read: %w", method, path, err)
+	}
+	if resp.StatusCode == http.StatusNotFound {
+		return fmt.Errorf("%s %s: %w: %s", method, path, ErrNotFound, strings.TrimSpace(string(data)))
 	}
 	if resp.StatusCode >= 300 {
 		return fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, strings.TrimSpace(string(data)))
@@ -296,8 +304,9 @@ func (c *Cluster) TokenRequest(ctx context.Context, namespace, serviceAccount, a
 }
 
 // DiscoveryHandler serves the cluster's OIDC discovery document and JWKS as
-// an anonymous client sees them, for the issuer URL's host and path.
-func (c *Cluster) DiscoveryHandler(prefix string) http.Handler {
+// an anonymous client sees them, for the issuer URL's host and path. What
+// it cannot relay once the answer has begun goes to logger.
+func (c *Cluster) DiscoveryHandler(prefix string, logger *log.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		path := strings.TrimPrefix(r.URL.Path, prefix)
 		if r.Method != http.MethodGet || (path != "/.well-known/openid-configuration" && path != "/openid/v1/jwks") {
@@ -314,9 +323,13 @@ func (c *Cluster) DiscoveryHandler(prefix string) http.Handler {
 			http.Error(w, err.Error(), http.StatusBadGateway)
 			return
 		}
-		defer resp.Body.Close()
 		w.Header().Set("Content-Type", resp.Header.Get("Content-Type"))
 		w.WriteHeader(resp.StatusCode)
-		_, _ = io.Copy(w, resp.Body)
+		if _, err := io.Copy(w, resp.Body); err != nil {
+			logger.Printf("cluster %s: relay %s: %v", c.Name, path, err)
+		}
+		if err := resp.Body.Close(); err != nil {
+			logger.Printf("cluster %s: close the answer to %s: %v", c.Name, path, err)
+		}
 	})
 }

@@ -7,6 +7,7 @@ package front
 
 import (
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"log"
 	"net"
@@ -99,7 +100,11 @@ func (f *Front) ListenAndServe(addr string, cert tls.Certificate) error {
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          f.logger,
 	}
-	go func() { _ = f.server.ServeTLS(l, "", "") }()
+	go func() {
+		if err := f.server.ServeTLS(l, "", ""); !errors.Is(err, http.ErrServerClosed) {
+			f.logger.Printf("front: stopped serving: %v", err)
+		}
+	}()
 	return nil
 }
 

@@ -24,7 +24,6 @@ package googleemu
 
 import (
 	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -37,6 +36,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/crosscloud-dev/cross-cloud-access/e2e/internal/httpjson"
 	"github.com/crosscloud-dev/cross-cloud-access/e2e/internal/oidc"
 	"github.com/crosscloud-dev/cross-cloud-access/e2e/internal/trust"
 )
@@ -104,17 +104,13 @@ func (e *Emulator) IAMCredentialsHandler() http.Handler {
 // stsError writes an OAuth 2.0 error as Google's STS does.
 func (e *Emulator) stsError(w http.ResponseWriter, status int, code, description string) {
 	e.logger.Printf("google sts: refused: %s: %s", code, description)
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]string{"error": code, "error_description": description})
+	httpjson.Write(w, e.logger.Printf, status, map[string]string{"error": code, "error_description": description})
 }
 
 // googleError writes a Google API error.
 func (e *Emulator) googleError(w http.ResponseWriter, service string, status int, statusName, message string) {
 	e.logger.Printf("google %s: refused (%d): %s", service, status, message)
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{
+	httpjson.Write(w, e.logger.Printf, status, map[string]any{"error": map[string]any{
 		"code": status, "message": message, "status": statusName,
 		"errors": []map[string]string{{"message": message, "domain": "global", "reason": strings.ToLower(statusName)}},
 	}})
@@ -122,8 +118,9 @@ func (e *Emulator) googleError(w http.ResponseWriter, service string, status int
 
 // formOrJSON reads request parameters sent as a form or a JSON object.
 func formOrJSON(r *http.Request) (url.Values, error) {
-	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if ct == "application/json" {
+	// Anything but a JSON body goes to ParseForm, which reports an
+	// unparsable Content-Type itself.
+	if ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type")); err == nil && ct == "application/json" {
 		var m map[string]any
 		if err := json.NewDecoder(io.LimitReader(r.Body, 1<<20)).Decode(&m); err != nil {
 			return nil, fmt.Errorf("decode JSON body: %w", err)
@@ -195,7 +192,7 @@ func (e *Emulator) exchangeToken(w http.ResponseWriter, r *http.Request) {
 	if len(allowed) == 0 {
 		allowed = []string{resource, "https:" + resource}
 	}
-	if !intersects(claims.Audiences(), allowed) {
+	if !claims.AudienceIn(allowed) {
 		e.stsError(w, http.StatusBadRequest, "invalid_grant", fmt.Sprintf("The audience in ID Token %v does not match the expected audience %v.", claims.Audiences(), allowed))
 		return
 	}
@@ -235,8 +232,7 @@ func (e *Emulator) exchangeToken(w http.ResponseWriter, r *http.Request) {
 	}
 	token := e.mint(&identity{members: members, name: principal, expires: time.Now().Add(lifetime)})
 	e.logger.Printf("google sts: exchanged token of %s for %s", claims.String("sub"), principal)
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(map[string]any{
+	httpjson.Write(w, e.logger.Printf, http.StatusOK, map[string]any{
 		"access_token":      token,
 		"issued_token_type": "urn:ietf:params:oauth:token-type:access_token",
 		"token_type":        "Bearer",
@@ -260,9 +256,8 @@ func (e *Emulator) findProvider(projectNumber, poolID, providerID string) (*trus
 }
 
 func (e *Emulator) mint(id *identity) string {
-	b := make([]byte, 24)
-	_, _ = rand.Read(b)
-	token := "ya29.stand-in." + hex.EncodeToString(b)
+	// rand.Text: 26 base32 characters (128 bits); it cannot fail.
+	token := "ya29.stand-in." + rand.Text()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.tokens[token] = id
@@ -292,12 +287,11 @@ func (e *Emulator) introspect(w http.ResponseWriter, r *http.Request) {
 	e.mu.Lock()
 	id := e.tokens[r.PostForm.Get("token")]
 	e.mu.Unlock()
-	w.Header().Set("Content-Type", "application/json")
 	if id == nil || time.Now().After(id.expires) {
-		_ = json.NewEncoder(w).Encode(map[string]any{"active": false})
+		httpjson.Write(w, e.logger.Printf, http.StatusOK, map[string]any{"active": false})
 		return
 	}
-	_ = json.NewEncoder(w).Encode(map[string]any{
+	httpjson.Write(w, e.logger.Printf, http.StatusOK, map[string]any{
 		"active": true, "username": id.name, "sub": id.name, "exp": id.expires.Unix(), "iat": time.Now().Unix(),
 		"client_id": "stand-in", "scope": "https://www.googleapis.com/auth/cloud-platform",
 	})
@@ -347,8 +341,7 @@ func (e *Emulator) generateAccessToken(w http.ResponseWriter, r *http.Request) {
 	e.impersonations++
 	e.mu.Unlock()
 	e.logger.Printf("google iamcredentials: %s impersonates %s", caller.name, email)
-	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(map[string]string{"accessToken": token, "expireTime": expires.UTC().Format(time.RFC3339)})
+	httpjson.Write(w, e.logger.Printf, http.StatusOK, map[string]string{"accessToken": token, "expireTime": expires.UTC().Format(time.RFC3339)})
 }
 
 func (e *Emulator) mayImpersonate(caller *identity, email string) bool {
@@ -423,15 +416,4 @@ func (e *Emulator) StorageGate(next http.Handler) http.Handler {
 		e.googleError(w, service, http.StatusForbidden, "PERMISSION_DENIED",
 			fmt.Sprintf("%s does not have storage.objects.list access to the Google Cloud Storage bucket. Permission 'storage.objects.list' denied on resource (or it may not exist).", caller.name))
 	})
-}
-
-func intersects(a, b []string) bool {
-	for _, x := range a {
-		for _, y := range b {
-			if x == y {
-				return true
-			}
-		}
-	}
-	return false
 }

@@ -35,7 +35,11 @@ func setup(t *testing.T, iss *oidctest.Issuer, bucketMembers []string) (*Emulato
 	mux := http.NewServeMux()
 	mux.Handle("/v1/token", e.STSHandler())
 	mux.Handle("/v1/projects/", e.IAMCredentialsHandler())
-	mux.Handle("/storage/", e.StorageGate(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, "objects") })))
+	mux.Handle("/storage/", e.StorageGate(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if _, err := io.WriteString(w, "objects"); err != nil {
+			t.Errorf("storage backend: %v", err)
+		}
+	})))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return e, srv
@@ -53,21 +57,44 @@ func exchange(t *testing.T, srv *httptest.Server, subjectToken string) (int, map
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer resp.Body.Close()
 	var out map[string]any
-	_ = json.NewDecoder(resp.Body).Decode(&out)
+	decodeAnswer(t, resp, &out)
 	return resp.StatusCode, out
+}
+
+// decodeAnswer decodes a JSON answer and closes it.
+func decodeAnswer(t *testing.T, resp *http.Response, into any) {
+	t.Helper()
+	if err := json.NewDecoder(resp.Body).Decode(into); err != nil {
+		t.Fatalf("decode the answer (%s): %v", resp.Status, err)
+	}
+	closeAnswer(t, resp)
+}
+
+func closeAnswer(t *testing.T, resp *http.Response) {
+	t.Helper()
+	if err := resp.Body.Close(); err != nil {
+		t.Errorf("close the answer: %v", err)
+	}
+}
+
+func newRequest(t *testing.T, method, u, token, body string) *http.Request {
+	t.Helper()
+	req, err := http.NewRequest(method, u, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	return req
 }
 
 func call(t *testing.T, method, u, token, body string) int {
 	t.Helper()
-	req, _ := http.NewRequest(method, u, strings.NewReader(body))
-	req.Header.Set("Authorization", "Bearer "+token)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := http.DefaultClient.Do(newRequest(t, method, u, token, body))
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp.Body.Close()
+	closeAnswer(t, resp)
 	return resp.StatusCode
 }
 
@@ -82,15 +109,12 @@ func TestExchangeAndImpersonate(t *testing.T) {
 	if got := call(t, "GET", srv.URL+"/storage/v1/b/bucket/o", sts, ""); got != http.StatusForbidden {
 		t.Errorf("federated token on bucket granted only to the service account: %d, want 403", got)
 	}
-	req, _ := http.NewRequest("POST", srv.URL+"/v1/projects/-/serviceAccounts/"+email+":generateAccessToken", strings.NewReader(`{"scope":["x"]}`))
-	req.Header.Set("Authorization", "Bearer "+sts)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := http.DefaultClient.Do(newRequest(t, "POST", srv.URL+"/v1/projects/-/serviceAccounts/"+email+":generateAccessToken", sts, `{"scope":["x"]}`))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var gen map[string]string
-	_ = json.NewDecoder(resp.Body).Decode(&gen)
-	resp.Body.Close()
+	decodeAnswer(t, resp, &gen)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("generateAccessToken: %d", resp.StatusCode)
 	}

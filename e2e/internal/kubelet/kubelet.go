@@ -112,10 +112,8 @@ type Volume struct {
 		Sources     []ProjectionSource `json:"sources"`
 	} `json:"projected"`
 	ConfigMap *struct {
-		Name        string      `json:"name"`
-		Items       []KeyToPath `json:"items"`
-		DefaultMode *int32      `json:"defaultMode"`
-		Optional    *bool       `json:"optional"`
+		KeyProjection
+		DefaultMode *int32 `json:"defaultMode"`
 	} `json:"configMap"`
 	Secret *struct {
 		SecretName  string      `json:"secretName"`
@@ -123,28 +121,29 @@ type Volume struct {
 		DefaultMode *int32      `json:"defaultMode"`
 		Optional    *bool       `json:"optional"`
 	} `json:"secret"`
-	DownwardAPI *struct {
-		Items []DownwardItem `json:"items"`
-	} `json:"downwardAPI"`
-	EmptyDir *struct{} `json:"emptyDir"`
+	DownwardAPI *DownwardAPIProjection `json:"downwardAPI"`
+	EmptyDir    *struct{}              `json:"emptyDir"`
 }
 
 // ProjectionSource is one source of a projected volume.
 type ProjectionSource struct {
 	ServiceAccountToken *ServiceAccountTokenProjection `json:"serviceAccountToken"`
-	ConfigMap           *struct {
-		Name     string      `json:"name"`
-		Items    []KeyToPath `json:"items"`
-		Optional *bool       `json:"optional"`
-	} `json:"configMap"`
-	Secret *struct {
-		Name     string      `json:"name"`
-		Items    []KeyToPath `json:"items"`
-		Optional *bool       `json:"optional"`
-	} `json:"secret"`
-	DownwardAPI *struct {
-		Items []DownwardItem `json:"items"`
-	} `json:"downwardAPI"`
+	ConfigMap           *KeyProjection                 `json:"configMap"`
+	Secret              *KeyProjection                 `json:"secret"`
+	DownwardAPI         *DownwardAPIProjection         `json:"downwardAPI"`
+}
+
+// KeyProjection is a ConfigMap or Secret whose keys become files: a
+// projected volume's source, or (for a ConfigMap) the volume itself.
+type KeyProjection struct {
+	Name     string      `json:"name"`
+	Items    []KeyToPath `json:"items"`
+	Optional *bool       `json:"optional"`
+}
+
+// DownwardAPIProjection is a set of downward API files.
+type DownwardAPIProjection struct {
+	Items []DownwardItem `json:"items"`
 }
 
 // ServiceAccountTokenProjection is a projected service account token.
@@ -219,7 +218,10 @@ func (k *Kubelet) Prepare(ctx context.Context, pod *Pod, name string, nodeEnv []
 		return nil, fmt.Errorf("pod %s/%s has no container %q", pod.Metadata.Namespace, pod.Metadata.Name, name)
 	}
 	podDir := filepath.Join(k.Dir, pod.Metadata.Namespace+"_"+pod.Metadata.Name+"_"+c.Name)
-	_ = os.RemoveAll(podDir)
+	// Volumes are written afresh, as for a new pod.
+	if err := os.RemoveAll(podDir); err != nil {
+		return nil, fmt.Errorf("clear the volumes of an earlier run: %w", err)
+	}
 	plan := &Plan{HostsFile: hostsFile, WorkingDir: c.WorkingDir}
 	volumes := map[string]Volume{}
 	for _, v := range pod.Spec.Volumes {
@@ -262,68 +264,72 @@ func (k *Kubelet) materialise(ctx context.Context, pod *Pod, v Volume, dir strin
 	case v.EmptyDir != nil:
 		return nil
 	case v.ConfigMap != nil:
-		data, err := k.configMap(ctx, ns, v.ConfigMap.Name, v.ConfigMap.Optional)
-		if err != nil {
-			return err
-		}
-		return writeKeys(dir, data, v.ConfigMap.Items, mode(v.ConfigMap.DefaultMode, 0o644))
+		return writeKeysOf(ctx, k.configMap, ns, v.ConfigMap.KeyProjection, dir, mode(v.ConfigMap.DefaultMode, 0o644))
 	case v.Secret != nil:
-		data, err := k.secret(ctx, ns, v.Secret.SecretName, v.Secret.Optional)
-		if err != nil {
-			return err
-		}
-		return writeKeys(dir, data, v.Secret.Items, mode(v.Secret.DefaultMode, 0o644))
+		s := v.Secret
+		return writeKeysOf(ctx, k.secret, ns, KeyProjection{Name: s.SecretName, Items: s.Items, Optional: s.Optional}, dir, mode(s.DefaultMode, 0o644))
 	case v.DownwardAPI != nil:
 		return writeDownward(dir, pod, v.DownwardAPI.Items, 0o644)
 	case v.Projected != nil:
 		defMode := mode(v.Projected.DefaultMode, 0o644)
 		for _, s := range v.Projected.Sources {
-			switch {
-			case s.ServiceAccountToken != nil:
-				p := *s.ServiceAccountToken
-				var exp int64 = 3600
-				if p.ExpirationSeconds != nil {
-					exp = *p.ExpirationSeconds
-				}
-				token, err := k.Cluster.TokenRequest(ctx, ns, serviceAccountName(pod), p.Audience, exp, pod.Metadata.Name, pod.Metadata.UID)
-				if err != nil {
-					return err
-				}
-				if k.TokenHook != nil {
-					if token, err = k.TokenHook(v.Name, p, token); err != nil {
-						return err
-					}
-				}
-				if err := writeFile(dir, p.Path, []byte(token), defMode); err != nil {
-					return err
-				}
-			case s.ConfigMap != nil:
-				data, err := k.configMap(ctx, ns, s.ConfigMap.Name, s.ConfigMap.Optional)
-				if err != nil {
-					return err
-				}
-				if err := writeKeys(dir, data, s.ConfigMap.Items, defMode); err != nil {
-					return err
-				}
-			case s.Secret != nil:
-				data, err := k.secret(ctx, ns, s.Secret.Name, s.Secret.Optional)
-				if err != nil {
-					return err
-				}
-				if err := writeKeys(dir, data, s.Secret.Items, defMode); err != nil {
-					return err
-				}
-			case s.DownwardAPI != nil:
-				if err := writeDownward(dir, pod, s.DownwardAPI.Items, defMode); err != nil {
-					return err
-				}
-			default:
-				return errors.New("projected source of a kind the harness does not support")
+			if err := k.project(ctx, pod, v.Name, s, dir, defMode); err != nil {
+				return err
 			}
 		}
 		return nil
 	}
 	return errors.New("volume of a kind the harness does not support")
+}
+
+// project writes one source of the projected volume named volume into dir.
+func (k *Kubelet) project(ctx context.Context, pod *Pod, volume string, s ProjectionSource, dir string, m os.FileMode) error {
+	ns := pod.Metadata.Namespace
+	switch {
+	case s.ServiceAccountToken != nil:
+		return k.writeToken(ctx, pod, volume, *s.ServiceAccountToken, dir, m)
+	case s.ConfigMap != nil:
+		return writeKeysOf(ctx, k.configMap, ns, *s.ConfigMap, dir, m)
+	case s.Secret != nil:
+		return writeKeysOf(ctx, k.secret, ns, *s.Secret, dir, m)
+	case s.DownwardAPI != nil:
+		return writeDownward(dir, pod, s.DownwardAPI.Items, m)
+	}
+	return errors.New("projected source of a kind the harness does not support")
+}
+
+// writeToken asks the TokenRequest API for a token bound to pod with the
+// projection's audience and expiration (an hour by default), passes it
+// through the TokenHook, and writes it.
+func (k *Kubelet) writeToken(ctx context.Context, pod *Pod, volume string, p ServiceAccountTokenProjection, dir string, m os.FileMode) error {
+	var exp int64 = 3600
+	if p.ExpirationSeconds != nil {
+		exp = *p.ExpirationSeconds
+	}
+	token, err := k.Cluster.TokenRequest(ctx, pod.Metadata.Namespace, serviceAccountName(pod), p.Audience, exp, pod.Metadata.Name, pod.Metadata.UID)
+	if err != nil {
+		return err
+	}
+	if k.TokenHook != nil {
+		if token, err = k.TokenHook(volume, p, token); err != nil {
+			return err
+		}
+	}
+	return writeFile(dir, p.Path, []byte(token), m)
+}
+
+// readKeys reads the keys of a ConfigMap or a Secret: Kubelet.configMap or
+// Kubelet.secret.
+type readKeys func(ctx context.Context, ns, name string, optional *bool) (map[string][]byte, error)
+
+// writeKeysOf writes the keys of the object p names, read by read, as files
+// in dir.
+func writeKeysOf(ctx context.Context, read readKeys, ns string, p KeyProjection, dir string, m os.FileMode) error {
+	data, err := read(ctx, ns, p.Name, p.Optional)
+	if err != nil {
+		return err
+	}
+	return writeKeys(dir, data, p.Items, m)
 }
 
 func serviceAccountName(pod *Pod) string {
@@ -414,16 +420,27 @@ func fieldValue(pod *Pod, path string) (string, error) {
 	return "", fmt.Errorf("downward API field %q is not supported by the harness", path)
 }
 
+// get reads the ConfigMap or Secret (kind "configmap" or "secret") ns/name
+// into into. found is false when it could not be read: err says why, or is
+// nil when an optional reference names an object that does not exist, which
+// the kubelet goes on without.
+func (k *Kubelet) get(ctx context.Context, kind, ns, name string, optional *bool, into any) (found bool, err error) {
+	if err := k.Cluster.Get(ctx, fmt.Sprintf("/api/v1/namespaces/%s/%ss/%s", ns, kind, name), into); err != nil {
+		if optional != nil && *optional && errors.Is(err, cluster.ErrNotFound) {
+			return false, nil
+		}
+		return false, fmt.Errorf("%s %s/%s: %w", kind, ns, name, err)
+	}
+	return true, nil
+}
+
 func (k *Kubelet) configMap(ctx context.Context, ns, name string, optional *bool) (map[string][]byte, error) {
 	var cm struct {
 		Data       map[string]string `json:"data"`
 		BinaryData map[string][]byte `json:"binaryData"`
 	}
-	if err := k.Cluster.Get(ctx, fmt.Sprintf("/api/v1/namespaces/%s/configmaps/%s", ns, name), &cm); err != nil {
-		if optional != nil && *optional {
-			return nil, nil
-		}
-		return nil, fmt.Errorf("configmap %s/%s: %w", ns, name, err)
+	if found, err := k.get(ctx, "configmap", ns, name, optional, &cm); !found {
+		return nil, err
 	}
 	out := map[string][]byte{}
 	for k, v := range cm.Data {
@@ -439,11 +456,8 @@ func (k *Kubelet) secret(ctx context.Context, ns, name string, optional *bool) (
 	var s struct {
 		Data map[string]string `json:"data"`
 	}
-	if err := k.Cluster.Get(ctx, fmt.Sprintf("/api/v1/namespaces/%s/secrets/%s", ns, name), &s); err != nil {
-		if optional != nil && *optional {
-			return nil, nil
-		}
-		return nil, fmt.Errorf("secret %s/%s: %w", ns, name, err)
+	if found, err := k.get(ctx, "secret", ns, name, optional, &s); !found {
+		return nil, err
 	}
 	out := map[string][]byte{}
 	for k, v := range s.Data {
@@ -494,32 +508,9 @@ func (k *Kubelet) environment(ctx context.Context, pod *Pod, c *Container, nodeE
 		}
 	}
 	for _, e := range c.Env {
-		value := e.Value
-		switch {
-		case e.ValueFrom == nil:
-			value = expand(value, vars)
-		case e.ValueFrom.FieldRef != nil:
-			v, err := fieldValue(pod, e.ValueFrom.FieldRef.FieldPath)
-			if err != nil {
-				return nil, fmt.Errorf("env %s of container %s: %w", e.Name, c.Name, err)
-			}
-			value = v
-		case e.ValueFrom.ConfigMapKeyRef != nil:
-			r := e.ValueFrom.ConfigMapKeyRef
-			data, err := k.configMap(ctx, pod.Metadata.Namespace, r.Name, r.Optional)
-			if err != nil {
-				return nil, fmt.Errorf("env %s of container %s: %w", e.Name, c.Name, err)
-			}
-			value = string(data[r.Key])
-		case e.ValueFrom.SecretKeyRef != nil:
-			r := e.ValueFrom.SecretKeyRef
-			data, err := k.secret(ctx, pod.Metadata.Namespace, r.Name, r.Optional)
-			if err != nil {
-				return nil, fmt.Errorf("env %s of container %s: %w", e.Name, c.Name, err)
-			}
-			value = string(data[r.Key])
-		default:
-			return nil, fmt.Errorf("env %s of container %s: unsupported valueFrom", e.Name, c.Name)
+		value, err := k.envValue(ctx, pod, e, vars)
+		if err != nil {
+			return nil, fmt.Errorf("env %s of container %s: %w", e.Name, c.Name, err)
 		}
 		set(e.Name, value)
 	}
@@ -528,6 +519,33 @@ func (k *Kubelet) environment(ctx context.Context, pod *Pod, c *Container, nodeE
 		out = append(out, name+"="+vars[name])
 	}
 	return out, nil
+}
+
+// envValue resolves one variable of a container's env; vars are the
+// variables set before it, for $(VAR) expansion.
+func (k *Kubelet) envValue(ctx context.Context, pod *Pod, e EnvVar, vars map[string]string) (string, error) {
+	ns := pod.Metadata.Namespace
+	switch {
+	case e.ValueFrom == nil:
+		return expand(e.Value, vars), nil
+	case e.ValueFrom.FieldRef != nil:
+		return fieldValue(pod, e.ValueFrom.FieldRef.FieldPath)
+	case e.ValueFrom.ConfigMapKeyRef != nil:
+		return keyValue(ctx, k.configMap, ns, *e.ValueFrom.ConfigMapKeyRef)
+	case e.ValueFrom.SecretKeyRef != nil:
+		return keyValue(ctx, k.secret, ns, *e.ValueFrom.SecretKeyRef)
+	}
+	return "", errors.New("unsupported valueFrom")
+}
+
+// keyValue returns the value of the key r names, read by read ("" when the
+// key or an optional object is missing, as the kubelet sets it).
+func keyValue(ctx context.Context, read readKeys, ns string, r KeyRef) (string, error) {
+	data, err := read(ctx, ns, r.Name, r.Optional)
+	if err != nil {
+		return "", err
+	}
+	return string(data[r.Key]), nil
 }
 
 // expand replaces $(VAR) with earlier variables and $$ with $, as Kubernetes does.

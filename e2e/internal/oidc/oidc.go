@@ -16,6 +16,7 @@ import (
 	"io"
 	"math/big"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 )
@@ -44,6 +45,12 @@ func (c Claims) Audiences() []string {
 		return out
 	}
 	return nil
+}
+
+// AudienceIn reports whether one of the token's audiences is among
+// accepted, the check a relying party makes after verifying the token.
+func (c Claims) AudienceIn(accepted []string) bool {
+	return slices.ContainsFunc(c.Audiences(), func(aud string) bool { return slices.Contains(accepted, aud) })
 }
 
 // Verifier verifies tokens of any issuer it is asked about, fetching
@@ -168,9 +175,8 @@ func (v *Verifier) getJSON(ctx context.Context, url string, into any) error {
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
+	if err = errors.Join(err, resp.Body.Close()); err != nil {
 		return fmt.Errorf("read %s: %w", url, err)
 	}
 	if resp.StatusCode != http.StatusOK {

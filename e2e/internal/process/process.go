@@ -42,19 +42,24 @@ func Start(name, logPath string, env []string, path string, args ...string) (*Pr
 	cmd.Env = append(os.Environ(), env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
-		logFile.Close()
-		return nil, fmt.Errorf("start %s: %w", name, err)
+		return nil, errors.Join(fmt.Errorf("start %s: %w", name, err), closeLog(name, logFile))
 	}
 	p := &Process{Name: name, cmd: cmd, done: make(chan struct{})}
 	go func() {
-		p.err = cmd.Wait()
-		logFile.Close()
+		p.err = errors.Join(cmd.Wait(), closeLog(name, logFile))
 		close(p.done)
 	}()
 	mu.Lock()
 	running = append(running, p)
 	mu.Unlock()
 	return p, nil
+}
+
+func closeLog(name string, logFile *os.File) error {
+	if err := logFile.Close(); err != nil {
+		return fmt.Errorf("close log of %s: %w", name, err)
+	}
+	return nil
 }
 
 // Exited reports whether the process has ended, and how.
@@ -68,28 +73,49 @@ func (p *Process) Exited() (bool, error) {
 }
 
 // Stop ends the process group: SIGTERM, then SIGKILL after a grace period.
-func (p *Process) Stop() {
-	if exited, _ := p.Exited(); exited {
-		return
+// How the process ended is not an error of Stop (Exited tells it); a
+// signal that cannot be sent is.
+func (p *Process) Stop() error {
+	select {
+	case <-p.done:
+		return nil
+	default:
 	}
-	_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGTERM)
+	if err := p.signal(syscall.SIGTERM); err != nil {
+		return err
+	}
 	select {
 	case <-p.done:
 	case <-time.After(5 * time.Second):
-		_ = syscall.Kill(-p.cmd.Process.Pid, syscall.SIGKILL)
+		if err := p.signal(syscall.SIGKILL); err != nil {
+			return err
+		}
 		<-p.done
 	}
+	return nil
 }
 
-// StopAll stops every process started by Start, newest first.
-func StopAll() {
+// signal sends sig to the process group. A group that is already gone
+// (ESRCH: the process ended and was reaped) is not an error.
+func (p *Process) signal(sig syscall.Signal) error {
+	if err := syscall.Kill(-p.cmd.Process.Pid, sig); err != nil && !errors.Is(err, syscall.ESRCH) {
+		return fmt.Errorf("stop %s: send %s: %w", p.Name, sig, err)
+	}
+	return nil
+}
+
+// StopAll stops every process started by Start, newest first, and returns
+// what could not be stopped.
+func StopAll() error {
 	mu.Lock()
 	list := running
 	running = nil
 	mu.Unlock()
+	var errs []error
 	for i := len(list) - 1; i >= 0; i-- {
-		list[i].Stop()
+		errs = append(errs, list[i].Stop())
 	}
+	return errors.Join(errs...)
 }
 
 // FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
@@ -98,8 +124,11 @@ func FreePort() (int, error) {
 	if err != nil {
 		return 0, fmt.Errorf("find a free port: %w", err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	port := l.Addr().(*net.TCPAddr).Port
+	if err := l.Close(); err != nil {
+		return 0, fmt.Errorf("release port %d: %w", port, err)
+	}
+	return port, nil
 }
 
 // Addr returns 127.0.0.1:port.
@@ -117,16 +146,8 @@ func (p *Process) WaitHTTP(ctx context.Context, url string, tlsConfig *tls.Confi
 		if exited, err := p.Exited(); exited {
 			return fmt.Errorf("%s exited before it was ready: %v", p.Name, err)
 		}
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		resp, err := client.Do(req)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode < 500 {
-				return nil
-			}
-			last = fmt.Errorf("status %s", resp.Status)
-		} else {
-			last = err
+		if last = poll(ctx, client, url); last == nil {
+			return nil
 		}
 		select {
 		case <-ctx.Done():
@@ -135,4 +156,24 @@ func (p *Process) WaitHTTP(ctx context.Context, url string, tlsConfig *tls.Confi
 		}
 	}
 	return errors.Join(fmt.Errorf("%s not ready at %s after %s", p.Name, url, timeout), last)
+}
+
+// poll asks url once; nil means it answered with a status below 500.
+func poll(ctx context.Context, client *http.Client, url string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	// Only the status matters: the body is closed unread.
+	if err := resp.Body.Close(); err != nil {
+		return fmt.Errorf("close the answer: %w", err)
+	}
+	if resp.StatusCode >= 500 {
+		return fmt.Errorf("status %s", resp.Status)
+	}
+	return nil
 }

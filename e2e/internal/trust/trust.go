@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 )
 
@@ -118,38 +119,6 @@ func Load(path string) (*Document, error) {
 	return Parse(data)
 }
 
-// Merge returns a document holding the entries of all the given documents.
-func Merge(docs ...*Document) *Document {
-	out := &Document{}
-	for _, d := range docs {
-		if d == nil {
-			continue
-		}
-		if d.AWS != nil {
-			if out.AWS == nil {
-				out.AWS = &AWS{}
-			}
-			out.AWS.OIDCProviders = append(out.AWS.OIDCProviders, d.AWS.OIDCProviders...)
-			out.AWS.Roles = append(out.AWS.Roles, d.AWS.Roles...)
-		}
-		if d.GCP != nil {
-			if out.GCP == nil {
-				out.GCP = &GCP{}
-			}
-			out.GCP.WorkloadIdentityPools = append(out.GCP.WorkloadIdentityPools, d.GCP.WorkloadIdentityPools...)
-			out.GCP.IAMBindings = append(out.GCP.IAMBindings, d.GCP.IAMBindings...)
-			out.GCP.ResourcePrincipals = append(out.GCP.ResourcePrincipals, d.GCP.ResourcePrincipals...)
-		}
-		if d.Azure != nil {
-			if out.Azure == nil {
-				out.Azure = &Azure{}
-			}
-			out.Azure.FederatedIdentityCredentials = append(out.Azure.FederatedIdentityCredentials, d.Azure.FederatedIdentityCredentials...)
-		}
-	}
-	return out
-}
-
 // ConditionValues returns the values an IAM condition requires for key
 // (for example "<issuer-host-path>:sub") under the given operators
 // (for example StringEquals). A key is matched case-sensitively; the issuer
@@ -158,7 +127,7 @@ func (s IAMStatement) ConditionValues(key string, operators ...string) []string 
 	key = strings.TrimPrefix(key, "https://")
 	var out []string
 	for op, kv := range s.Condition {
-		if !contains(operators, op) {
+		if !slices.Contains(operators, op) {
 			continue
 		}
 		for k, v := range kv {
@@ -171,28 +140,23 @@ func (s IAMStatement) ConditionValues(key string, operators ...string) []string 
 	return out
 }
 
-// FederatedPrincipals returns the Principal.Federated entries of a statement.
-func (s IAMStatement) FederatedPrincipals() []string {
+// FederatedPrincipals returns the Principal.Federated entries of a
+// statement: IAM allows one string or a list of them, anything else is an
+// error.
+func (s IAMStatement) FederatedPrincipals() ([]string, error) {
 	raw, ok := s.Principal["Federated"]
 	if !ok {
-		return nil
+		return nil, nil
 	}
 	var one string
 	if json.Unmarshal(raw, &one) == nil {
-		return []string{one}
+		return []string{one}, nil
 	}
 	var many []string
-	_ = json.Unmarshal(raw, &many)
-	return many
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
+	if err := json.Unmarshal(raw, &many); err != nil {
+		return nil, fmt.Errorf("the statement's Principal.Federated is neither a string nor a list of strings: %s", raw)
 	}
-	return false
+	return many, nil
 }
 
 func stringsOf(v any) []string {

@@ -1,6 +1,7 @@
 package trust
 
 import (
+	"encoding/json"
 	"reflect"
 	"testing"
 )
@@ -21,8 +22,8 @@ func TestLoadAllClouds(t *testing.T) {
 	if got := st.ConditionValues(issuer+":sub", "StringLike"); got != nil {
 		t.Errorf("StringLike values = %v, want none", got)
 	}
-	if got := st.FederatedPrincipals(); len(got) != 1 || got[0] != doc.AWS.OIDCProviders[0].ARN {
-		t.Errorf("federated principals = %v", got)
+	if got, err := st.FederatedPrincipals(); err != nil || len(got) != 1 || got[0] != doc.AWS.OIDCProviders[0].ARN {
+		t.Errorf("federated principals = %v, %v", got, err)
 	}
 }
 
@@ -36,10 +37,19 @@ func TestParseToleratesUnknownFields(t *testing.T) {
 	}
 }
 
-func TestMerge(t *testing.T) {
-	a, b := &Document{AWS: &AWS{Roles: []AWSRole{{RoleARN: "a"}}}}, &Document{AWS: &AWS{Roles: []AWSRole{{RoleARN: "b"}}}, Azure: &Azure{}}
-	m := Merge(a, nil, b)
-	if len(m.AWS.Roles) != 2 || m.Azure == nil || m.GCP != nil {
-		t.Errorf("merge = %+v", m)
+func TestFederatedPrincipalsIsAStringOrAList(t *testing.T) {
+	for raw, want := range map[string][]string{
+		`"arn:a"`:            {"arn:a"},
+		`["arn:a", "arn:b"]`: {"arn:a", "arn:b"},
+		`{"x": 1}`:           nil,
+	} {
+		st := IAMStatement{Principal: map[string]json.RawMessage{"Federated": json.RawMessage(raw)}}
+		got, err := st.FederatedPrincipals()
+		if !reflect.DeepEqual(got, want) || (err != nil) != (want == nil) {
+			t.Errorf("Federated %s: %v, %v; want %v", raw, got, err, want)
+		}
+	}
+	if got, err := (IAMStatement{}).FederatedPrincipals(); got != nil || err != nil {
+		t.Errorf("no Federated principal: %v, %v", got, err)
 	}
 }

@@ -14,6 +14,8 @@ import (
 	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/crosscloud-dev/cross-cloud-access/e2e/internal/httpjson"
 )
 
 // Issuer is a test OIDC issuer.
@@ -36,9 +38,9 @@ func New(t *testing.T) *Issuer {
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/.well-known/openid-configuration":
-			_ = json.NewEncoder(w).Encode(map[string]any{"issuer": iss.URL, "jwks_uri": iss.URL + "/openid/v1/jwks"})
+			httpjson.Write(w, t.Logf, http.StatusOK, map[string]any{"issuer": iss.URL, "jwks_uri": iss.URL + "/openid/v1/jwks"})
 		case "/openid/v1/jwks":
-			_ = json.NewEncoder(w).Encode(map[string]any{"keys": []map[string]string{{
+			httpjson.Write(w, t.Logf, http.StatusOK, map[string]any{"keys": []map[string]string{{
 				"kty": "RSA", "kid": "k1", "alg": "RS256", "use": "sig",
 				"n": base64.RawURLEncoding.EncodeToString(key.N.Bytes()),
 				"e": base64.RawURLEncoding.EncodeToString(big.NewInt(int64(key.E)).Bytes()),
