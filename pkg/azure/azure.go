@@ -41,11 +41,13 @@ func Plan(spec *v1alpha1.Spec) (plan.Target, error) {
 	}
 	token := Token.For(v1alpha1.DefaultAzureAudience, z.TokenExpirationSeconds)
 	t.Pod.Tokens = []plan.ProjectedToken{token}
-	t.Pod.Env = []plan.KeyValue{
-		{Key: "AZURE_CLIENT_ID", Value: z.ClientID},
+	if z.ClientID != "" {
+		t.Pod.Env = append(t.Pod.Env, plan.KeyValue{Key: "AZURE_CLIENT_ID", Value: z.ClientID})
+	}
+	t.Pod.Env = append(t.Pod.Env, []plan.KeyValue{
 		{Key: "AZURE_TENANT_ID", Value: z.TenantID},
 		{Key: "AZURE_FEDERATED_TOKEN_FILE", Value: token.File()},
 		{Key: "AZURE_AUTHORITY_HOST", Value: z.AuthorityHost},
-	}
+	}...)
 	return t, nil
 }

@@ -184,10 +184,25 @@ func patchWorkloads(src source, pod plan.PodPatch, items []*yaml.RNode, env work
 			continue
 		}
 		for _, t := range w.Templates {
-			if !bySelector && t.ServiceAccountName() != spec.ServiceAccount.Name {
+			if !bySelector && runsAs(t) != spec.ServiceAccount.Name {
 				continue
 			}
+			// Ours, even when it opts out: it runs as the ServiceAccount.
 			selected++
+			annotations, err := t.Annotations()
+			if err != nil {
+				results = append(results, workloadResult(item, err)...)
+				continue
+			}
+			control, err := v1alpha1.ReadPodControl(annotations)
+			if err != nil {
+				results = append(results, &framework.Result{Severity: framework.Error, Message: err.Error(), ResourceRef: ref(item), File: file(item),
+					Field: &framework.Field{Path: strings.TrimPrefix(t.Field+".metadata.annotations", ".")}})
+				continue
+			}
+			if !control.Inject {
+				continue
+			}
 			if bySelector {
 				if err := t.SetServiceAccountName(spec.ServiceAccount.Name); err != nil {
 					results = append(results, workloadResult(item, err)...)
@@ -197,7 +212,9 @@ func patchWorkloads(src source, pod plan.PodPatch, items []*yaml.RNode, env work
 			if pod.IsEmpty() {
 				continue
 			}
-			if err := patch.Apply(t); err != nil {
+			templatePatch := patch
+			templatePatch.SkipContainers = control.SkipContainers
+			if err := templatePatch.Apply(t); err != nil {
 				results = append(results, workloadResult(item, err)...)
 			}
 		}
@@ -209,6 +226,15 @@ func patchWorkloads(src source, pod plan.PodPatch, items []*yaml.RNode, env work
 			ResourceRef: ref(src.node), Field: &framework.Field{Path: "spec.serviceAccount"}, File: file(src.node)})
 	}
 	return results
+}
+
+// runsAs is the ServiceAccount a pod template runs as: one without
+// serviceAccountName runs as "default", as Kubernetes' admission makes it.
+func runsAs(t workload.PodTemplate) string {
+	if name := t.ServiceAccountName(); name != "" {
+		return name
+	}
+	return "default"
 }
 
 // selects reports whether the spec's selector picks a workload: every

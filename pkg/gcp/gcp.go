@@ -32,6 +32,7 @@ const (
 	defaultUniverseDomain      = "googleapis.com"
 	credentialConfigurationEnv = "GOOGLE_APPLICATION_CREDENTIALS"
 	gcloudCredentialOverride   = "CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE"
+	gcloudProject              = "CLOUDSDK_CORE_PROJECT"
 )
 
 // CredentialConfigMapName is the ConfigMap holding the ServiceAccount's
@@ -72,6 +73,11 @@ func Plan(spec *v1alpha1.Spec) (plan.Target, error) {
 	t.Pod.Env = []plan.KeyValue{
 		{Key: credentialConfigurationEnv, Value: file},
 		{Key: gcloudCredentialOverride, Value: file},
+	}
+	if g.ProjectID != "" {
+		// gcloud's default project, as the GCP federation webhook sets it;
+		// a container's own choice of project stays.
+		t.Pod.DefaultEnv = []plan.KeyValue{{Key: gcloudProject, Value: g.ProjectID}}
 	}
 	return t, nil
 }

@@ -51,11 +51,15 @@ type PodPatch struct {
 	ConfigMapVolumes []ConfigMapVolume
 	// Env is set on every selected container.
 	Env []KeyValue
+	// DefaultEnv is set on every selected container that does not set the
+	// variable itself (in env or through envFrom): a default, never a
+	// conflict, as the clouds' webhooks treat such variables.
+	DefaultEnv []KeyValue
 }
 
 // IsEmpty reports whether the patch changes nothing.
 func (p PodPatch) IsEmpty() bool {
-	return len(p.Labels) == 0 && len(p.Tokens) == 0 && len(p.ConfigMapVolumes) == 0 && len(p.Env) == 0
+	return len(p.Labels) == 0 && len(p.Tokens) == 0 && len(p.ConfigMapVolumes) == 0 && len(p.Env) == 0 && len(p.DefaultEnv) == 0
 }
 
 // ProjectedToken is a projected volume with one serviceAccountToken source,
@@ -130,6 +134,7 @@ func Merge(serviceAccount string, targets []Target) (Plan, error) {
 		p.Pod.Tokens = append(p.Pod.Tokens, t.Pod.Tokens...)
 		p.Pod.ConfigMapVolumes = append(p.Pod.ConfigMapVolumes, t.Pod.ConfigMapVolumes...)
 		p.Pod.Env = append(p.Pod.Env, t.Pod.Env...)
+		p.Pod.DefaultEnv = append(p.Pod.DefaultEnv, t.Pod.DefaultEnv...)
 	}
 	return p, errors.Join(errs...)
 }

@@ -51,8 +51,13 @@ func (b *azureBuilder) add(s *specTrust) error {
 	if z == nil {
 		return nil
 	}
-	if z.ClientID == "" || z.TenantID == "" {
-		return fmt.Errorf("%w: %s: spec.azure needs clientId and tenantId", ErrUnsafe, name)
+	if z.TenantID == "" {
+		return fmt.Errorf("%w: %s: spec.azure needs tenantId", ErrUnsafe, name)
+	}
+	if z.ClientID == "" {
+		// The workload side works without it (containers set their own),
+		// but a federated credential belongs to one identity.
+		return fmt.Errorf("%s: spec.azure.clientId is not set, so trust cannot tell which application or managed identity gets the federated credential; set clientId to the identity the containers use", name)
 	}
 	if prev, ok := b.tenants[z.ClientID]; ok && prev.tenant != z.TenantID {
 		return fmt.Errorf("%w: %s: client ID %s is in tenant %s according to %s, not %s",

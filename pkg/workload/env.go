@@ -1,6 +1,7 @@
 package workload
 
 import (
+	"errors"
 	"fmt"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -16,6 +17,9 @@ type EnvVar struct {
 	// Namespace is the workload's namespace as written, to find envFrom
 	// sources in.
 	Namespace string
+	// Default sets the variable only where the container does not set it
+	// itself: any value of its own, in env or through envFrom, stays.
+	Default bool
 }
 
 // Filter appends {name, value} to the container's env, or leaves an
@@ -28,14 +32,35 @@ func (e EnvVar) Filter(container *yaml.RNode) (*yaml.RNode, error) {
 		return container, err
 	}
 	entry := mapNode(keyValue{"name", stringNode(e.Name)}, keyValue{"value", stringNode(e.Value)})
-	return container, listEntry{
+	add := listEntry{
 		list:      "env",
 		entry:     entry,
 		claims:    sameName(e.Name),
 		check:     e.compare,
 		beforeAdd: func() error { return e.checkEnvFrom(container) },
-	}.addTo(container)
+	}
+	if e.Default {
+		add.check = func(namedElement) error { return nil }
+		add.beforeAdd = func() error {
+			if err := e.checkEnvFrom(container); err != nil {
+				var provided *Conflict
+				if errors.As(err, &provided) {
+					return errProvidedElsewhere
+				}
+				return err
+			}
+			return nil
+		}
+	}
+	if err := add.addTo(container); err != nil && !errors.Is(err, errProvidedElsewhere) {
+		return container, err
+	}
+	return container, nil
 }
+
+// errProvidedElsewhere stops a default from being added where envFrom
+// already provides the variable.
+var errProvidedElsewhere = errors.New("provided through envFrom")
 
 // compare returns a conflict unless entry sets the variable to e.Value.
 func (e EnvVar) compare(entry namedElement) error {

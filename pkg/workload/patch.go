@@ -18,6 +18,9 @@ type Patch struct {
 	// ephemeralContainers are never patched: they are added to running pods
 	// for debugging and have no place in a template.
 	Containers []string
+	// SkipContainers are left alone even when Containers selects them: a
+	// pod template's own opt-out.
+	SkipContainers []string
 	// EnvSources resolves envFrom ConfigMaps and Secrets for conflict checks;
 	// nil skips those checks.
 	EnvSources EnvSources
@@ -41,7 +44,7 @@ func (p Patch) Apply(t PodTemplate) error {
 		_, err := TemplateLabel{Key: label.Key, Value: label.Value}.Filter(template)
 		errs = append(errs, t.attribute(err, "", t.Field)...)
 	}
-	if len(p.Pod.Tokens) > 0 || len(p.Pod.ConfigMapVolumes) > 0 || len(p.Pod.Env) > 0 {
+	if len(p.Pod.Tokens) > 0 || len(p.Pod.ConfigMapVolumes) > 0 || len(p.Pod.Env) > 0 || len(p.Pod.DefaultEnv) > 0 {
 		errs = append(errs, p.applyToPodSpec(t, template)...)
 	}
 	if len(errs) > 0 {
@@ -59,9 +62,13 @@ func (p Patch) applyToPodSpec(t PodTemplate, template *yaml.RNode) []error {
 	if err != nil {
 		return t.attribute(err, "", t.Field)
 	}
-	containers, err := selectContainers(spec, p.Containers)
+	containers, err := selectContainers(spec, p.Containers, p.SkipContainers)
 	if err != nil {
 		return t.attribute(err, "", specPath)
+	}
+	if len(containers) == 0 {
+		// Every container opted out: the pod needs no token either.
+		return nil
 	}
 	var errs []error
 	var mounts []VolumeMount
@@ -81,6 +88,10 @@ func (p Patch) applyToPodSpec(t PodTemplate, template *yaml.RNode) []error {
 			_, err := EnvVar{Name: env.Key, Value: env.Value, Sources: p.EnvSources, Namespace: t.Namespace}.Filter(c.Node)
 			errs = append(errs, t.attribute(err, c.Name, containerPath)...)
 		}
+		for _, env := range p.Pod.DefaultEnv {
+			_, err := EnvVar{Name: env.Key, Value: env.Value, Sources: p.EnvSources, Namespace: t.Namespace, Default: true}.Filter(c.Node)
+			errs = append(errs, t.attribute(err, c.Name, containerPath)...)
+		}
 		for _, mount := range mounts {
 			_, err := mount.Filter(c.Node)
 			errs = append(errs, t.attribute(err, c.Name, containerPath)...)
@@ -98,9 +109,10 @@ type selectedContainer struct {
 }
 
 // selectContainers returns the containers and initContainers of podSpec
-// named in names, or all of them when names is empty. Naming only
-// containers the pod does not have is a conflict: the selection is wrong.
-func selectContainers(podSpec *yaml.RNode, names []string) ([]selectedContainer, error) {
+// named in names, or all of them when names is empty, less those in skip.
+// Naming only containers the pod does not have is a conflict: the selection
+// is wrong.
+func selectContainers(podSpec *yaml.RNode, names, skip []string) ([]selectedContainer, error) {
 	var all []selectedContainer
 	var described []string
 	for _, field := range []string{"containers", "initContainers"} {
@@ -124,12 +136,9 @@ func selectContainers(podSpec *yaml.RNode, names []string) ([]selectedContainer,
 	if len(all) == 0 {
 		return nil, &Malformed{Location: Location{Field: "containers"}, Message: "the pod template has no containers; add one"}
 	}
-	if len(names) == 0 {
-		return all, nil
-	}
 	var selected []selectedContainer
 	for _, c := range all {
-		if slices.Contains(names, c.Name) {
+		if len(names) == 0 || slices.Contains(names, c.Name) {
 			selected = append(selected, c)
 		}
 	}
@@ -140,5 +149,5 @@ func selectContainers(podSpec *yaml.RNode, names []string) ([]selectedContainer,
 				"fix the container selection", strings.Join(names, ", "), strings.Join(described, ", ")),
 		}
 	}
-	return selected, nil
+	return slices.DeleteFunc(selected, func(c selectedContainer) bool { return slices.Contains(skip, c.Name) }), nil
 }

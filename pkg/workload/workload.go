@@ -259,3 +259,25 @@ func (t PodTemplate) SetServiceAccountName(name string) error {
 	}
 	return nil
 }
+
+// Annotations are the pod template's own annotations (metadata.annotations
+// of the template, or of a Pod).
+func (t PodTemplate) Annotations() (map[string]string, error) {
+	metadata, err := lookupField(t.Node, "metadata", yaml.MappingNode, t.field("metadata"))
+	if err != nil || metadata == nil {
+		return nil, t.attributed(err)
+	}
+	annotations, err := lookupField(metadata, "annotations", yaml.MappingNode, t.field("metadata", "annotations"))
+	if err != nil || annotations == nil {
+		return nil, t.attributed(err)
+	}
+	out := map[string]string{}
+	content := annotations.YNode().Content
+	for i := 0; i+1 < len(content); i += 2 {
+		if content[i+1].Kind != yaml.ScalarNode {
+			return nil, t.attributed(wrongKind(t.field("metadata", "annotations", content[i].Value), content[i+1], yaml.ScalarNode))
+		}
+		out[content[i].Value] = content[i+1].Value
+	}
+	return out, nil
+}

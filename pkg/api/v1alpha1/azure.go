@@ -12,7 +12,7 @@ var guid = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-
 type Azure struct {
 	Mode                   Mode   `json:"mode,omitempty" jsonschema:"enum=auto,enum=webhook,enum=projected"`
 	TenantID               string `json:"tenantId"`
-	ClientID               string `json:"clientId"`
+	ClientID               string `json:"clientId,omitempty"`
 	AuthorityHost          string `json:"authorityHost,omitempty"`
 	TokenExpirationSeconds int64  `json:"tokenExpirationSeconds,omitempty"`
 }
@@ -33,7 +33,13 @@ func (z *Azure) defaults(c *Cluster) {
 func (z *Azure) check(v *checker, c *Cluster) {
 	provider := c.Provider
 	v.required("spec.azure.tenantId", z.TenantID, guid.MatchString, "the directory (tenant) ID, a GUID such as 00000000-0000-0000-0000-000000000000")
-	v.required("spec.azure.clientId", z.ClientID, guid.MatchString, "the application or managed identity client ID, a GUID")
+	if z.Mode == ModeWebhook {
+		v.required("spec.azure.clientId", z.ClientID, guid.MatchString, "the application or managed identity client ID, a GUID")
+	} else {
+		// Without it the pod still gets the token, and each container sets
+		// AZURE_CLIENT_ID itself, as with the Azure webhook.
+		v.optional("spec.azure.clientId", z.ClientID, guid.MatchString, "the application or managed identity client ID, a GUID, or none to let containers set AZURE_CLIENT_ID")
+	}
 	if u, err := url.Parse(z.AuthorityHost); err != nil || u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
 		v.errorf("spec.azure.authorityHost", "%q is not valid; want an https URL such as %s", z.AuthorityHost, DefaultAzureAuthorityHost)
 	}
