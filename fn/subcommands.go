@@ -6,6 +6,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/discovery"
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/doctor"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/export"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/trust"
 )
@@ -22,5 +23,6 @@ func subcommands() []*cobra.Command {
 		},
 	}, export.Command(), trust.Command(),
 		discovery.Command(),
+		doctor.Command(),
 	}
 }
