@@ -37,6 +37,13 @@ type scenario struct {
 	// impersonation says whether GCP access must go through service account
 	// impersonation ("yes"), must not ("no"), or either ("").
 	impersonation string
+	// selfHosted runs the example on a generic cluster whose issuer
+	// documents `cross-cloud-access issuer` wrote into a public bucket.
+	selfHosted bool
+	// doctor, when set, runs `cross-cloud-access doctor --online` after the
+	// clients: "pass", or the one thing made wrong ("wrong-audience",
+	// "wrong-subject", "wrong-jwks"), whose check alone must fail.
+	doctor string
 }
 
 var scenarios = []scenario{
@@ -50,6 +57,10 @@ var scenarios = []scenario{
 	{name: "refused/wrong-audience", example: "all-clouds", clouds: []string{"aws", "gcp", "azure"}, negative: "wrong-audience"},
 	{name: "refused/expired-token", example: "all-clouds", clouds: []string{"aws", "gcp", "azure"}, negative: "expired-token"},
 	{name: "refused/other-namespace", example: "all-clouds", clouds: []string{"aws", "gcp", "azure"}, negative: "other-namespace"},
+	{name: "self-hosted-issuer", example: "self-hosted-issuer", clouds: []string{"aws"}, selfHosted: true, doctor: "pass"},
+	{name: "self-hosted-issuer/doctor-wrong-audience", example: "self-hosted-issuer", selfHosted: true, doctor: "wrong-audience"},
+	{name: "self-hosted-issuer/doctor-wrong-subject", example: "self-hosted-issuer", selfHosted: true, doctor: "wrong-subject"},
+	{name: "self-hosted-issuer/doctor-wrong-jwks", example: "self-hosted-issuer", selfHosted: true, doctor: "wrong-jwks"},
 }
 
 // check is one client command run as the container.
