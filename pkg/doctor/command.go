@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -195,7 +196,7 @@ func (r *run) tokenFor(t target) (string, error) {
 		return string(out), err
 	}
 	for _, raw := range r.tokens {
-		if tok, err := parseToken(raw); err == nil && contains(tok.claims.Audience, t.audience) {
+		if tok, err := parseToken(raw); err == nil && slices.Contains(tok.claims.Audience, t.audience) {
 			return raw, nil
 		}
 	}

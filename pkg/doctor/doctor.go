@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -80,7 +81,7 @@ func targets(specs []*v1alpha1.CrossCloudAccess, only []string) ([]target, error
 	var out []target
 	for _, s := range specs {
 		for _, c := range clouds.Table {
-			if !c.Named(&s.Spec) || (len(only) > 0 && !contains(only, c.Name)) {
+			if !c.Named(&s.Spec) || (len(only) > 0 && !slices.Contains(only, c.Name)) {
 				continue
 			}
 			t := target{name: specLabel(s) + "/" + c.Name, cloud: c.Name, spec: s}
@@ -125,15 +126,6 @@ func specLabel(s *v1alpha1.CrossCloudAccess) string {
 		return s.Metadata.Name
 	}
 	return s.Spec.ServiceAccount.Namespace + ":" + s.Spec.ServiceAccount.Name
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Print writes one line per result and reports whether any failed.

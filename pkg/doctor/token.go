@@ -2,6 +2,7 @@ package doctor
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -68,7 +69,7 @@ func claimChecks(t target, tok *token, now time.Time) []Result {
 			"the clouds compare iss character for character: set spec.cluster.issuer to the token's iss (kubectl get --raw /.well-known/openid-configuration), or start kube-apiserver with --service-account-issuer="+shellWord(spec.Cluster.Issuer)+" (cross-cloud-access issuer prints the flags)"))
 	}
 	aud := []string(c.Audience)
-	if contains(aud, t.audience) {
+	if slices.Contains(aud, t.audience) {
 		out = append(out, res(CheckAudience, true, "aud "+qList(aud)+" holds "+q(t.audience), ""))
 	} else {
 		out = append(out, res(CheckAudience, false,

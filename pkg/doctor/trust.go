@@ -239,7 +239,7 @@ func awsPins(want *trust.AWS, given *givenTrust) (bool, string) {
 		if i < 0 {
 			return false, "no IAM OIDC provider " + q(provider.ARN) + " for issuer " + q(provider.URL)
 		}
-		if !contains(given.AWS.OIDCProviders[i].ClientIDList, aud) {
+		if !slices.Contains(given.AWS.OIDCProviders[i].ClientIDList, aud) {
 			return false, "IAM OIDC provider " + q(provider.ARN) + " lists client IDs " + qList(given.AWS.OIDCProviders[i].ClientIDList) + ", not the audience " + q(aud)
 		}
 	}
@@ -254,11 +254,11 @@ func awsPins(want *trust.AWS, given *givenTrust) (bool, string) {
 	}
 	var principals, subjects, audiences []string
 	for _, s := range statements {
-		if s.Effect != "Allow" || !contains(s.Action, trust.ActionAssumeRoleWithWebID) {
+		if s.Effect != "Allow" || !slices.Contains(s.Action, trust.ActionAssumeRoleWithWebID) {
 			continue
 		}
 		principals = append(principals, s.Principal.Federated...)
-		if !contains(s.Principal.Federated, stmt.Principal.Federated) {
+		if !slices.Contains(s.Principal.Federated, stmt.Principal.Federated) {
 			continue
 		}
 		for op, conds := range s.Condition {
@@ -274,9 +274,9 @@ func awsPins(want *trust.AWS, given *givenTrust) (bool, string) {
 		}
 	}
 	switch {
-	case !contains(principals, stmt.Principal.Federated):
+	case !slices.Contains(principals, stmt.Principal.Federated):
 		return false, fmt.Sprintf("role %s trusts federated principals %s, not %s (the issuer %s)", q(role.RoleARN), qList(principals), q(stmt.Principal.Federated), q(provider.URL))
-	case !contains(subjects, sub):
+	case !slices.Contains(subjects, sub):
 		return false, fmt.Sprintf("role %s pins %s to %s, not %s", q(role.RoleARN), q(subKey), qList(subjects), q(sub))
 	default:
 		return false, fmt.Sprintf("role %s pins %s to %s, not %s", q(role.RoleARN), q(audKey), qList(audiences), q(aud))
@@ -322,7 +322,7 @@ func gcpPins(want *trust.GCP, given *givenTrust) (bool, string) {
 			}
 		}
 		for _, p := range want.ResourcePrincipals {
-			if !contains(given.GCP.ResourcePrincipals, p) {
+			if !slices.Contains(given.GCP.ResourcePrincipals, p) {
 				return false, "principal " + q(p) + " is not granted on any resource"
 			}
 		}
@@ -348,7 +348,7 @@ func audiencesAdmit(given, want []string) bool {
 		return len(given) == 0
 	}
 	for _, a := range want {
-		if !contains(given, a) {
+		if !slices.Contains(given, a) {
 			return false
 		}
 	}
@@ -378,7 +378,7 @@ func azurePins(want *trust.Azure, given *givenTrust) (bool, string) {
 		}
 		return true, fmt.Sprintf("credential %s trusts issuer %s, subject %s, audience %s", q(c.Name), q(w.Issuer), q(w.Subject), qList(w.Audiences))
 	}
-	if !contains(issuers, w.Issuer) {
+	if !slices.Contains(issuers, w.Issuer) {
 		return false, fmt.Sprintf("client %s trusts issuers %s, not %s", q(w.ClientID), qList(issuers), q(w.Issuer))
 	}
 	return false, fmt.Sprintf("client %s trusts subjects %s of the issuer, not %s", q(w.ClientID), qList(subjects), q(w.Subject))
