@@ -79,6 +79,9 @@ with kubectl create token SA -n NS --audience AUD.`,
 			if len(o.tokens) > 0 && o.kubectl {
 				return fmt.Errorf("give either --token or --kubectl, not both")
 			}
+			if o.trust == "-" && slices.Contains(o.tokens, "-") {
+				return fmt.Errorf("--trust and --token cannot both read stdin (-); give one of them as a file")
+			}
 			for _, c := range o.clouds {
 				if c != "aws" && c != "gcp" && c != "azure" {
 					return fmt.Errorf("--cloud %s is not known; want aws, gcp or azure", q(c))

@@ -215,7 +215,8 @@ func TestGoldenDoctorCases(t *testing.T) {
 			env.Kubectl = func(_ context.Context, args ...string) ([]byte, error) {
 				kubectlCalls = append(kubectlCalls, "kubectl "+strings.Join(args, " "))
 				if !c.Kubectl {
-					return nil, fmt.Errorf("kubectl must not run in this case")
+					// As kubectl answers when the ServiceAccount is missing.
+					return nil, fmt.Errorf("kubectl %s: exit status 1: error: failed to create token: serviceaccounts %q not found", strings.Join(args, " "), args[2])
 				}
 				spec := c.Tokens[0]
 				for _, a := range args {
