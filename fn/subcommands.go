@@ -5,6 +5,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/discovery"
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/doctor"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/export"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/trust"
 )
@@ -19,5 +21,8 @@ func subcommands() []*cobra.Command {
 			_, err := fmt.Fprintln(cmd.OutOrStdout(), version)
 			return err
 		},
-	}, export.Command(), trust.Command()}
+	}, export.Command(), trust.Command(),
+		discovery.Command(),
+		doctor.Command(),
+	}
 }

@@ -22,7 +22,11 @@ import (
 // (for refusals: altered) function output, and runs every check as the pod's
 // container.
 func (w *world) runScenario(ctx context.Context, s scenario, in *input) error {
-	c, err := w.ensureCluster(ctx, in.issuer)
+	ensure := w.ensureCluster
+	if s.selfHosted {
+		ensure = w.ensureSelfHostedCluster
+	}
+	c, err := ensure(ctx, in.issuer)
 	if err != nil {
 		return err
 	}
@@ -134,6 +138,11 @@ func (w *world) runScenario(ctx context.Context, s scenario, in *input) error {
 			case s.negative != nil:
 				w.logger.Printf("%s: %s refused as expected: %s", s.name, ch.name, lastLines(res.Stderr, 2))
 			}
+		}
+	}
+	if s.doctor != "" {
+		if err := w.runDoctor(ctx, s, c, dir); err != nil {
+			problems = append(problems, "doctor: "+err.Error())
 		}
 	}
 	switch n := w.google.Impersonations(); {

@@ -39,12 +39,20 @@ type scenario struct {
 	// impersonation says whether GCP access must go through service account
 	// impersonation ("yes"), must not ("no"), or either ("").
 	impersonation string
+	// selfHosted runs the example on a generic cluster whose issuer
+	// documents `cross-cloud-access issuer` wrote into a public bucket.
+	selfHosted bool
+	// doctor, when set, runs `cross-cloud-access doctor --online` after the
+	// clients: "pass", or the one thing made wrong ("wrong-audience",
+	// "wrong-subject", "wrong-jwks"), whose check alone must fail.
+	doctor string
 }
 
 // allClouds are the clouds of the all-clouds example.
 var allClouds = []string{"aws", "gcp", "azure"}
 
-// scenarios are the positive cases, then one refusal per row of refusals.
+// scenarios are the positive cases, then one refusal per row of refusals,
+// then the self-hosted issuer and its doctor cases.
 var scenarios = append([]scenario{
 	{name: "gke-to-aws", example: "gke-to-aws", clouds: []string{"aws"}},
 	{name: "eks-to-gcp", example: "eks-to-gcp", clouds: []string{"gcp"}, impersonation: "yes"},
@@ -52,7 +60,16 @@ var scenarios = append([]scenario{
 	{name: "eks-to-aws-projected", example: "eks-to-aws-projected", clouds: []string{"aws"}},
 	{name: "gcp-direct-access", example: "gcp-direct-access", clouds: []string{"gcp"}, impersonation: "no"},
 	{name: "all-clouds", example: "all-clouds", clouds: allClouds},
-}, refusalScenarios()...)
+}, append(refusalScenarios(), selfHostedScenarios...)...)
+
+// selfHostedScenarios run on a generic cluster whose issuer is published by
+// `cross-cloud-access issuer`; doctor checks the setup, then each broken one.
+var selfHostedScenarios = []scenario{
+	{name: "self-hosted-issuer", example: "self-hosted-issuer", clouds: []string{"aws"}, selfHosted: true, doctor: "pass"},
+	{name: "self-hosted-issuer/doctor-wrong-audience", example: "self-hosted-issuer", selfHosted: true, doctor: "wrong-audience"},
+	{name: "self-hosted-issuer/doctor-wrong-subject", example: "self-hosted-issuer", selfHosted: true, doctor: "wrong-subject"},
+	{name: "self-hosted-issuer/doctor-wrong-jwks", example: "self-hosted-issuer", selfHosted: true, doctor: "wrong-jwks"},
+}
 
 // check is one client command run as the container.
 type check struct {

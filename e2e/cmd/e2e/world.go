@@ -48,6 +48,9 @@ type world struct {
 	clusters map[string]*cluster.Cluster  // by issuer
 	minios   map[string]*s3backend.Server // by issuer + client ID
 	nodePath string
+	// selfHosted is the generic cluster whose issuer is published in a
+	// bucket, once a scenario needs it.
+	selfHosted *selfHosted
 }
 
 // loopbackUp brings up the loopback interface of the new network namespace.

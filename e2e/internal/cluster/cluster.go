@@ -73,6 +73,57 @@ type Cluster struct {
 	adminToken string
 	client     *http.Client
 	kubectl    string
+
+	// How the apiserver runs, so Restart can run it again with other
+	// issuer flags, the same keys, port and etcd prefix.
+	apiserver string
+	args      []string
+	logPath   string
+	ca        *pki.CA
+	proc      *process.Process
+}
+
+// launch starts the apiserver with c.args and waits until it serves.
+func (c *Cluster) launch(ctx context.Context) error {
+	p, err := process.Start("kube-apiserver-"+c.Name, c.logPath, nil, c.apiserver, c.args...)
+	if err != nil {
+		return err
+	}
+	c.proc = p
+	if err := p.WaitHTTP(ctx, c.URL+"/readyz", &tls.Config{RootCAs: c.ca.Pool()}, 90*time.Second); err != nil {
+		return fmt.Errorf("kube-apiserver %s: %w (log: %s)", c.Name, err, c.logPath)
+	}
+	if err := c.waitReady(ctx); err != nil {
+		return fmt.Errorf("kube-apiserver %s: %w (log: %s)", c.Name, err, c.logPath)
+	}
+	return nil
+}
+
+// Restart stops the apiserver and starts it again with issuerFlags in place
+// of its --service-account-issuer and --service-account-jwks-uri flags (as
+// an operator changes a cluster's issuer). Keys, port and data stay; the
+// first --service-account-issuer becomes the cluster's Issuer.
+func (c *Cluster) Restart(ctx context.Context, issuerFlags []string) error {
+	var args []string
+	for _, a := range c.args {
+		if !strings.HasPrefix(a, "--service-account-issuer=") && !strings.HasPrefix(a, "--service-account-jwks-uri=") {
+			args = append(args, a)
+		}
+	}
+	issuer := ""
+	for _, f := range issuerFlags {
+		if v, ok := strings.CutPrefix(f, "--service-account-issuer="); ok && issuer == "" {
+			issuer = v
+		}
+	}
+	if issuer == "" {
+		return fmt.Errorf("restart %s: no --service-account-issuer among %v", c.Name, issuerFlags)
+	}
+	c.proc.Stop()
+	c.args = append(args, issuerFlags...)
+	c.Issuer = issuer
+	c.logPath = strings.TrimSuffix(c.logPath, ".log") + "-restarted.log"
+	return c.launch(ctx)
 }
 
 // Options says how to start a cluster.
@@ -118,39 +169,34 @@ func Start(ctx context.Context, o Options) (*Cluster, error) {
 		return nil, err
 	}
 	logPath := filepath.Join(o.Dir, "kube-apiserver.log")
-	p, err := process.Start("kube-apiserver-"+o.Name, logPath, nil, o.APIServerPath,
-		"--etcd-servers="+o.EtcdURL,
-		"--etcd-prefix=/"+o.Name,
+	args := []string{
+		"--etcd-servers=" + o.EtcdURL,
+		"--etcd-prefix=/" + o.Name,
 		"--bind-address=127.0.0.1",
 		"--advertise-address=127.0.0.1",
 		fmt.Sprintf("--secure-port=%d", port),
-		"--tls-cert-file="+certFile, "--tls-private-key-file="+keyFile,
-		"--client-ca-file="+caFile,
-		"--token-auth-file="+tokenFile,
+		"--tls-cert-file=" + certFile, "--tls-private-key-file=" + keyFile,
+		"--client-ca-file=" + caFile,
+		"--token-auth-file=" + tokenFile,
 		"--authorization-mode=RBAC",
 		"--anonymous-auth=true",
-		"--service-account-issuer="+o.Issuer,
-		"--service-account-jwks-uri="+strings.TrimSuffix(o.Issuer, "/")+"/openid/v1/jwks",
-		"--service-account-key-file="+filepath.Join(o.Dir, "sa.pub"),
-		"--service-account-signing-key-file="+filepath.Join(o.Dir, "sa.key"),
+		"--service-account-issuer=" + o.Issuer,
+		"--service-account-jwks-uri=" + strings.TrimSuffix(o.Issuer, "/") + "/openid/v1/jwks",
+		"--service-account-key-file=" + filepath.Join(o.Dir, "sa.pub"),
+		"--service-account-signing-key-file=" + filepath.Join(o.Dir, "sa.key"),
 		"--service-cluster-ip-range=10.96.0.0/16",
-		"--cert-dir="+filepath.Join(o.Dir, "certs"),
+		"--cert-dir=" + filepath.Join(o.Dir, "certs"),
 		"--enable-priority-and-fairness=false",
 		"--profiling=false",
-	)
-	if err != nil {
-		return nil, err
 	}
 	c := &Cluster{
 		Name: o.Name, Issuer: o.Issuer, URL: "https://" + process.Addr(port), SigningKey: key,
 		dir: o.Dir, adminToken: adminToken, kubectl: o.KubectlPath,
-		client: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: o.CA.Pool()}}},
+		client:    &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: o.CA.Pool()}}},
+		apiserver: o.APIServerPath, args: args, logPath: logPath, ca: o.CA,
 	}
-	if err := p.WaitHTTP(ctx, c.URL+"/readyz", &tls.Config{RootCAs: o.CA.Pool()}, 90*time.Second); err != nil {
-		return nil, fmt.Errorf("kube-apiserver %s: %w (log: %s)", o.Name, err, logPath)
-	}
-	if err := c.waitReady(ctx); err != nil {
-		return nil, fmt.Errorf("kube-apiserver %s: %w (log: %s)", o.Name, err, logPath)
+	if err := c.launch(ctx); err != nil {
+		return nil, err
 	}
 	c.Kubeconfig = filepath.Join(o.Dir, "kubeconfig")
 	kubeconfig := fmt.Sprintf(`apiVersion: v1

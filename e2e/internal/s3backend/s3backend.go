@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/minio/madmin-go/v3"
@@ -38,7 +39,9 @@ type Options struct {
 	CA *pki.CA
 	// ServingCert is the certificate MinIO serves (all AWS host names).
 	ServingCert *pki.Leaf
-	// Issuer is the OIDC issuer URL whose discovery document MinIO reads.
+	// Issuer is the OIDC issuer URL whose discovery document MinIO reads;
+	// empty for a MinIO that only stores objects (a self-hosted issuer's
+	// bucket).
 	Issuer string
 	// ClientID is the audience MinIO requires.
 	ClientID string
@@ -89,13 +92,16 @@ func Start(ctx context.Context, o Options) (*Server, error) {
 	env := []string{
 		"MINIO_ROOT_USER=" + rootUser,
 		"MINIO_ROOT_PASSWORD=" + rootPassword,
-		"MINIO_IDENTITY_OPENID_CONFIG_URL=" + o.Issuer + "/.well-known/openid-configuration",
-		"MINIO_IDENTITY_OPENID_CLIENT_ID=" + o.ClientID,
-		"MINIO_IDENTITY_OPENID_CLAIM_NAME=sub",
 		"MINIO_DOMAIN=" + domains,
 		"MINIO_BROWSER=off",
 		"MINIO_UPDATE=off",
 		"MINIO_CALLHOME_ENABLE=off",
+	}
+	if o.Issuer != "" {
+		env = append(env,
+			"MINIO_IDENTITY_OPENID_CONFIG_URL="+strings.TrimSuffix(o.Issuer, "/")+"/.well-known/openid-configuration",
+			"MINIO_IDENTITY_OPENID_CLIENT_ID="+o.ClientID,
+			"MINIO_IDENTITY_OPENID_CLAIM_NAME=sub")
 	}
 	logPath := filepath.Join(o.Dir, "minio.log")
 	p, err := process.Start("minio-"+o.Name, logPath, env, o.MinioPath, "server",
@@ -181,6 +187,33 @@ func (s *Server) AllowSubjectToRead(ctx context.Context, subject, bucket string)
 }`, bucket)
 	if err := s.admin.AddCannedPolicy(ctx, subject, []byte(policy)); err != nil {
 		return fmt.Errorf("add MinIO policy for subject %s: %w", subject, err)
+	}
+	return nil
+}
+
+// RootEnv is the environment that gives the aws CLI MinIO's root
+// credentials, as an operator's own credentials would be for their bucket.
+func RootEnv() []string {
+	return []string{"AWS_ACCESS_KEY_ID=" + rootUser, "AWS_SECRET_ACCESS_KEY=" + rootPassword}
+}
+
+// MakePublicBucket creates bucket and lets anyone read its objects, as a
+// bucket that hosts an issuer's discovery documents must.
+func (s *Server) MakePublicBucket(ctx context.Context, bucket string) error {
+	if err := s.s3.MakeBucket(ctx, bucket, minio.MakeBucketOptions{}); err != nil {
+		return fmt.Errorf("create bucket %s: %w", bucket, err)
+	}
+	policy := fmt.Sprintf(`{
+  "Version": "2012-10-17",
+  "Statement": [{
+    "Effect": "Allow",
+    "Principal": {"AWS": ["*"]},
+    "Action": ["s3:GetObject"],
+    "Resource": ["arn:aws:s3:::%s/*"]
+  }]
+}`, bucket)
+	if err := s.s3.SetBucketPolicy(ctx, bucket, policy); err != nil {
+		return fmt.Errorf("make bucket %s public-read: %w", bucket, err)
 	}
 	return nil
 }
