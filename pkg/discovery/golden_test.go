@@ -3,7 +3,7 @@ package discovery
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
+	"github.com/crosscloud-dev/cross-cloud-access/internal/golden"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -13,8 +13,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/ from the current output (review every diff)")
 
 // A case folder under testdata/ holds args.json (the command's arguments;
 // {out} is a fresh output folder, {case} the case folder), optionally
@@ -55,15 +53,15 @@ func TestGoldenIssuerCases(t *testing.T) {
 				if stdout.Len() != 0 || len(written) != 0 {
 					t.Errorf("an error must leave no output; stdout %q, files %v", stdout.String(), keys(written))
 				}
-				golden(t, filepath.Join(dir, "errors.txt"), strings.ReplaceAll(runErr.Error(), out, "OUT")+"\n")
+				golden.Compare(t, filepath.Join(dir, "errors.txt"), []byte(strings.ReplaceAll(runErr.Error(), out, "OUT")+"\n"))
 				return
 			}
 			if runErr != nil {
 				t.Fatalf("issuer: %v", runErr)
 			}
-			golden(t, filepath.Join(dir, "expected.txt"), strings.ReplaceAll(stdout.String(), out, "OUT"))
+			golden.Compare(t, filepath.Join(dir, "expected.txt"), []byte(strings.ReplaceAll(stdout.String(), out, "OUT")))
 			want := filepath.Join(dir, "expected")
-			if *update {
+			if *golden.Update {
 				if err := os.RemoveAll(want); err != nil {
 					t.Fatal(err)
 				}
@@ -130,23 +128,5 @@ func readJSON(t *testing.T, path string, v any) {
 	}
 	if err := json.Unmarshal(data, v); err != nil {
 		t.Fatalf("%s: %v", path, err)
-	}
-}
-
-// golden compares got with the file, or rewrites the file with -update.
-func golden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./pkg/discovery -update and review the new file)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s differs (-want +got):\n%s", path, diff)
 	}
 }

@@ -6,8 +6,8 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/json"
-	"flag"
 	"fmt"
+	"github.com/crosscloud-dev/cross-cloud-access/internal/golden"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -19,12 +19,9 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
-	"github.com/google/go-cmp/cmp"
 
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/discovery"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata/ from the current output (review every diff)")
 
 // now is the clock of every golden case: tokens are made relative to it.
 var now = time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
@@ -244,25 +241,7 @@ func TestGoldenDoctorCases(t *testing.T) {
 				got += "error: " + runErr.Error() + "\n"
 			}
 			got = strings.ReplaceAll(got, tmp, "TMP")
-			golden(t, filepath.Join(dir, "expected.txt"), got)
+			golden.Compare(t, filepath.Join(dir, "expected.txt"), []byte(got))
 		})
-	}
-}
-
-// golden compares got with the file, or rewrites the file with -update.
-func golden(t *testing.T, path, got string) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./pkg/doctor -update and review the new file)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s differs (-want +got):\n%s", path, diff)
 	}
 }
