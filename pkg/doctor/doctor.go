@@ -112,9 +112,13 @@ func webhookTarget(cloud string, s *v1alpha1.Spec, audience string) (skip, aud s
 	}
 	switch cloud {
 	case "aws":
+		if s.AWS.Mode == v1alpha1.ModePodIdentity {
+			return fmt.Sprintf("EKS Pod Identity gives pods credentials through EKS's agent, with no token of the cluster's issuer; check the association (aws eks list-pod-identity-associations --cluster-name %s --namespace %s --service-account %s) and that the role trusts pods.eks.amazonaws.com",
+				q(s.Cluster.EKS.ClusterName), q(s.ServiceAccount.Namespace), q(s.ServiceAccount.Name)), ""
+		}
 		return "", s.AWS.Audience
 	case "gcp":
-		return "GKE Workload Identity exchanges tokens in the metadata server; doctor checks federated mode", ""
+		return "GKE Workload Identity (with a Google service account or direct access) exchanges tokens in the metadata server; doctor checks federated mode", ""
 	case "azure":
 		return "", v1alpha1.DefaultAzureAudience
 	}
