@@ -20,6 +20,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/api/v1alpha1"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/function"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/kinds"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/workload"
@@ -49,6 +50,9 @@ func Component(config []byte, resources []byte) ([]File, framework.Results, erro
 	input, err := kio.FromBytes(resources)
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading the resources: %w", err)
+	}
+	if decoded, _ := v1alpha1.Decode(spec); decoded != nil && decoded.Spec.Workloads != nil && len(decoded.Spec.Workloads.PodTemplates) > 0 {
+		return nil, nil, fmt.Errorf("spec.workloads.podTemplates declares kinds that export does not know how to patch; run the function instead of export for them")
 	}
 	output, results := function.Run(spec, input)
 	if results.ExitCode() != 0 {

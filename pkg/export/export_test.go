@@ -83,7 +83,8 @@ func withExecAnnotation(t *testing.T, spec []byte) string {
 // refusedByExport are accepted cases a Component cannot express, with the
 // message export gives instead of a wrong Component.
 var refusedByExport = map[string]string{
-	"custom-resource-kinds-in-lists": "inside a list element",
+	"custom-resource-kinds-in-lists":  "inside a list element",
+	"user-declared-pod-template-kind": "export does not know how to patch",
 }
 
 func TestComponentBuildsTheSameObjectsAsTheFunction(t *testing.T) {

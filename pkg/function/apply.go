@@ -12,6 +12,7 @@ import (
 
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/api/v1alpha1"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/clouds"
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/kinds"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/plan"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/workload"
 )
@@ -156,6 +157,8 @@ func setAnnotation(n *yaml.RNode, a plan.KeyValue) error {
 func patchWorkloads(src source, pod plan.PodPatch, items []*yaml.RNode, env workload.EnvSources) framework.Results {
 	spec := &src.spec.Spec
 	patch := workload.Patch{Pod: pod, EnvSources: env}
+	table := spec.Kinds()
+	locator := workload.PodTemplateLocator{Kinds: table}
 	var selector *v1alpha1.WorkloadSelector
 	if spec.Workloads != nil {
 		patch.Containers = spec.Workloads.Containers
@@ -169,8 +172,8 @@ func patchWorkloads(src source, pod plan.PodPatch, items []*yaml.RNode, env work
 		if isLocalConfig(item) || namespaceOf(item) != spec.ServiceAccount.Namespace {
 			continue
 		}
-		bySelector := selects(selector, item)
-		w, ok, err := workload.BuiltinLocator.Locate(item)
+		bySelector := selects(selector, table, item)
+		w, ok, err := locator.Locate(item)
 		if err != nil {
 			// Without a readable pod template an object runs as no
 			// ServiceAccount: it is ours only if the selector names it.
@@ -239,12 +242,12 @@ func runsAs(t workload.PodTemplate) string {
 
 // selects reports whether the spec's selector picks a workload: every
 // criterion given must match.
-func selects(sel *v1alpha1.WorkloadSelector, n *yaml.RNode) bool {
+func selects(sel *v1alpha1.WorkloadSelector, table kinds.Table, n *yaml.RNode) bool {
 	if sel == nil {
 		return false
 	}
 	if len(sel.Kinds) > 0 {
-		kind, known := workload.BuiltinLocator.Kinds.Lookup(n.GetApiVersion(), n.GetKind())
+		kind, known := table.Lookup(n.GetApiVersion(), n.GetKind())
 		if !known || !slices.ContainsFunc(sel.Kinds, kind.Selects) {
 			return false
 		}

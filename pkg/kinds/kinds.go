@@ -19,7 +19,8 @@ type Kind struct {
 	// Group is the API group; "" is the core group.
 	Group string
 	// Versions are the API versions read; a template path can differ
-	// between versions, so an unlisted version is not guessed at.
+	// between versions, so an unlisted version is not guessed at. Empty
+	// means every version, for kinds a user declares by group.
 	Versions []string
 	Kind     string
 	// Paths are where the pod templates are (see Path for the grammar).
@@ -121,11 +122,25 @@ var Builtin = append(slices.Clone(Kubernetes), CustomResources...)
 // Lookup finds the row for an object's apiVersion and kind.
 func (t Table) Lookup(apiVersion, kind string) (Kind, bool) {
 	for _, k := range t {
-		if k.Kind == kind && slices.Contains(k.APIVersions(), apiVersion) {
+		if k.Kind == kind && k.reads(apiVersion) {
 			return k, true
 		}
 	}
 	return Kind{}, false
+}
+
+func (k Kind) reads(apiVersion string) bool {
+	if len(k.Versions) > 0 {
+		return slices.Contains(k.APIVersions(), apiVersion)
+	}
+	group, _, grouped := strings.Cut(apiVersion, "/")
+	return grouped && group == k.Group
+}
+
+// With is the table with more rows after its own; a lookup finds the first
+// row that matches, so the table's own rows win.
+func (t Table) With(more ...Kind) Table {
+	return append(slices.Clone(t), more...)
 }
 
 // Selects reports whether a selector entry names at least one kind of the

@@ -87,6 +87,20 @@ type ServiceAccount struct {
 type Workloads struct {
 	Selector   *WorkloadSelector `json:"selector,omitempty"`
 	Containers []string          `json:"containers,omitempty"`
+	// PodTemplates declares more kinds that carry pod templates (custom
+	// resources the built-in table does not know).
+	PodTemplates []PodTemplateKind `json:"podTemplates,omitempty"`
+}
+
+// PodTemplateKind is a kind with pod templates and where they are: by
+// apiVersion (one version) or by group (any version).
+type PodTemplateKind struct {
+	APIVersion string `json:"apiVersion,omitempty"`
+	Group      string `json:"group,omitempty"`
+	Kind       string `json:"kind"`
+	// Paths use the kinds table's grammar: fields joined by ".", [*] for
+	// every list element, * for every map value, ? after an optional field.
+	Paths []string `json:"paths"`
 }
 
 // WorkloadSelector picks extra workloads; they are also made to run as the

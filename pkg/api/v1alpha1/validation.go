@@ -96,7 +96,7 @@ func (c *CrossCloudAccess) Check() FieldErrors {
 	v.cluster(&s.Cluster)
 	v.serviceAccount(&s.ServiceAccount)
 	if s.Workloads != nil {
-		v.workloads(s.Workloads)
+		v.workloads(s.Workloads, s.Kinds())
 	}
 	if len(s.clouds()) == 0 {
 		v.errorf("spec", "names no cloud; set at least one of spec.aws, spec.gcp, spec.azure")
@@ -203,7 +203,8 @@ func (v *checker) serviceAccount(sa *ServiceAccount) {
 	}
 }
 
-func (v *checker) workloads(w *Workloads) {
+func (v *checker) workloads(w *Workloads, table kinds.Table) {
+	v.podTemplates(w.PodTemplates)
 	for i, name := range w.Containers {
 		v.required(fmt.Sprintf("spec.workloads.containers[%d]", i), name, kname.IsLabel, "a container name (DNS-1123 label)")
 	}
@@ -215,8 +216,8 @@ func (v *checker) workloads(w *Workloads) {
 		v.errorf("spec.workloads.selector", "is empty and would select nothing; set kinds, names or labels, or remove it")
 	}
 	for i, kind := range sel.Kinds {
-		if !kinds.Builtin.Selects(kind) {
-			v.errorf(fmt.Sprintf("spec.workloads.selector.kinds[%d]", i), "%q has no pod template; want one of %s (each as Kind, or Kind.group for one API group)", kind, strings.Join(kinds.Builtin.Names(), ", "))
+		if !table.Selects(kind) {
+			v.errorf(fmt.Sprintf("spec.workloads.selector.kinds[%d]", i), "%q has no pod template; want one of %s (each as Kind, or Kind.group for one API group)", kind, strings.Join(table.Names(), ", "))
 		}
 	}
 	for i, name := range sel.Names {
