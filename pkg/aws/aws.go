@@ -45,20 +45,30 @@ func Plan(spec *v1alpha1.Spec) (plan.Target, error) {
 	}
 	token := Token.For(a.Audience, a.TokenExpirationSeconds)
 	t.Pod.Tokens = []plan.ProjectedToken{token}
-	// The order is the EKS webhook's, so a pod reads the same either way.
-	t.Pod.Env = append(t.Pod.Env, plan.KeyValue{Key: "AWS_STS_REGIONAL_ENDPOINTS", Value: a.STSRegionalEndpoints})
+	t.Pod.Env = projectedEnv(a, token.File())
+	// The EKS webhook's form for Windows pods: the same mount, the token
+	// file named as Windows containers see it.
+	t.Windows = &plan.Windows{Pod: t.Pod}
+	t.Windows.Pod.Env = projectedEnv(a, plan.WindowsPath(token.File()))
+	return t, nil
+}
+
+// projectedEnv is the environment the EKS webhook would inject, in its
+// order, so a pod reads the same either way.
+func projectedEnv(a *v1alpha1.AWS, tokenFile string) []plan.KeyValue {
+	env := []plan.KeyValue{{Key: "AWS_STS_REGIONAL_ENDPOINTS", Value: a.STSRegionalEndpoints}}
 	if a.Region != "" {
-		t.Pod.Env = append(t.Pod.Env,
+		env = append(env,
 			plan.KeyValue{Key: "AWS_DEFAULT_REGION", Value: a.Region},
 			plan.KeyValue{Key: "AWS_REGION", Value: a.Region})
 	}
-	t.Pod.Env = append(t.Pod.Env,
+	env = append(env,
 		plan.KeyValue{Key: "AWS_ROLE_ARN", Value: a.RoleARN},
-		plan.KeyValue{Key: "AWS_WEB_IDENTITY_TOKEN_FILE", Value: token.File()})
+		plan.KeyValue{Key: "AWS_WEB_IDENTITY_TOKEN_FILE", Value: tokenFile})
 	if a.RoleSessionName != "" {
-		t.Pod.Env = append(t.Pod.Env, plan.KeyValue{Key: "AWS_ROLE_SESSION_NAME", Value: a.RoleSessionName})
+		env = append(env, plan.KeyValue{Key: "AWS_ROLE_SESSION_NAME", Value: a.RoleSessionName})
 	}
-	return t, nil
+	return env
 }
 
 // webhookAnnotations writes only what differs from the webhook's defaults on

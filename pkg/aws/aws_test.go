@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/api/v1alpha1"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/plan"
@@ -62,9 +63,33 @@ func TestPlan(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tc.want, got); diff != "" {
+			if diff := cmp.Diff(tc.want, got, cmpopts.IgnoreFields(plan.Target{}, "Windows")); diff != "" {
 				t.Errorf("(-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// Windows pods get the same token at the same mount, named as Windows
+// containers see it, as the EKS webhook writes it for them.
+func TestPlanNamesTheTokenAsWindowsSeesIt(t *testing.T) {
+	got, err := Plan(spec(v1alpha1.AWS{Mode: "projected", RoleARN: "arn:aws:iam::111122223333:role/r", Audience: "sts.amazonaws.com", STSRegionalEndpoints: "regional", TokenExpirationSeconds: 86400}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Windows == nil {
+		t.Fatal("no Windows variant")
+	}
+	if diff := cmp.Diff(got.Pod.Tokens, got.Windows.Pod.Tokens); diff != "" {
+		t.Errorf("Windows tokens differ from Linux ones:\n%s", diff)
+	}
+	var file string
+	for _, kv := range got.Windows.Pod.Env {
+		if kv.Key == "AWS_WEB_IDENTITY_TOKEN_FILE" {
+			file = kv.Value
+		}
+	}
+	if want := `C:\var\run\secrets\eks.amazonaws.com\serviceaccount\token`; file != want {
+		t.Errorf("AWS_WEB_IDENTITY_TOKEN_FILE = %q, want %q", file, want)
 	}
 }

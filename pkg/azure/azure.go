@@ -41,13 +41,21 @@ func Plan(spec *v1alpha1.Spec) (plan.Target, error) {
 	}
 	token := Token.For(v1alpha1.DefaultAzureAudience, z.TokenExpirationSeconds)
 	t.Pod.Tokens = []plan.ProjectedToken{token}
-	if z.ClientID != "" {
-		t.Pod.Env = append(t.Pod.Env, plan.KeyValue{Key: "AZURE_CLIENT_ID", Value: z.ClientID})
-	}
-	t.Pod.Env = append(t.Pod.Env, []plan.KeyValue{
-		{Key: "AZURE_TENANT_ID", Value: z.TenantID},
-		{Key: "AZURE_FEDERATED_TOKEN_FILE", Value: token.File()},
-		{Key: "AZURE_AUTHORITY_HOST", Value: z.AuthorityHost},
-	}...)
+	t.Pod.Env = projectedEnv(z, token.File())
+	// The Azure webhook's form for Windows pods.
+	t.Windows = &plan.Windows{Pod: t.Pod}
+	t.Windows.Pod.Env = projectedEnv(z, plan.WindowsPath(token.File()))
 	return t, nil
+}
+
+// projectedEnv is the environment the Azure webhook would inject.
+func projectedEnv(z *v1alpha1.Azure, tokenFile string) []plan.KeyValue {
+	var env []plan.KeyValue
+	if z.ClientID != "" {
+		env = append(env, plan.KeyValue{Key: "AZURE_CLIENT_ID", Value: z.ClientID})
+	}
+	return append(env,
+		plan.KeyValue{Key: "AZURE_TENANT_ID", Value: z.TenantID},
+		plan.KeyValue{Key: "AZURE_FEDERATED_TOKEN_FILE", Value: tokenFile},
+		plan.KeyValue{Key: "AZURE_AUTHORITY_HOST", Value: z.AuthorityHost})
 }

@@ -37,7 +37,17 @@ func apply(set specSet, items []*yaml.RNode) ([]*yaml.RNode, framework.Results) 
 		objects, emitted := emitObjects(src, p, out)
 		added = append(added, objects...)
 		results = append(results, emitted...)
-		results = append(results, patchWorkloads(src, p.Pod, out, env)...)
+		patched, windowsUsed := patchWorkloads(src, p, out, env)
+		results = append(results, patched...)
+		if windowsUsed {
+			if p.WindowsErr != nil {
+				results = append(results, fieldResults(src.node, v1alpha1.FieldErrors{{Field: "spec.serviceAccount.name", Message: p.WindowsErr.Error()}})...)
+				continue
+			}
+			objects, emitted := emitConfigMaps(src, p.Windows.ConfigMaps, out)
+			added = append(added, objects...)
+			results = append(results, emitted...)
+		}
 	}
 	return append(out, added...), results
 }
@@ -90,7 +100,19 @@ func emitObjects(src source, p plan.Plan, items []*yaml.RNode) ([]*yaml.RNode, f
 		}
 	}
 
-	for _, cm := range p.ConfigMaps {
+	objects, emitted := emitConfigMaps(src, p.ConfigMaps, items)
+	added = append(added, objects...)
+	results = append(results, emitted...)
+	return added, results
+}
+
+// emitConfigMaps emits the ConfigMaps beside the ServiceAccount; one the
+// input already has, as on a second run, is checked, never overwritten.
+func emitConfigMaps(src source, configMaps []plan.ConfigMap, items []*yaml.RNode) ([]*yaml.RNode, framework.Results) {
+	sa := src.spec.Spec.ServiceAccount
+	var added []*yaml.RNode
+	var results framework.Results
+	for _, cm := range configMaps {
 		existing := find(items, "v1", "ConfigMap", sa.Namespace, cm.Name)
 		if existing == nil {
 			obj, err := newConfigMap(sa.Namespace, cm)
@@ -153,9 +175,13 @@ func setAnnotation(n *yaml.RNode, a plan.KeyValue) error {
 	return nil
 }
 
-// patchWorkloads applies the plan's pod patch to every selected pod template.
-func patchWorkloads(src source, pod plan.PodPatch, items []*yaml.RNode, env workload.EnvSources) framework.Results {
+// patchWorkloads applies the plan's pod patch to every selected pod
+// template (its Windows form to those on Windows nodes), and says whether a
+// Windows template was patched.
+func patchWorkloads(src source, p plan.Plan, items []*yaml.RNode, env workload.EnvSources) (framework.Results, bool) {
 	spec := &src.spec.Spec
+	pod := p.Pod
+	windowsUsed := false
 	patch := workload.Patch{Pod: pod, EnvSources: env}
 	table := spec.Kinds()
 	locator := workload.PodTemplateLocator{Kinds: table}
@@ -217,6 +243,17 @@ func patchWorkloads(src source, pod plan.PodPatch, items []*yaml.RNode, env work
 			}
 			templatePatch := patch
 			templatePatch.SkipContainers = control.SkipContainers
+			if p.Windows != nil {
+				windows, err := t.RunsOnWindows()
+				if err != nil {
+					results = append(results, workloadResult(item, err)...)
+					continue
+				}
+				if windows {
+					templatePatch.Pod = p.Windows.Pod
+					windowsUsed = true
+				}
+			}
 			if err := templatePatch.Apply(t); err != nil {
 				results = append(results, workloadResult(item, err)...)
 			}
@@ -228,7 +265,7 @@ func patchWorkloads(src source, pod plan.PodPatch, items []*yaml.RNode, env work
 				spec.ServiceAccount.Namespace, spec.ServiceAccount.Name),
 			ResourceRef: ref(src.node), Field: &framework.Field{Path: "spec.serviceAccount"}, File: file(src.node)})
 	}
-	return results
+	return results, windowsUsed
 }
 
 // runsAs is the ServiceAccount a pod template runs as: one without

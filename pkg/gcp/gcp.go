@@ -24,6 +24,7 @@ const (
 	CredentialMountPath        = "/var/run/secrets/iam.googleapis.com/credential-configuration"
 	CredentialFileName         = "credential-configuration.json"
 	CredentialConfigMapSuffix  = "-gcp-credentials"
+	WindowsConfigMapSuffix     = "-windows"
 	ServiceAccountAnnotation   = "iam.gke.io/gcp-service-account"
 	subjectTokenTypeJWT        = "urn:ietf:params:oauth:token-type:jwt"
 	stsTokenURL                = "https://sts.googleapis.com/v1/token"
@@ -60,26 +61,45 @@ func Plan(spec *v1alpha1.Spec) (plan.Target, error) {
 		return t, nil
 	}
 	token := Token.For(g.Audience, g.TokenExpirationSeconds)
-	config, err := NewCredentialConfig(g, token.File()).JSON()
+	linux, err := federatedParts(g, spec.ServiceAccount.Name, token, func(p string) string { return p }, "")
 	if err != nil {
 		return plan.Target{}, err
 	}
-	cm := CredentialConfigMapName(spec.ServiceAccount.Name)
-	t.ConfigMaps = []plan.ConfigMap{{Name: cm, Data: []plan.KeyValue{{Key: CredentialFileName, Value: string(config)}}}}
-	t.Pod.Tokens = []plan.ProjectedToken{token}
-	t.Pod.ConfigMapVolumes = []plan.ConfigMapVolume{{VolumeName: CredentialVolumeName, ConfigMapName: cm, MountPath: CredentialMountPath}}
-	file := CredentialMountPath + "/" + CredentialFileName
+	t.ConfigMaps, t.Pod = linux.ConfigMaps, linux.Pod
+	// Windows containers read the token at a C:\ path, so the credential
+	// configuration naming it differs too: a ConfigMap of its own.
+	windows, err := federatedParts(g, spec.ServiceAccount.Name, token, plan.WindowsPath, WindowsConfigMapSuffix)
+	if err != nil {
+		return plan.Target{}, err
+	}
+	t.Windows = &windows
+	return t, nil
+}
+
+// federatedParts is the pod patch and ConfigMap of federated mode, with paths as
+// the pod's containers see them (path) and the ConfigMap named with suffix.
+func federatedParts(g *v1alpha1.GCP, serviceAccount string, token plan.ProjectedToken, path func(string) string, suffix string) (plan.Windows, error) {
+	config, err := NewCredentialConfig(g, path(token.File())).JSON()
+	if err != nil {
+		return plan.Windows{}, err
+	}
+	cm := CredentialConfigMapName(serviceAccount) + suffix
+	var out plan.Windows
+	out.ConfigMaps = []plan.ConfigMap{{Name: cm, Data: []plan.KeyValue{{Key: CredentialFileName, Value: string(config)}}}}
+	out.Pod.Tokens = []plan.ProjectedToken{token}
+	out.Pod.ConfigMapVolumes = []plan.ConfigMapVolume{{VolumeName: CredentialVolumeName, ConfigMapName: cm, MountPath: CredentialMountPath}}
+	file := path(CredentialMountPath + "/" + CredentialFileName)
 	// Client libraries read the first, gcloud only the second.
-	t.Pod.Env = []plan.KeyValue{
+	out.Pod.Env = []plan.KeyValue{
 		{Key: credentialConfigurationEnv, Value: file},
 		{Key: gcloudCredentialOverride, Value: file},
 	}
 	if g.ProjectID != "" {
 		// gcloud's default project, as the GCP federation webhook sets it;
 		// a container's own choice of project stays.
-		t.Pod.DefaultEnv = []plan.KeyValue{{Key: gcloudProject, Value: g.ProjectID}}
+		out.Pod.DefaultEnv = []plan.KeyValue{{Key: gcloudProject, Value: g.ProjectID}}
 	}
-	return t, nil
+	return out, nil
 }
 
 // CredentialConfig is an external_account credential configuration for an

@@ -67,6 +67,28 @@ func TestCredentialConfigMatchesGcloud(t *testing.T) {
 			if diff := cmp.Diff(string(want), got); diff != "" {
 				t.Errorf("credential configuration differs from gcloud's (-gcloud +ours):\n%s", diff)
 			}
+
+			// The Windows configuration names the token as Windows
+			// containers see it; gcloud writes the same for that path.
+			windowsOut := filepath.Join(t.TempDir(), "config.json")
+			windowsArgs := append([]string{"iam", "workload-identity-pools", "create-cred-config",
+				"projects/123456789012/locations/global/workloadIdentityPools/oidc-exp-workload-identity-pool/providers/trusted-eks-cluster",
+				"--credential-source-file=" + plan.WindowsPath(Token.MountPath+"/"+Token.Path), "--output-file=" + windowsOut}, tc.flags...)
+			cmd = exec.Command(gcloud, windowsArgs...)
+			cmd.Env = append(os.Environ(), "CLOUDSDK_CONFIG="+t.TempDir(), "CLOUDSDK_CORE_DISABLE_PROMPTS=1")
+			if msg, err := cmd.CombinedOutput(); err != nil {
+				t.Fatalf("gcloud: %v\n%s", err, msg)
+			}
+			wantWindows, err := os.ReadFile(windowsOut)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if target.Windows == nil || len(target.Windows.ConfigMaps) != 1 {
+				t.Fatalf("no Windows credential ConfigMap: %+v", target.Windows)
+			}
+			if diff := cmp.Diff(string(wantWindows), target.Windows.ConfigMaps[0].Data[0].Value); diff != "" {
+				t.Errorf("Windows credential configuration differs from gcloud's (-gcloud +ours):\n%s", diff)
+			}
 		})
 	}
 }

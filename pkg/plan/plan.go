@@ -7,6 +7,7 @@ package plan
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -26,7 +27,23 @@ type Target struct {
 	// Notes tell the user what the output cannot show, e.g. that a mode
 	// writes nothing and what to do in the cloud instead.
 	Notes []string
+	// Windows is how the target differs for pods on Windows nodes, whose
+	// containers see files at C:\ paths; nil when it does not differ.
+	Windows *Windows
 }
+
+// Windows is the part of a plan for pod templates that run on Windows.
+type Windows struct {
+	// ConfigMaps are emitted only when a Windows pod template uses them:
+	// their content names Windows paths.
+	ConfigMaps []ConfigMap
+	// Pod replaces the Linux pod patch on Windows pod templates.
+	Pod PodPatch
+}
+
+// WindowsPath is a path in a Linux container as a Windows container sees
+// the same mount: the kubelet mounts volumes under C:\ at the same path.
+func WindowsPath(p string) string { return "C:" + strings.ReplaceAll(p, "/", `\`) }
 
 // KeyValue is one ordered entry of a string map; order is kept so output is
 // stable and reads in a sensible order.
@@ -108,6 +125,12 @@ type Plan struct {
 	// ExclusiveAnnotations and Notes are every target's.
 	ExclusiveAnnotations []string
 	Notes                []string
+	// Windows is every target's Windows part (its Linux part where it has
+	// none); nil when no target differs on Windows. WindowsErr is a
+	// Windows ConfigMap name Kubernetes would refuse: an error only when a
+	// Windows pod template needs it.
+	Windows    *Windows
+	WindowsErr error
 }
 
 // MaxObjectNameLength is the longest name Kubernetes accepts for a ConfigMap
@@ -130,13 +153,44 @@ func Merge(serviceAccount string, targets []Target) (Plan, error) {
 			}
 			p.ConfigMaps = append(p.ConfigMaps, cm)
 		}
-		p.Pod.Labels = append(p.Pod.Labels, t.Pod.Labels...)
-		p.Pod.Tokens = append(p.Pod.Tokens, t.Pod.Tokens...)
-		p.Pod.ConfigMapVolumes = append(p.Pod.ConfigMapVolumes, t.Pod.ConfigMapVolumes...)
-		p.Pod.Env = append(p.Pod.Env, t.Pod.Env...)
-		p.Pod.DefaultEnv = append(p.Pod.DefaultEnv, t.Pod.DefaultEnv...)
+		p.Pod = p.Pod.join(t.Pod)
+	}
+	for _, t := range targets {
+		if t.Windows != nil {
+			p.Windows = &Windows{}
+			break
+		}
+	}
+	if p.Windows != nil {
+		var windowsErrs []error
+		for _, t := range targets {
+			w := Windows{Pod: t.Pod}
+			if t.Windows != nil {
+				w = *t.Windows
+			}
+			for _, cm := range w.ConfigMaps {
+				if len(cm.Name) > MaxObjectNameLength {
+					windowsErrs = append(windowsErrs, &NameTooLong{Target: t.Name, ServiceAccount: serviceAccount, Name: cm.Name})
+					continue
+				}
+				p.Windows.ConfigMaps = append(p.Windows.ConfigMaps, cm)
+			}
+			p.Windows.Pod = p.Windows.Pod.join(w.Pod)
+		}
+		p.WindowsErr = errors.Join(windowsErrs...)
 	}
 	return p, errors.Join(errs...)
+}
+
+// join is p followed by q.
+func (p PodPatch) join(q PodPatch) PodPatch {
+	return PodPatch{
+		Labels:           append(slices.Clone(p.Labels), q.Labels...),
+		Tokens:           append(slices.Clone(p.Tokens), q.Tokens...),
+		ConfigMapVolumes: append(slices.Clone(p.ConfigMapVolumes), q.ConfigMapVolumes...),
+		Env:              append(slices.Clone(p.Env), q.Env...),
+		DefaultEnv:       append(slices.Clone(p.DefaultEnv), q.DefaultEnv...),
+	}
 }
 
 // NameTooLong is a ConfigMap name, made from the ServiceAccount's name, that

@@ -281,3 +281,38 @@ func (t PodTemplate) Annotations() (map[string]string, error) {
 	}
 	return out, nil
 }
+
+// RunsOnWindows reports whether the pod template is scheduled on Windows
+// nodes: spec.os.name, or the node selector on kubernetes.io/os (or its
+// older beta label), as the clouds' webhooks tell.
+func (t PodTemplate) RunsOnWindows() (bool, error) {
+	spec, err := lookupField(t.Node, "spec", yaml.MappingNode, t.field("spec"))
+	if err != nil || spec == nil {
+		return false, t.attributed(err)
+	}
+	if podOS, err := lookupField(spec, "os", yaml.MappingNode, t.field("spec", "os")); err != nil {
+		return false, t.attributed(err)
+	} else if podOS != nil {
+		name, _, err := lookupScalar(podOS, "name", t.field("spec", "os", "name"))
+		if err != nil {
+			return false, t.attributed(err)
+		}
+		if name != "" {
+			return name == "windows", nil
+		}
+	}
+	selector, err := lookupField(spec, "nodeSelector", yaml.MappingNode, t.field("spec", "nodeSelector"))
+	if err != nil || selector == nil {
+		return false, t.attributed(err)
+	}
+	for _, key := range []string{"kubernetes.io/os", "beta.kubernetes.io/os"} {
+		value, _, err := lookupScalar(selector, key, t.field("spec", "nodeSelector", key))
+		if err != nil {
+			return false, t.attributed(err)
+		}
+		if value != "" {
+			return value == "windows", nil
+		}
+	}
+	return false, nil
+}
