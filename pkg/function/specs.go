@@ -2,6 +2,7 @@ package function
 
 import (
 	"fmt"
+	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio/kioutil"
@@ -35,9 +36,17 @@ func isSpec(n *yaml.RNode) bool {
 func collectSpecs(config *yaml.RNode, items []*yaml.RNode) (specSet, framework.Results) {
 	set := specSet{drop: map[*yaml.RNode]bool{}}
 	var results framework.Results
-	add := func(n *yaml.RNode, keep bool) {
+	add := func(n *yaml.RNode, keep, item bool) {
 		spec, errs := v1alpha1.Decode(n)
 		results = append(results, fieldResults(n, errs)...)
+		if spec != nil && item && spec.Spec.Azure != nil && !spec.Spec.Azure.EntraAuthority() {
+			// A team's spec must not send its pods' tokens to a host of
+			// its choosing; the platform's functionConfig may.
+			results = append(results, fieldResults(n, v1alpha1.FieldErrors{{Field: "spec.azure.authorityHost",
+				Message: fmt.Sprintf("%q is not an Entra ID cloud's authority; a spec among the items may only name %s (the platform's functionConfig may name another)",
+					spec.Spec.Azure.AuthorityHost, strings.Join(v1alpha1.EntraAuthorityHosts, ", "))}})...)
+			return
+		}
 		if spec != nil {
 			set.sources = append(set.sources, source{spec: spec, node: n, keep: keep})
 		}
@@ -58,7 +67,7 @@ func collectSpecs(config *yaml.RNode, items []*yaml.RNode) (specSet, framework.R
 			})
 			return set, results
 		}
-		add(config, true)
+		add(config, true, false)
 	}
 	for i, item := range items {
 		if item.IsNil() || item.YNode().Kind != yaml.MappingNode {
@@ -89,7 +98,7 @@ func collectSpecs(config *yaml.RNode, items []*yaml.RNode) (specSet, framework.R
 		if !local {
 			set.drop[item] = true
 		}
-		add(item, local)
+		add(item, local, true)
 	}
 	if len(set.sources) == 0 && results.ExitCode() == 0 {
 		results = append(results, &framework.Result{

@@ -13,7 +13,7 @@ import (
 const (
 	WantProjectID      = "a project ID: 6 to 30 lowercase letters, digits and hyphens, starting with a letter"
 	WantProjectNumber  = "the project number (digits only, not the project ID)"
-	WantPoolOrProvider = "4 to 32 lowercase letters, digits and hyphens, not starting with gcp-"
+	WantPoolOrProvider = "4 to 32 lowercase letters, digits and hyphens, not starting with gcp- or -"
 	WantEmail          = "a service account email such as NAME@PROJECT.iam.gserviceaccount.com"
 )
 
@@ -25,7 +25,8 @@ const projectID = `[a-z][a-z0-9-]{4,28}[a-z0-9]`
 var (
 	projectIDPattern     = regexp.MustCompile(`^` + projectID + `$`)
 	projectNumberPattern = regexp.MustCompile(`^[1-9][0-9]{0,18}$`)
-	poolOrProvider       = regexp.MustCompile(`^[a-z0-9-]{4,32}$`)
+	// No leading "-": the ID becomes a command-line argument of gcloud.
+	poolOrProvider = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{3,31}$`)
 	// The three kinds of service account: user-managed, App Engine default
 	// and Compute Engine default. The group is the project ID or number.
 	emails = []*regexp.Regexp{

@@ -47,3 +47,11 @@ func TestIdentifiers(t *testing.T) {
 		}
 	}
 }
+
+func TestPoolAndProviderIDsCannotBeOptions(t *testing.T) {
+	for _, id := range []string{"-oidc", "--endpoint-url=x", "-abc"} {
+		if IsPoolOrProvider(id) {
+			t.Errorf("IsPoolOrProvider(%q) = true; a leading - would become a gcloud option", id)
+		}
+	}
+}

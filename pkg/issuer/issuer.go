@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 )
 
@@ -45,8 +46,52 @@ func Parse(issuer string) error {
 		return fmt.Errorf("%q must not have a query: OIDC issuers are compared verbatim and discovery is appended to the path", issuer)
 	case u.Fragment != "" || strings.Contains(issuer, "#"):
 		return fmt.Errorf("%q must not have a fragment", issuer)
+	case !IsPlainURL(issuer):
+		return fmt.Errorf("%s holds %s, which no issuer URL needs (it could end a comment, a quoted string or a command line); want https://host/path of letters, digits and - . _ : / %% (percent-encode anything else)",
+			strconv.QuoteToASCII(issuer), strconv.QuoteRuneToASCII(firstUnplain(issuer)))
+	case strings.Contains(u.Path, "/.well-known/"):
+		return fmt.Errorf("%q is a discovery document's URL, not an issuer: remove /.well-known/ and what follows (clouds compare the issuer with the token's iss claim, which never has it)", issuer)
+	case hasDotSegment(u.Path):
+		return fmt.Errorf("%q has a . or .. path segment; clouds compare the issuer verbatim with the token's, so write the path without dot segments", issuer)
+	case u.String() != issuer || strings.ToLower(u.Host) != u.Host:
+		return fmt.Errorf("%q is not written as its own canonical URL (lowercase host, no escapes a client would rewrite); write it exactly as the token's iss claim has it", issuer)
 	}
 	return nil
+}
+
+// IsPlainURL reports whether s is made only of letters, digits and
+// "-._:/%": issuer, bucket and authority URLs need no more, and such a value
+// cannot end a comment, a quoted string or a command line wherever it is
+// written, and reads the same everywhere.
+func IsPlainURL(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.IndexByte("-._:/%", c) >= 0) {
+			return false
+		}
+	}
+	return true
+}
+
+// firstUnplain is the first character IsPlainURL refuses.
+func firstUnplain(s string) rune {
+	for _, r := range s {
+		if !IsPlainURL(string(r)) {
+			return r
+		}
+	}
+	return 0
+}
+
+// hasDotSegment reports a "." or ".." path segment, which clients resolve
+// away while clouds compare the issuer verbatim.
+func hasDotSegment(path string) bool {
+	for _, seg := range strings.Split(path, "/") {
+		if seg == "." || seg == ".." {
+			return true
+		}
+	}
+	return false
 }
 
 // Shape is what the issuers one provider hands out look like. The pattern's

@@ -92,3 +92,36 @@ func TestIdentify(t *testing.T) {
 		}
 	}
 }
+
+// A value that ends up in comments, quoted strings and command lines of
+// every renderer must not be able to end one of them.
+func TestParseRefusesHostileIssuers(t *testing.T) {
+	for _, hostile := range []string{
+		"https://issuer.example.com/a\u2028apiVersion: v1",
+		"https://issuer.example.com/a\u2029x",
+		"https://issuer.example.com/a\u0085x",
+		"https://issuer.example.com/a\nb",
+		"https://issuer.example.com/a b",
+		"https://issuer.example.com/'$(id)'",
+		"https://issuer.example.com/`id`",
+		"https://issuer.example.com/a\"b",
+		"https://issuer.example.com/a\\b",
+		"https://issüer.example.com",
+		"https://Issuer.Example.com",
+		"https://issuer.example.com/.well-known/openid-configuration",
+		"https://issuer.example.com/id/.well-known/openid-configuration/x",
+	} {
+		if err := Parse(hostile); err == nil {
+			t.Errorf("Parse(%q) accepted it", hostile)
+		}
+	}
+	for _, ok := range []string{
+		"https://oidc.eks.eu-west-2.amazonaws.com/id/4E604436464FFCC52F8B96807F5BD5BC",
+		"https://westeurope.oic.prod-aks.azure.com/00000000-0000-0000-0000-000000000000/11111111-1111-1111-1111-111111111111/",
+		"https://issuer.example.com:8443/cluster-1",
+	} {
+		if err := Parse(ok); err != nil {
+			t.Errorf("Parse(%q) = %v, want ok", ok, err)
+		}
+	}
+}

@@ -47,7 +47,7 @@ func (a *AWS) check(v *checker, c *Cluster) {
 	case err != nil:
 		v.errorf("spec.aws.roleArn", "%v", err)
 	}
-	v.required("spec.aws.audience", a.Audience, audienceText.MatchString, "a token audience without spaces, normally sts.amazonaws.com")
+	v.required("spec.aws.audience", a.Audience, audienceText.MatchString, "a token audience without spaces, not starting with -, normally sts.amazonaws.com")
 	v.optional("spec.aws.region", a.Region, awsRegion.MatchString, "an AWS region such as eu-west-2")
 	v.optional("spec.aws.roleSessionName", a.RoleSessionName, roleSessionName.MatchString, "2 to 64 letters, digits and +=,.@_-")
 	if a.STSRegionalEndpoints != "regional" && a.STSRegionalEndpoints != "legacy" {

@@ -3,7 +3,19 @@ package v1alpha1
 import (
 	"net/url"
 	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/issuer"
 )
+
+// EntraAuthorityHosts are the Microsoft Entra ID clouds' authority hosts:
+// public, US Government and China.
+var EntraAuthorityHosts = []string{"https://login.microsoftonline.com/", "https://login.microsoftonline.us/", "https://login.chinacloudapi.cn/"}
+
+// EntraAuthority reports whether the authority host is one of Entra ID's.
+func (z *Azure) EntraAuthority() bool { return slices.Contains(EntraAuthorityHosts, z.AuthorityHost) }
 
 var guid = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
@@ -40,8 +52,12 @@ func (z *Azure) check(v *checker, c *Cluster) {
 		// AZURE_CLIENT_ID itself, as with the Azure webhook.
 		v.optional("spec.azure.clientId", z.ClientID, guid.MatchString, "the application or managed identity client ID, a GUID, or none to let containers set AZURE_CLIENT_ID")
 	}
-	if u, err := url.Parse(z.AuthorityHost); err != nil || u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
-		v.errorf("spec.azure.authorityHost", "%q is not valid; want an https URL such as %s", z.AuthorityHost, DefaultAzureAuthorityHost)
+	if u, err := url.Parse(z.AuthorityHost); err != nil || u.Scheme != "https" || u.Host == "" || u.RawQuery != "" || u.Fragment != "" ||
+		!issuer.IsPlainURL(z.AuthorityHost) || u.String() != z.AuthorityHost {
+		v.errorf("spec.azure.authorityHost", "%s is not valid; want an https URL such as %s", strconv.QuoteToASCII(z.AuthorityHost), DefaultAzureAuthorityHost)
+	} else if !z.EntraAuthority() {
+		v.warnf("spec.azure.authorityHost", "%q is not an Entra ID cloud's authority (%s): tokens go to that host; only the platform's own functionConfig may name another, a spec among the items may not",
+			z.AuthorityHost, strings.Join(EntraAuthorityHosts, ", "))
 	}
 	v.between("spec.azure.tokenExpirationSeconds", z.TokenExpirationSeconds, MinAzureTokenExpirationSeconds, MaxTokenExpirationSeconds, "what Azure workload identity accepts")
 	switch z.Mode {

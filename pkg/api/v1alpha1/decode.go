@@ -40,6 +40,9 @@ func Decode(node *kyaml.RNode) (*CrossCloudAccess, FieldErrors) {
 	if errs := againstSchema(data); len(errs) > 0 {
 		return nil, errs
 	}
+	if errs := explicitZeros(data); len(errs) > 0 {
+		return nil, errs
+	}
 	c := &CrossCloudAccess{}
 	if err := sigsyaml.UnmarshalStrict(data, c); err != nil {
 		return nil, FieldErrors{{Field: "spec", Message: fmt.Sprintf("does not decode: %v", err)}}
@@ -154,6 +157,35 @@ func dedupe(in FieldErrors) FieldErrors {
 		if !seen[e] {
 			seen[e] = true
 			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// zeroMeansDefault are the fields whose zero value reads as "not set": a 0
+// written there would silently become the default (or the maximum), so it is
+// refused with the valid range instead.
+var zeroMeansDefault = []struct {
+	cloud, field, want string
+}{
+	{"aws", "tokenExpirationSeconds", "600 to 86400 (3600 to 86400 in webhook mode), or leave it out for 86400"},
+	{"gcp", "tokenExpirationSeconds", "600 to 86400, or leave it out for 3600"},
+	{"gcp", "tokenLifetimeSeconds", "600 to 43200, or leave it out for Google's default of 3600"},
+	{"azure", "tokenExpirationSeconds", "3600 to 86400, or leave it out for 3600"},
+}
+
+// explicitZeros reports the zero-means-default fields written as 0.
+func explicitZeros(data []byte) FieldErrors {
+	var doc struct {
+		Spec map[string]map[string]json.RawMessage `json:"spec"`
+	}
+	if json.Unmarshal(data, &doc) != nil {
+		return nil // the schema and the strict decode report what is wrong
+	}
+	var out FieldErrors
+	for _, z := range zeroMeansDefault {
+		if raw, ok := doc.Spec[z.cloud][z.field]; ok && string(raw) == "0" {
+			out = append(out, FieldError{Field: "spec." + z.cloud + "." + z.field, Message: "is 0; want " + z.want})
 		}
 	}
 	return out

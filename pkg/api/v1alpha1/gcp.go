@@ -81,6 +81,12 @@ func (g *GCP) check(v *checker, c *Cluster) {
 		v.unused("spec.gcp.tokenExpirationSeconds", g.TokenExpirationSeconds != 0, g.Mode, why)
 		v.unused("spec.gcp.tokenLifetimeSeconds", g.TokenLifetimeSeconds != 0, g.Mode, why)
 	case ModeFederated:
+		if c.Provider == ProviderGKE && g.ServiceAccountEmail != "" && g.ProjectNumber == "" && g.WorkloadIdentityPool == "" && g.WorkloadIdentityProvider == "" {
+			// Only what GKE Workload Identity needs is set: the cluster's
+			// flag was probably forgotten, which makes auto mean federated.
+			v.errorf("spec.cluster.gke.workloadIdentity", "is not true, so spec.gcp is in federated mode and needs a workload identity pool; with only serviceAccountEmail set on GKE, spec.cluster.gke.workloadIdentity: true is probably meant (or give projectNumber, workloadIdentityPool and workloadIdentityProvider)")
+			return
+		}
 		v.required("spec.gcp.projectNumber", g.ProjectNumber, gcpid.IsProjectNumber, gcpid.WantProjectNumber)
 		for _, f := range []struct{ field, value string }{
 			{"spec.gcp.workloadIdentityPool", g.WorkloadIdentityPool},
@@ -93,7 +99,7 @@ func (g *GCP) check(v *checker, c *Cluster) {
 			v.required(f.field, f.value, gcpid.IsPoolOrProvider, gcpid.WantPoolOrProvider)
 		}
 		v.optional("spec.gcp.serviceAccountEmail", g.ServiceAccountEmail, gcpid.IsEmail, gcpid.WantEmail+", or none for direct resource access")
-		v.required("spec.gcp.audience", g.Audience, audienceText.MatchString, "a token audience without spaces")
+		v.required("spec.gcp.audience", g.Audience, audienceText.MatchString, "a token audience without spaces, not starting with -")
 		v.between("spec.gcp.tokenExpirationSeconds", g.TokenExpirationSeconds, MinTokenExpirationSeconds, MaxTokenExpirationSeconds, "Kubernetes' minimum to one day")
 		if g.TokenLifetimeSeconds != 0 {
 			if !g.Impersonates() {

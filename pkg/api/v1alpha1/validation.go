@@ -71,8 +71,9 @@ const (
 )
 
 var (
-	// audienceText is any token audience: printable ASCII, no spaces.
-	audienceText = regexp.MustCompile(`^[\x21-\x7e]{1,256}$`)
+	// audienceText is any token audience: printable ASCII, no spaces, and
+	// no leading "-", which a command line would read as an option.
+	audienceText = regexp.MustCompile(`^[\x21-\x2c\x2e-\x7e][\x21-\x7e]{0,255}$`)
 	// eksClusterName is what CreateCluster accepts.
 	eksClusterName = regexp.MustCompile(`^[0-9A-Za-z][A-Za-z0-9_-]{0,99}$`)
 )
