@@ -53,7 +53,7 @@ func (l TemplateLabel) Filter(template *yaml.RNode) (*yaml.RNode, error) {
 	if labels, err = createField(metadata, "labels", yaml.MappingNode, "metadata.labels"); err != nil {
 		return template, err
 	}
-	if err := labels.PipeE(yaml.SetField(l.Key, yaml.NewStringRNode(l.Value))); err != nil {
+	if err := labels.PipeE(yaml.SetField(l.Key, yaml.NewRNode(stringNode(l.Value)))); err != nil {
 		return template, fmt.Errorf("set label %s: %w", l.Key, err)
 	}
 	return template, nil

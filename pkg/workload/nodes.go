@@ -197,7 +197,16 @@ func listNode(elements ...*yaml.RNode) *yaml.RNode {
 
 // stringNode is a string scalar, quoted on output when it would otherwise
 // read as another type ("true", "8080").
-func stringNode(v string) *yaml.Node { return yaml.NewStringRNode(v).YNode() }
+// stringNode is v as a YAML string that every reader reads as a string:
+// quoted where a YAML 1.1 reader (kubectl, the API server) would take it for
+// a bool, a number or null ("yes", "on", "1:20").
+func stringNode(v string) *yaml.Node {
+	n := yaml.NewStringRNode(v).YNode()
+	if yaml.IsValueNonString(v) {
+		n.Style = yaml.DoubleQuotedStyle
+	}
+	return n
+}
 
 func intNode(v int64) *yaml.Node {
 	return &yaml.Node{Kind: yaml.ScalarNode, Tag: yaml.NodeTagInt, Value: strconv.FormatInt(v, 10)}

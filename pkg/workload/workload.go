@@ -254,7 +254,7 @@ func (t PodTemplate) SetServiceAccountName(name string) error {
 	if err != nil {
 		return t.attributed(err)
 	}
-	if err := spec.PipeE(yaml.SetField("serviceAccountName", yaml.NewStringRNode(name))); err != nil {
+	if err := spec.PipeE(yaml.SetField("serviceAccountName", yaml.NewRNode(stringNode(name)))); err != nil {
 		return fmt.Errorf("%s: set serviceAccountName: %w", t, err)
 	}
 	return nil
