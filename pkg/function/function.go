@@ -38,6 +38,7 @@ func (Processor) Process(rl *framework.ResourceList) error {
 // out. Items are edited in place.
 func Run(config *yaml.RNode, items []*yaml.RNode) ([]*yaml.RNode, framework.Results) {
 	in, results := collectSpecs(config, items)
+	results = append(results, checkShapes(items)...)
 	if results.ExitCode() != 0 {
 		return nil, results
 	}
