@@ -26,7 +26,7 @@ func checkShapes(items []*yaml.RNode) framework.Results {
 		}
 		if kind := item.GetKind(); strings.HasSuffix(kind, "List") && item.Field("items") != nil {
 			results = append(results, &framework.Result{Severity: framework.Error,
-				Message: fmt.Sprintf("is a %s: the objects in its items are applied but never seen as workloads here, so none of them would be wired; write each object as its own document", kind),
+				Message:     fmt.Sprintf("is a %s: the objects in its items are applied but never seen as workloads here, so none of them would be wired; write each object as its own document", kind),
 				ResourceRef: ref(item), Field: &framework.Field{Path: "items"}, File: file(item)})
 		}
 	}

@@ -2,6 +2,7 @@ package function
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
@@ -107,7 +108,9 @@ func collectSpecs(config *yaml.RNode, items []*yaml.RNode) (specSet, framework.R
 			Field:    &framework.Field{Path: "functionConfig"},
 		})
 	}
-	results = append(results, duplicateServiceAccounts(set.sources)...)
+	duplicates, same := duplicateServiceAccounts(set.sources)
+	results = append(results, duplicates...)
+	set.sources = slices.DeleteFunc(set.sources, func(s source) bool { return same[s.node] })
 	return set, results
 }
 
@@ -143,26 +146,23 @@ func isLocalConfig(n *yaml.RNode) bool {
 
 // duplicateServiceAccounts refuses two specs for one ServiceAccount: their
 // annotations and env would fight, and which one wins would depend on order.
-func duplicateServiceAccounts(sources []source) framework.Results {
+func duplicateServiceAccounts(sources []source) (framework.Results, map[*yaml.RNode]bool) {
+	specs := make([]*v1alpha1.CrossCloudAccess, len(sources))
+	for i, s := range sources {
+		specs[i] = s.spec
+	}
 	var results framework.Results
-	seen := map[string]*yaml.RNode{}
-	for _, s := range sources {
-		sa := s.spec.Spec.ServiceAccount
-		key := sa.Namespace + "/" + sa.Name
-		if first, ok := seen[key]; ok {
-			results = append(results, &framework.Result{
-				Severity: framework.Error,
-				Message: fmt.Sprintf("ServiceAccount %s is already configured by %s %q; merge the two specs into one (one spec may name aws, gcp and azure together)",
-					key, v1alpha1.Kind, first.GetName()),
-				ResourceRef: ref(s.node),
-				Field:       &framework.Field{Path: "spec.serviceAccount"},
-				File:        file(s.node),
-			})
+	same := map[*yaml.RNode]bool{}
+	for _, d := range v1alpha1.DuplicateServiceAccounts(specs) {
+		if d.Same {
+			// One spec read twice (kustomize's namespaced copy of a
+			// local-config spec, say): used once.
+			same[sources[d.Index].node] = true
 			continue
 		}
-		seen[key] = s.node
+		results = append(results, fieldResults(sources[d.Index].node, v1alpha1.FieldErrors{{Field: "spec.serviceAccount", Message: d.Message}})...)
 	}
-	return results
+	return results, same
 }
 
 // fieldResults turns a spec's field errors into Results on that spec.

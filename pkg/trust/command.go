@@ -112,6 +112,13 @@ func ReadSpecs(stdin io.Reader, messages io.Writer, files []string) ([]*v1alpha1
 			specs = append(specs, spec)
 		}
 	}
+	for _, d := range v1alpha1.DuplicateClusterServiceAccounts(specs) {
+		if d.Same {
+			continue // Build merges a spec given twice into one
+		}
+		fmt.Fprintf(messages, "%s %s: error: spec.serviceAccount: %s\n", v1alpha1.Kind, specs[d.Index].Metadata.Name, d.Message)
+		invalid++
+	}
 	if invalid > 0 {
 		return nil, fmt.Errorf("%w: %d document(s) have errors (listed above)", ErrInvalidSpec, invalid)
 	}
@@ -138,9 +145,15 @@ func readNodes(stdin io.Reader, file string) ([]*yaml.RNode, error) {
 		defer f.Close()
 		r = f
 	}
-	nodes, err := (&kio.ByteReader{Reader: r, OmitReaderAnnotations: true}).Read()
+	reader := &kio.ByteReader{Reader: r, OmitReaderAnnotations: true}
+	nodes, err := reader.Read()
 	if err != nil {
 		return nil, fmt.Errorf("read specs from %s: %w", displayName(file), err)
+	}
+	// A ResourceList's functionConfig is a spec too, as the function reads
+	// it; the reader sets it apart from the items.
+	if reader.FunctionConfig != nil && !reader.FunctionConfig.IsNilOrEmpty() {
+		nodes = append([]*yaml.RNode{reader.FunctionConfig}, nodes...)
 	}
 	return nodes, nil
 }

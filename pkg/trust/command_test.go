@@ -103,3 +103,42 @@ func TestCommandPrintsWarningsAndSucceeds(t *testing.T) {
 		t.Errorf("no trust document on stdout:\n%s", stdout)
 	}
 }
+
+// trust reads what the function reads: a ResourceList's functionConfig is a
+// spec too, not something to drop.
+func TestCommandReadsTheFunctionConfigOfAResourceList(t *testing.T) {
+	spec, err := os.ReadFile(filepath.Join("testdata", "eks-to-aws", "input.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var indented strings.Builder
+	for _, line := range strings.Split(strings.TrimSpace(string(spec)), "\n") {
+		indented.WriteString("  " + line + "\n")
+	}
+	rl := "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems: []\nfunctionConfig:\n" + indented.String()
+	stdout, stderr, err := runTrust(t, []byte(rl), "--format", "json", "-")
+	if err != nil {
+		t.Fatalf("trust: %v\n%s", err, stderr)
+	}
+	if !strings.Contains(stdout, "oidc_exp_federated_role") {
+		t.Errorf("the functionConfig's role is missing from the trust:\n%s", stdout)
+	}
+}
+
+// Two different specs for one ServiceAccount of one cluster are an error,
+// as in the function; the same spec given twice is used once.
+func TestCommandRefusesTwoSpecsForOneServiceAccount(t *testing.T) {
+	spec, err := os.ReadFile(filepath.Join("testdata", "eks-to-aws", "input.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	twice := string(spec) + "\n---\n" + string(spec)
+	if _, stderr, err := runTrust(t, []byte(twice), "--format", "json", "-"); err != nil {
+		t.Fatalf("the same spec twice: %v\n%s", err, stderr)
+	}
+	other := twice + "\n---\n" + strings.Replace(string(spec), "oidc_exp_federated_role", "other_role", 1)
+	stdout, stderr, err := runTrust(t, []byte(other), "--format", "json", "-")
+	if err == nil || stdout != "" || !strings.Contains(stderr, "is already configured by") {
+		t.Fatalf("two specs for one ServiceAccount: err %v, stdout %q, stderr %q", err, stdout, stderr)
+	}
+}

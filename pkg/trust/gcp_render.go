@@ -116,13 +116,21 @@ func shellGCP(s *shellScript, t *Trust) error {
 			for _, k := range sortedKeys(p.AttributeMapping) {
 				mapping = append(mapping, k+"="+p.AttributeMapping[k])
 			}
+			mappingArg, err := gcloudList(mapping)
+			if err != nil {
+				return err
+			}
 			args := []string{"gcloud", "iam", "workload-identity-pools", "providers", "create-oidc", p.ProviderID,
 				"--project=" + pool.ProjectNumber, "--location=global", "--workload-identity-pool=" + pool.PoolID,
 				"--issuer-uri=" + p.IssuerURI,
-				"--attribute-mapping=" + gcloudList(mapping),
+				"--attribute-mapping=" + mappingArg,
 				"--attribute-condition=" + p.AttributeCondition}
 			if len(p.AllowedAudiences) > 0 {
-				args = append(args, "--allowed-audiences="+gcloudList(p.AllowedAudiences))
+				audiences, err := gcloudList(p.AllowedAudiences)
+				if err != nil {
+					return fmt.Errorf("provider %s: %w", p.ProviderID, err)
+				}
+				args = append(args, "--allowed-audiences="+audiences)
 			}
 			s.section(poolProviderComment(p, "the attribute condition"),
 				"If the provider exists, run `update-oidc` with the same arguments.")
@@ -206,17 +214,19 @@ func bindingLabel(b GCPIAMBinding) []string {
 }
 
 // gcloudList joins values as one gcloud list flag value. gcloud splits on
-// commas unless the value starts with ^DELIM^, so values holding a comma are
-// joined with a delimiter none of them holds.
-func gcloudList(values []string) string {
+// commas unless the value starts with ^DELIM^, so a list whose values hold a
+// comma (or whose first value starts with ^) is joined with a delimiter none
+// of them holds; when every candidate occurs, it is an error rather than a
+// list gcloud would read differently from the workload side.
+func gcloudList(values []string) (string, error) {
 	all := strings.Join(values, "")
-	if !strings.Contains(all, ",") {
-		return strings.Join(values, ",")
+	if !strings.Contains(all, ",") && !strings.HasPrefix(all, "^") {
+		return strings.Join(values, ","), nil
 	}
-	for _, delim := range []string{";", "|", "#", "~", "@", "+"} {
-		if !strings.Contains(all, delim) && !strings.Contains(all, "^") {
-			return "^" + delim + "^" + strings.Join(values, delim)
+	for _, delim := range []string{";", "|", "#", "~", "@", "+", "!", "*", "&"} {
+		if !strings.Contains(all, delim) {
+			return "^" + delim + "^" + strings.Join(values, delim), nil
 		}
 	}
-	return strings.Join(values, ",")
+	return "", fmt.Errorf("the list %q holds every delimiter gcloud could split it on; use audiences without , ; | # ~ @ + ! * &", values)
 }

@@ -112,3 +112,40 @@ func TestCommentsCannotBeBrokenOutOf(t *testing.T) {
 		})
 	}
 }
+
+// gcloudArgList splits a list flag value the way gcloud's ArgList does: on
+// commas, unless the value starts with ^DELIM^, then on DELIM.
+func gcloudArgList(value string) []string {
+	delim := ","
+	if rest, ok := strings.CutPrefix(value, "^"); ok {
+		if d, body, found := strings.Cut(rest, "^"); found {
+			delim, value = d, body
+		}
+	}
+	return strings.Split(value, delim)
+}
+
+// gcloud must read back exactly the values the workload side uses, whatever
+// the audiences hold: commas, carets, any delimiter.
+func TestGcloudListReadsBackAsTheSameValues(t *testing.T) {
+	for _, values := range [][]string{
+		{"https://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/p/providers/a"},
+		{"a,b", "c"},
+		{"^x^y", "z"},
+		{"a,^b", "c^d"},
+		{"a,;b", "c|d", "e#"},
+		{"google.subject=assertion.sub"},
+	} {
+		got, err := gcloudList(values)
+		if err != nil {
+			t.Errorf("gcloudList(%q): %v", values, err)
+			continue
+		}
+		if back := gcloudArgList(got); !slices.Equal(back, values) {
+			t.Errorf("gcloudList(%q) = %q, which gcloud reads as %q", values, got, back)
+		}
+	}
+	if got, err := gcloudList([]string{"a,;|#~@+!*&"}); err == nil {
+		t.Errorf("gcloudList with every delimiter = %q, want an error", got)
+	}
+}

@@ -2,6 +2,7 @@ package v1alpha1
 
 import (
 	"fmt"
+	"reflect"
 	"regexp"
 	"sort"
 	"strings"
@@ -233,4 +234,57 @@ func (v *checker) workloads(w *Workloads, table kinds.Table) {
 		v.required("spec.workloads.selector.labels", k, kname.IsLabelKey, kname.WantLabelKey)
 		v.optional("spec.workloads.selector.labels."+k, sel.Labels[k], kname.IsLabelValue, kname.WantLabelValue)
 	}
+}
+
+// Duplicate is a spec for a ServiceAccount that an earlier spec of the same
+// run already configures: two specs would wire two identities (even two
+// issuers) into one pod, so the second is an error wherever specs are read.
+type Duplicate struct {
+	// Index and First are the positions of the second spec and the first.
+	Index, First int
+	// Message says which ServiceAccount and which spec came first.
+	Message string
+	// Same says the two specs say the same (one spec read twice, say from
+	// two files): not an error, but to be used once.
+	Same bool
+}
+
+// DuplicateServiceAccounts lists every spec whose ServiceAccount an earlier
+// spec already names: what one run of the function (one cluster's
+// manifests) must refuse.
+func DuplicateServiceAccounts(specs []*CrossCloudAccess) []Duplicate {
+	return duplicates(specs, func(c *CrossCloudAccess) string { return "" }, "")
+}
+
+// DuplicateClusterServiceAccounts lists every spec whose issuer and
+// ServiceAccount an earlier spec already names: what trust, which merges the
+// specs of several clusters, must refuse.
+func DuplicateClusterServiceAccounts(specs []*CrossCloudAccess) []Duplicate {
+	return duplicates(specs, func(c *CrossCloudAccess) string { return c.Spec.Cluster.Issuer }, " of issuer ")
+}
+
+func duplicates(specs []*CrossCloudAccess, scope func(*CrossCloudAccess) string, scopeText string) []Duplicate {
+	var out []Duplicate
+	seen := map[[2]string]int{}
+	for i, c := range specs {
+		sa := c.Spec.ServiceAccount
+		key := sa.Namespace + "/" + sa.Name
+		where := [2]string{scope(c), key}
+		if first, ok := seen[where]; ok {
+			if reflect.DeepEqual(c.Spec, specs[first].Spec) {
+				out = append(out, Duplicate{Index: i, First: first, Same: true})
+				continue
+			}
+			of := ""
+			if scopeText != "" {
+				of = scopeText + where[0]
+			}
+			out = append(out, Duplicate{Index: i, First: first,
+				Message: fmt.Sprintf("ServiceAccount %s%s is already configured by %s %q; merge the two specs into one (one spec may name aws, gcp and azure together)",
+					key, of, Kind, specs[first].Metadata.Name)})
+			continue
+		}
+		seen[where] = i
+	}
+	return out
 }
