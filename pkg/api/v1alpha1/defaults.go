@@ -24,6 +24,10 @@ func (c *CrossCloudAccess) Default() {
 		s.Cluster.Issuer = issuer.GKE(s.Cluster.GKE.ProjectID, s.Cluster.GKE.Location, s.Cluster.GKE.ClusterName)
 	}
 	if s.ServiceAccount.Namespace == "" {
+		// A namespaced spec acts in its own namespace.
+		s.ServiceAccount.Namespace = c.Metadata.Namespace
+	}
+	if s.ServiceAccount.Namespace == "" {
 		s.ServiceAccount.Namespace = DefaultNamespace
 	}
 	if s.ServiceAccount.Create == nil {

@@ -97,6 +97,12 @@ func (c *CrossCloudAccess) Check() FieldErrors {
 	s := &c.Spec
 	v.cluster(&s.Cluster)
 	v.serviceAccount(&s.ServiceAccount)
+	if ns := c.Metadata.Namespace; ns != "" && s.ServiceAccount.Namespace != ns {
+		// A team's spec must not wire, or re-point, another namespace's
+		// workloads; only the platform's namespace-less spec may.
+		v.errorf("spec.serviceAccount.namespace", "is %q but the spec is in namespace %q, and a namespaced spec acts only in its own namespace; remove it or set it to %q (a spec without metadata.namespace may name any)",
+			s.ServiceAccount.Namespace, ns, ns)
+	}
 	if s.Workloads != nil {
 		v.workloads(s.Workloads, s.Kinds())
 	}
