@@ -93,7 +93,22 @@ func readCaseSpecs(t *testing.T, name string) []*v1alpha1.CrossCloudAccess {
 var (
 	oneSubject  = regexp.MustCompile(`^assertion\.sub == '([^'\\]*)'$`)
 	subjectList = regexp.MustCompile(`^assertion\.sub in \[('[^'\\]*'(?:, '[^'\\]*')*)\]$`)
+	pinnedTerm  = regexp.MustCompile(`^\(assertion\.sub == '([^'\\]*)' && '([^'\\]*)' in assertion\.aud\)$`)
 )
+
+// pinnedSubjects reads a condition that holds each subject to its audience;
+// nil when the condition has another shape.
+func pinnedSubjects(condition string) map[string]string {
+	out := map[string]string{}
+	for _, term := range strings.Split(condition, " || ") {
+		m := pinnedTerm.FindStringSubmatch(term)
+		if m == nil {
+			return nil
+		}
+		out[m[1]] = m[2]
+	}
+	return out
+}
 
 // admittedSubjects reads the subjects an attribute condition admits; it
 // understands only the two shapes Build writes, so anything else fails.
@@ -101,6 +116,9 @@ func admittedSubjects(t *testing.T, condition string) []string {
 	t.Helper()
 	if m := oneSubject.FindStringSubmatch(condition); m != nil {
 		return []string{m[1]}
+	}
+	if pinned := pinnedSubjects(condition); pinned != nil {
+		return slices.Sorted(maps.Keys(pinned))
 	}
 	if m := subjectList.FindStringSubmatch(condition); m != nil {
 		var out []string
@@ -323,6 +341,12 @@ func checkGCP(t *testing.T, doc document, s v1alpha1.Spec, subject string) strin
 			}
 			if p.IssuerURI != s.Cluster.Issuer {
 				t.Errorf("provider %s trusts %q, want the issuer %q", p.ProviderID, p.IssuerURI, s.Cluster.Issuer)
+			}
+			if pinned := pinnedSubjects(p.AttributeCondition); pinned != nil && pinned[subject] != g.Audience {
+				t.Errorf("provider %s holds %s to audience %q; its token carries %q", p.ProviderID, subject, pinned[subject], g.Audience)
+			}
+			if len(p.AllowedAudiences) > 1 && pinnedSubjects(p.AttributeCondition) == nil {
+				t.Errorf("provider %s allows %d audiences but its condition %q holds no subject to its own", p.ProviderID, len(p.AllowedAudiences), p.AttributeCondition)
 			}
 			if p.AttributeMapping["google.subject"] != "assertion.sub" {
 				t.Errorf("provider %s maps google.subject from %q", p.ProviderID, p.AttributeMapping["google.subject"])

@@ -14,6 +14,7 @@ const (
 	GCPWorkloadIdentityUserRole = "roles/iam.workloadIdentityUser"
 	GCPSubjectAttribute         = "google.subject"
 	GCPSubjectAssertion         = "assertion.sub"
+	GCPAudienceAssertion        = "assertion.aud"
 	gcpMaxAllowedAudiences      = 10
 )
 
@@ -63,7 +64,7 @@ type gcpProviderKey struct{ projectNumber, poolID, providerID string }
 
 type gcpProvider struct {
 	issuer, issuerFrom string
-	subjects           map[string]bool
+	subjects           map[string]string // subject -> the audience its tokens carry
 	audiences          map[string]bool
 	custom             bool // some spec's token carries an audience Google would not accept by default
 }
@@ -111,14 +112,14 @@ func (b *gcpBuilder) add(s *specTrust) error {
 	key := gcpProviderKey{g.ProjectNumber, g.WorkloadIdentityPool, g.WorkloadIdentityProvider}
 	p := b.providers[key]
 	if p == nil {
-		p = &gcpProvider{issuer: iss, issuerFrom: name, subjects: map[string]bool{}, audiences: map[string]bool{}}
+		p = &gcpProvider{issuer: iss, issuerFrom: name, subjects: map[string]string{}, audiences: map[string]bool{}}
 		b.providers[key] = p
 	}
 	if p.issuer != iss {
 		return fmt.Errorf("%w: %s: workload identity pool provider %s trusts issuer %s (from %s); this spec needs issuer %s: give each cluster its own spec.gcp.workloadIdentityProvider",
 			ErrConflict, name, g.ProviderResource(), p.issuer, p.issuerFrom, iss)
 	}
-	p.subjects[s.subject] = true
+	p.subjects[s.subject] = g.Audience
 	p.audiences[g.Audience] = true
 	if g.Audience != "https:"+g.ProviderResource() && g.Audience != g.ProviderResource() {
 		p.custom = true
@@ -156,6 +157,11 @@ func (b *gcpBuilder) build(t *Trust) error {
 			AllowedAudiences:   []string{},
 			AttributeMapping:   map[string]string{GCPSubjectAttribute: GCPSubjectAssertion},
 			AttributeCondition: SubjectCondition(sortedKeys(p.subjects)),
+		}
+		if len(p.audiences) > 1 {
+			// The provider allows several audiences: each subject is held to
+			// its own, so no ServiceAccount gets in with another's audience.
+			provider.AttributeCondition = PinnedCondition(p.subjects)
 		}
 		// Listing any audience makes Google stop accepting the provider's
 		// own name, so once one token needs a custom audience every
@@ -243,6 +249,17 @@ func SubjectCondition(subjects []string) string {
 		return GCPSubjectAssertion + " == " + quoted[0]
 	}
 	return GCPSubjectAssertion + " in [" + strings.Join(quoted, ", ") + "]"
+}
+
+// PinnedCondition admits each subject only with the audience its tokens
+// carry: "(assertion.sub == 'S' && 'A' in assertion.aud) || ...", by subject.
+// Kubernetes writes aud as a list, which "in" reads.
+func PinnedCondition(audienceOf map[string]string) string {
+	var terms []string
+	for _, subject := range sortedKeys(audienceOf) {
+		terms = append(terms, "("+GCPSubjectAssertion+" == "+celString(subject)+" && "+celString(audienceOf[subject])+" in "+GCPAudienceAssertion+")")
+	}
+	return strings.Join(terms, " || ")
 }
 
 func celString(s string) string {

@@ -89,7 +89,7 @@ resource "google_iam_workload_identity_pool_provider" "trusted_eks_cluster" {
   attribute_mapping = {
     "google.subject" = "assertion.sub"
   }
-  attribute_condition = "assertion.sub in ['system:serviceaccount:default:oidc-exp-service-account', 'system:serviceaccount:jobs:batch']"
+  attribute_condition = "(assertion.sub == 'system:serviceaccount:default:oidc-exp-service-account' && 'https://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/oidc-exp-workload-identity-pool/providers/trusted-eks-cluster' in assertion.aud) || (assertion.sub == 'system:serviceaccount:jobs:batch' && 'batch.example.com' in assertion.aud)"
   oidc {
     issuer_uri        = "https://oidc.eks.eu-west-2.amazonaws.com/id/4E604436464FFCC52F8B96807F5BD5BC"
     allowed_audiences = ["batch.example.com", "https://iam.googleapis.com/projects/123456789012/locations/global/workloadIdentityPools/oidc-exp-workload-identity-pool/providers/trusted-eks-cluster"]
