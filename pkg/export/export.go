@@ -148,9 +148,10 @@ func patchFileName(n *yaml.RNode) string {
 }
 
 func patchEntry(path string, n *yaml.RNode) string {
-	target := fmt.Sprintf("    kind: %s\n    name: %s\n", n.GetKind(), n.GetName())
+	// Quoted, so a name such as "no" stays a string for kustomize.
+	target := fmt.Sprintf("    kind: %q\n    name: %q\n", n.GetKind(), n.GetName())
 	if ns := n.GetNamespace(); ns != "" {
-		target += fmt.Sprintf("    namespace: %s\n", ns)
+		target += fmt.Sprintf("    namespace: %q\n", ns)
 	}
 	return fmt.Sprintf("- path: %s\n  target:\n%s", path, target)
 }

@@ -3,7 +3,10 @@ package workload
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
+
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/kname"
 )
 
 // Location says where in which workload a problem is, so that a caller can
@@ -62,11 +65,23 @@ func (m *Malformed) Error() string { return m.Location.String() + ": " + m.Messa
 
 // describe names a workload as "Kind namespace/name", or "Kind name" when the
 // object has no namespace.
+// A value that is not a Kubernetes name (an escape sequence, a line break)
+// is quoted, so it cannot forge or hide the rest of the message.
 func describe(kind, namespace, name string) string {
+	kind, namespace, name = printable(kind, kname.IsLabelValue), printable(namespace, kname.IsLabel), printable(name, kname.IsSubdomain)
 	if namespace == "" {
 		return kind + " " + name
 	}
 	return kind + " " + namespace + "/" + name
+}
+
+// printable is s when it is a valid name (or empty), else s quoted in Go
+// syntax with every non-ASCII character escaped.
+func printable(s string, valid func(string) bool) string {
+	if s == "" || valid(s) {
+		return s
+	}
+	return strconv.QuoteToASCII(s)
 }
 
 // joinPath joins field path parts, skipping empty ones, so that paths below

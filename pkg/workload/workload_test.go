@@ -339,3 +339,18 @@ spec:
 		})
 	}
 }
+
+// Names that are not Kubernetes names are quoted in messages, so a line
+// break or an escape sequence in an input cannot forge the rest.
+func TestMessagesQuoteNamesThatAreNotKubernetesNames(t *testing.T) {
+	for _, tc := range []struct{ kind, namespace, name, want string }{
+		{"Deployment", "shop", "api", "Deployment shop/api"},
+		{"Deployment", "", "api", "Deployment api"},
+		{"Deployment", "shop", "api\nerror: all good", `Deployment shop/"api\nerror: all good"`},
+		{"Pod", "a\u2028b", "\x1b[31mred", `Pod "a\u2028b"/"\x1b[31mred"`},
+	} {
+		if got := describe(tc.kind, tc.namespace, tc.name); got != tc.want {
+			t.Errorf("describe(%q, %q, %q) = %s, want %s", tc.kind, tc.namespace, tc.name, got, tc.want)
+		}
+	}
+}
