@@ -46,51 +46,45 @@ func TestCredentialConfigMatchesGcloud(t *testing.T) {
 		{"impersonating with lifetime", federated(email, 7200), []string{"--service-account=" + email, "--service-account-token-lifetime-seconds=7200"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			out := filepath.Join(t.TempDir(), "config.json")
-			args := append([]string{"iam", "workload-identity-pools", "create-cred-config",
-				"projects/123456789012/locations/global/workloadIdentityPools/oidc-exp-workload-identity-pool/providers/trusted-eks-cluster",
-				"--credential-source-file=" + Token.MountPath + "/" + Token.Path, "--output-file=" + out}, tc.flags...)
-			cmd := exec.Command(gcloud, args...)
-			cmd.Env = append(os.Environ(), "CLOUDSDK_CONFIG="+t.TempDir(), "CLOUDSDK_CORE_DISABLE_PROMPTS=1")
-			if msg, err := cmd.CombinedOutput(); err != nil {
-				t.Fatalf("gcloud: %v\n%s", err, msg)
-			}
-			want, err := os.ReadFile(out)
-			if err != nil {
-				t.Fatal(err)
-			}
 			target, err := Plan(tc.spec)
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := target.ConfigMaps[0].Data[0].Value
-			if diff := cmp.Diff(string(want), got); diff != "" {
+			want := gcloudCredConfig(t, gcloud, Token.MountPath+"/"+Token.Path, tc.flags)
+			if diff := cmp.Diff(want, target.ConfigMaps[0].Data[0].Value); diff != "" {
 				t.Errorf("credential configuration differs from gcloud's (-gcloud +ours):\n%s", diff)
 			}
-
 			// The Windows configuration names the token as Windows
 			// containers see it; gcloud writes the same for that path.
-			windowsOut := filepath.Join(t.TempDir(), "config.json")
-			windowsArgs := append([]string{"iam", "workload-identity-pools", "create-cred-config",
-				"projects/123456789012/locations/global/workloadIdentityPools/oidc-exp-workload-identity-pool/providers/trusted-eks-cluster",
-				"--credential-source-file=" + plan.WindowsPath(Token.MountPath+"/"+Token.Path), "--output-file=" + windowsOut}, tc.flags...)
-			cmd = exec.Command(gcloud, windowsArgs...)
-			cmd.Env = append(os.Environ(), "CLOUDSDK_CONFIG="+t.TempDir(), "CLOUDSDK_CORE_DISABLE_PROMPTS=1")
-			if msg, err := cmd.CombinedOutput(); err != nil {
-				t.Fatalf("gcloud: %v\n%s", err, msg)
-			}
-			wantWindows, err := os.ReadFile(windowsOut)
-			if err != nil {
-				t.Fatal(err)
-			}
 			if target.Windows == nil || len(target.Windows.ConfigMaps) != 1 {
 				t.Fatalf("no Windows credential ConfigMap: %+v", target.Windows)
 			}
-			if diff := cmp.Diff(string(wantWindows), target.Windows.ConfigMaps[0].Data[0].Value); diff != "" {
+			wantWindows := gcloudCredConfig(t, gcloud, plan.WindowsPath(Token.MountPath+"/"+Token.Path), tc.flags)
+			if diff := cmp.Diff(wantWindows, target.Windows.ConfigMaps[0].Data[0].Value); diff != "" {
 				t.Errorf("Windows credential configuration differs from gcloud's (-gcloud +ours):\n%s", diff)
 			}
 		})
 	}
+}
+
+// gcloudCredConfig is what gcloud writes for the test provider and a token
+// file, offline.
+func gcloudCredConfig(t *testing.T, gcloud, tokenFile string, flags []string) string {
+	t.Helper()
+	out := filepath.Join(t.TempDir(), "config.json")
+	args := append([]string{"iam", "workload-identity-pools", "create-cred-config",
+		"projects/123456789012/locations/global/workloadIdentityPools/oidc-exp-workload-identity-pool/providers/trusted-eks-cluster",
+		"--credential-source-file=" + tokenFile, "--output-file=" + out}, flags...)
+	cmd := exec.Command(gcloud, args...)
+	cmd.Env = append(os.Environ(), "CLOUDSDK_CONFIG="+t.TempDir(), "CLOUDSDK_CORE_DISABLE_PROMPTS=1")
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("gcloud: %v\n%s", err, msg)
+	}
+	written, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(written)
 }
 
 func TestPlanFederatedWiresTokenConfigAndBothEnvVars(t *testing.T) {
