@@ -247,15 +247,18 @@ func mutatingSpec(t Target, pod plan.PodPatch) MutatingPolicySpec {
 
 // volumesPatch adds each missing volume with JSONPatch: a projected volume's
 // sources are an atomic list, which an apply configuration may not set. A
-// volume of the same name is left as it is, never replaced.
+// volume of the same name is left as it is, never replaced. The volumes are
+// typed objects: the API server's CEL refuses map literals whose values
+// differ in type.
 func volumesPatch(pod plan.PodPatch) string {
 	var volumes []string
 	for _, tok := range pod.Tokens {
-		volumes = append(volumes, fmt.Sprintf(`{"name": %s, "projected": {"sources": [{"serviceAccountToken": {"audience": %s, "expirationSeconds": %d, "path": %s}}]}}`,
+		volumes = append(volumes, fmt.Sprintf("Object.spec.volumes{name: %s, projected: Object.spec.volumes.projected{sources: [Object.spec.volumes.projected.sources{"+
+			"serviceAccountToken: Object.spec.volumes.projected.sources.serviceAccountToken{audience: %s, expirationSeconds: %d, path: %s}}]}}",
 			Quote(tok.VolumeName), Quote(tok.Audience), tok.ExpirationSeconds, Quote(tok.Path)))
 	}
 	for _, v := range pod.ConfigMapVolumes {
-		volumes = append(volumes, fmt.Sprintf(`{"name": %s, "configMap": {"name": %s}}`, Quote(v.VolumeName), Quote(v.ConfigMapName)))
+		volumes = append(volumes, fmt.Sprintf("Object.spec.volumes{name: %s, configMap: Object.spec.volumes.configMap{name: %s}}", Quote(v.VolumeName), Quote(v.ConfigMapName)))
 	}
 	if len(volumes) == 0 {
 		return ""
