@@ -6,6 +6,8 @@ package kubecheck
 import (
 	"fmt"
 
+	admissionv1 "k8s.io/api/admissionregistration/v1"
+	admissionv1beta1 "k8s.io/api/admissionregistration/v1beta1"
 	appsv1 "k8s.io/api/apps/v1"
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -26,6 +28,13 @@ var types = map[string]func() any{
 	"apps/v1/ReplicaSet":  func() any { return &appsv1.ReplicaSet{} },
 	"batch/v1/Job":        func() any { return &batchv1.Job{} },
 	"batch/v1/CronJob":    func() any { return &batchv1.CronJob{} },
+	// The admission policies of spec.admissionPolicy, at both served versions.
+	"admissionregistration.k8s.io/v1/MutatingAdmissionPolicy":             func() any { return &admissionv1.MutatingAdmissionPolicy{} },
+	"admissionregistration.k8s.io/v1/MutatingAdmissionPolicyBinding":      func() any { return &admissionv1.MutatingAdmissionPolicyBinding{} },
+	"admissionregistration.k8s.io/v1beta1/MutatingAdmissionPolicy":        func() any { return &admissionv1beta1.MutatingAdmissionPolicy{} },
+	"admissionregistration.k8s.io/v1beta1/MutatingAdmissionPolicyBinding": func() any { return &admissionv1beta1.MutatingAdmissionPolicyBinding{} },
+	"admissionregistration.k8s.io/v1/ValidatingAdmissionPolicy":           func() any { return &admissionv1.ValidatingAdmissionPolicy{} },
+	"admissionregistration.k8s.io/v1/ValidatingAdmissionPolicyBinding":    func() any { return &admissionv1.ValidatingAdmissionPolicyBinding{} },
 }
 
 // Known reports whether apiVersion/kind is a type Strict can check.

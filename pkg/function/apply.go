@@ -37,6 +37,9 @@ func apply(set specSet, items []*yaml.RNode) ([]*yaml.RNode, framework.Results) 
 		objects, emitted := emitObjects(src, p, out)
 		added = append(added, objects...)
 		results = append(results, emitted...)
+		policies, emitted := emitPolicies(src, p, out)
+		added = append(added, policies...)
+		results = append(results, emitted...)
 		patched, windowsUsed := patchWorkloads(src, p, out, env)
 		results = append(results, patched...)
 		if windowsUsed {
@@ -259,7 +262,9 @@ func patchWorkloads(src source, p plan.Plan, items []*yaml.RNode, env workload.E
 			}
 		}
 	}
-	if selected == 0 && !pod.IsEmpty() {
+	// With an admission policy, Pods created at runtime are wired too: a
+	// build without workloads is the expected case, not a mistake.
+	if selected == 0 && !pod.IsEmpty() && spec.AdmissionPolicy == nil {
 		results = append(results, &framework.Result{Severity: framework.Warning,
 			Message: fmt.Sprintf("no workload among the input runs as ServiceAccount %s/%s, so no pod was patched; set serviceAccountName on the workloads or select them with spec.workloads.selector",
 				spec.ServiceAccount.Namespace, spec.ServiceAccount.Name),

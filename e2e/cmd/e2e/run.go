@@ -22,6 +22,9 @@ import (
 // (for refusals: altered) function output, and runs every check as the pod's
 // container.
 func (w *world) runScenario(ctx context.Context, s scenario, in *input) error {
+	if s.admission != "" {
+		return w.runAdmissionScenario(ctx, s, in)
+	}
 	ensure := w.ensureCluster
 	if s.selfHosted {
 		ensure = w.ensureSelfHostedCluster
@@ -81,64 +84,9 @@ func (w *world) runScenario(ctx context.Context, s scenario, in *input) error {
 	if err != nil {
 		return err
 	}
-	home := filepath.Join(dir, "home")
-	nodeEnv := []string{
-		"PATH=" + w.nodePath,
-		"HOME=" + home,
-		// The node's trust store, as each client reads it.
-		"SSL_CERT_FILE=" + w.caFile,
-		"AWS_CA_BUNDLE=" + w.caFile,
-		"CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE=" + w.caFile,
-		"REQUESTS_CA_BUNDLE=" + w.caFile,
-		"LANG=C.UTF-8",
-	}
-	plan, err := k.Prepare(ctx, applied, "", nodeEnv, w.hostsFile)
-	if err != nil {
-		return fmt.Errorf("prepare container: %w", err)
-	}
-	self, err := os.Executable()
+	problems, err := w.runClients(ctx, s, k, applied, dir)
 	if err != nil {
 		return err
-	}
-	var problems []string
-	for _, cloud := range s.clouds {
-		for _, ch := range checksByCloud[cloud] {
-			if !hasEnv(plan.Env, ch.envVar) {
-				problems = append(problems, fmt.Sprintf("%s: the container has no %s: the function did not configure %s", ch.name, ch.envVar, cloud))
-				continue
-			}
-			// Each client starts from an empty HOME: no cached credentials.
-			if err := os.RemoveAll(home); err != nil {
-				return fmt.Errorf("empty HOME for %s: %w", ch.name, err)
-			}
-			if err := os.MkdirAll(home, 0o755); err != nil {
-				return err
-			}
-			argv := make([]string, len(ch.argv))
-			for i, a := range ch.argv {
-				argv[i] = strings.ReplaceAll(a, "{bin}", w.o.bin)
-			}
-			res, err := kubelet.Run(ctx, self, plan, argv, 3*time.Minute)
-			if err != nil {
-				problems = append(problems, fmt.Sprintf("%s: %v", ch.name, err))
-				continue
-			}
-			transcript := fmt.Sprintf("$ %s\n(exit %d, %.1f s)\n--- stdout\n%s--- stderr\n%s", strings.Join(argv, " "), res.ExitCode, res.Duration.Seconds(), res.Stdout, res.Stderr)
-			if err := os.WriteFile(filepath.Join(dir, ch.name+".txt"), []byte(transcript), 0o644); err != nil {
-				return fmt.Errorf("keep the transcript of %s: %w", ch.name, err)
-			}
-			w.logger.Printf("%s: %s", s.name, transcript)
-			switch {
-			case s.negative == nil && (res.ExitCode != 0 || !strings.Contains(res.Stdout, ch.want)):
-				problems = append(problems, fmt.Sprintf("%s: want %q in the output, got exit %d: %s", ch.name, ch.want, res.ExitCode, lastLines(res.Stdout+res.Stderr, 4)))
-			case s.negative != nil && res.ExitCode == 0:
-				problems = append(problems, fmt.Sprintf("%s: was NOT refused: %s", ch.name, lastLines(res.Stdout, 2)))
-			case s.negative != nil && !ch.refusal.MatchString(res.Stdout+res.Stderr):
-				problems = append(problems, fmt.Sprintf("%s: failed, but not with a refusal from the server (want %s): %s", ch.name, ch.refusal, lastLines(res.Stdout+res.Stderr, 4)))
-			case s.negative != nil:
-				w.logger.Printf("%s: %s refused as expected: %s", s.name, ch.name, lastLines(res.Stderr, 2))
-			}
-		}
 	}
 	if s.doctor != "" {
 		if err := w.runDoctor(ctx, s, c, dir); err != nil {
@@ -155,6 +103,71 @@ func (w *world) runScenario(ctx context.Context, s scenario, in *input) error {
 		return errors.New(strings.Join(problems, "\n"))
 	}
 	return nil
+}
+
+// runClients runs every check of the scenario's clouds as the pod's first
+// container and returns what went wrong; an error is a broken harness.
+func (w *world) runClients(ctx context.Context, s scenario, k *kubelet.Kubelet, applied *kubelet.Pod, dir string) ([]string, error) {
+	home := filepath.Join(dir, "home")
+	nodeEnv := []string{
+		"PATH=" + w.nodePath,
+		"HOME=" + home,
+		// The node's trust store, as each client reads it.
+		"SSL_CERT_FILE=" + w.caFile,
+		"AWS_CA_BUNDLE=" + w.caFile,
+		"CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE=" + w.caFile,
+		"REQUESTS_CA_BUNDLE=" + w.caFile,
+		"LANG=C.UTF-8",
+	}
+	plan, err := k.Prepare(ctx, applied, "", nodeEnv, w.hostsFile)
+	if err != nil {
+		return nil, fmt.Errorf("prepare container: %w", err)
+	}
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	var problems []string
+	for _, cloud := range s.clouds {
+		for _, ch := range checksByCloud[cloud] {
+			if !hasEnv(plan.Env, ch.envVar) {
+				problems = append(problems, fmt.Sprintf("%s: the container has no %s: the function did not configure %s", ch.name, ch.envVar, cloud))
+				continue
+			}
+			// Each client starts from an empty HOME: no cached credentials.
+			if err := os.RemoveAll(home); err != nil {
+				return nil, fmt.Errorf("empty HOME for %s: %w", ch.name, err)
+			}
+			if err := os.MkdirAll(home, 0o755); err != nil {
+				return nil, err
+			}
+			argv := make([]string, len(ch.argv))
+			for i, a := range ch.argv {
+				argv[i] = strings.ReplaceAll(a, "{bin}", w.o.bin)
+			}
+			res, err := kubelet.Run(ctx, self, plan, argv, 3*time.Minute)
+			if err != nil {
+				problems = append(problems, fmt.Sprintf("%s: %v", ch.name, err))
+				continue
+			}
+			transcript := fmt.Sprintf("$ %s\n(exit %d, %.1f s)\n--- stdout\n%s--- stderr\n%s", strings.Join(argv, " "), res.ExitCode, res.Duration.Seconds(), res.Stdout, res.Stderr)
+			if err := os.WriteFile(filepath.Join(dir, ch.name+".txt"), []byte(transcript), 0o644); err != nil {
+				return nil, fmt.Errorf("keep the transcript of %s: %w", ch.name, err)
+			}
+			w.logger.Printf("%s: %s", s.name, transcript)
+			switch {
+			case s.negative == nil && (res.ExitCode != 0 || !strings.Contains(res.Stdout, ch.want)):
+				problems = append(problems, fmt.Sprintf("%s: want %q in the output, got exit %d: %s", ch.name, ch.want, res.ExitCode, lastLines(res.Stdout+res.Stderr, 4)))
+			case s.negative != nil && res.ExitCode == 0:
+				problems = append(problems, fmt.Sprintf("%s: was NOT refused: %s", ch.name, lastLines(res.Stdout, 2)))
+			case s.negative != nil && !ch.refusal.MatchString(res.Stdout+res.Stderr):
+				problems = append(problems, fmt.Sprintf("%s: failed, but not with a refusal from the server (want %s): %s", ch.name, ch.refusal, lastLines(res.Stdout+res.Stderr, 4)))
+			case s.negative != nil:
+				w.logger.Printf("%s: %s refused as expected: %s", s.name, ch.name, lastLines(res.Stderr, 2))
+			}
+		}
+	}
+	return problems, nil
 }
 
 // configureClouds tells the clouds what the trust document says they trust.
@@ -256,7 +269,9 @@ func (w *world) prepareNamespaces(ctx context.Context, c *cluster.Cluster, objec
 }
 
 var clusterScoped = map[string]bool{"Namespace": true, "ClusterRole": true, "ClusterRoleBinding": true,
-	"CustomResourceDefinition": true, "PersistentVolume": true, "StorageClass": true, "PriorityClass": true}
+	"CustomResourceDefinition": true, "PersistentVolume": true, "StorageClass": true, "PriorityClass": true,
+	"MutatingAdmissionPolicy": true, "MutatingAdmissionPolicyBinding": true,
+	"ValidatingAdmissionPolicy": true, "ValidatingAdmissionPolicyBinding": true}
 
 func isNamespaced(obj map[string]any) bool {
 	kind, _ := obj["kind"].(string)

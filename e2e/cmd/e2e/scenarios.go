@@ -46,13 +46,18 @@ type scenario struct {
 	// clients: "pass", or the one thing made wrong ("wrong-audience",
 	// "wrong-subject", "wrong-jwks"), whose check alone must fail.
 	doctor string
+	// admission, when set, applies the output (admission policies, no Pod)
+	// and creates Pods through the API: admissionWired, admissionConflict
+	// or admissionOtherSA (admission.go).
+	admission string
 }
 
 // allClouds are the clouds of the all-clouds example.
 var allClouds = []string{"aws", "gcp", "azure"}
 
 // scenarios are the positive cases, then one refusal per row of refusals,
-// then the self-hosted issuer and its doctor cases.
+// then the self-hosted issuer and its doctor cases, then Pods created at
+// runtime under the admission policies.
 var scenarios = append([]scenario{
 	{name: "gke-to-aws", example: "gke-to-aws", clouds: []string{"aws"}},
 	{name: "eks-to-gcp", example: "eks-to-gcp", clouds: []string{"gcp"}, impersonation: "yes"},
@@ -60,7 +65,7 @@ var scenarios = append([]scenario{
 	{name: "eks-to-aws-projected", example: "eks-to-aws-projected", clouds: []string{"aws"}},
 	{name: "gcp-direct-access", example: "gcp-direct-access", clouds: []string{"gcp"}, impersonation: "no"},
 	{name: "all-clouds", example: "all-clouds", clouds: allClouds},
-}, append(refusalScenarios(), selfHostedScenarios...)...)
+}, append(refusalScenarios(), append(selfHostedScenarios, admissionScenarios...)...)...)
 
 // selfHostedScenarios run on a generic cluster whose issuer is published by
 // `cross-cloud-access issuer`; doctor checks the setup, then each broken one.

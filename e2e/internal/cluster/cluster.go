@@ -89,6 +89,8 @@ func (c *Cluster) launch(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// Its graceful shutdown takes many seconds and nothing of it is kept.
+	p.KillOnStop = true
 	c.proc = p
 	if err := p.WaitHTTP(ctx, c.URL+"/readyz", &tls.Config{RootCAs: c.ca.Pool()}, 90*time.Second); err != nil {
 		return fmt.Errorf("kube-apiserver %s: %w (log: %s)", c.Name, err, c.logPath)
@@ -262,6 +264,26 @@ func (c *Cluster) Apply(ctx context.Context, manifests []byte) (string, error) {
 		return string(out), fmt.Errorf("kubectl apply --server-side on %s: %w: %s", c.Name, err, strings.TrimSpace(string(out)))
 	}
 	return string(out), nil
+}
+
+// Create creates objects with kubectl create, as an operator or kubectl
+// run would (no apply bookkeeping), and returns them as the apiserver stored
+// them, after admission, as a kubectl list in JSON. With dryRun the
+// apiserver runs admission and stores nothing.
+func (c *Cluster) Create(ctx context.Context, manifests []byte, dryRun bool) ([]byte, error) {
+	args := []string{"--kubeconfig", c.Kubeconfig, "create", "-o", "json", "-f", "-"}
+	if dryRun {
+		args = append(args, "--dry-run=server")
+	}
+	cmd := exec.CommandContext(ctx, c.kubectl, args...)
+	cmd.Stdin = bytes.NewReader(manifests)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return out, fmt.Errorf("kubectl create on %s: %w: %s", c.Name, err, strings.TrimSpace(stderr.String()))
+	}
+	return out, nil
 }
 
 // Delete deletes the objects of the given YAML documents (ignoring missing ones).

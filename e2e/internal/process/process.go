@@ -20,9 +20,12 @@ import (
 // Process is a started server.
 type Process struct {
 	Name string
-	cmd  *exec.Cmd
-	done chan struct{}
-	err  error
+	// KillOnStop makes Stop send SIGKILL at once, for a server whose
+	// graceful shutdown is slow and whose state is thrown away anyway.
+	KillOnStop bool
+	cmd        *exec.Cmd
+	done       chan struct{}
+	err        error
 }
 
 var (
@@ -72,7 +75,8 @@ func (p *Process) Exited() (bool, error) {
 	}
 }
 
-// Stop ends the process group: SIGTERM, then SIGKILL after a grace period.
+// Stop ends the process group: SIGTERM (SIGKILL with KillOnStop), then
+// SIGKILL after a grace period.
 // How the process ended is not an error of Stop (Exited tells it); a
 // signal that cannot be sent is.
 func (p *Process) Stop() error {
@@ -81,7 +85,11 @@ func (p *Process) Stop() error {
 		return nil
 	default:
 	}
-	if err := p.signal(syscall.SIGTERM); err != nil {
+	first := syscall.SIGTERM
+	if p.KillOnStop {
+		first = syscall.SIGKILL
+	}
+	if err := p.signal(first); err != nil {
 		return err
 	}
 	select {

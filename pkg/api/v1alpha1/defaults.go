@@ -34,6 +34,9 @@ func (c *CrossCloudAccess) Default() {
 		create := true
 		s.ServiceAccount.Create = &create
 	}
+	if s.AdmissionPolicy != nil {
+		s.AdmissionPolicy.defaults()
+	}
 	for _, cl := range s.clouds() {
 		cl.defaults(&s.Cluster)
 	}

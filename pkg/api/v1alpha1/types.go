@@ -38,6 +38,9 @@ type Spec struct {
 	AWS            *AWS           `json:"aws,omitempty"`
 	GCP            *GCP           `json:"gcp,omitempty"`
 	Azure          *Azure         `json:"azure,omitempty"`
+
+	// AdmissionPolicy also wires Pods created at runtime (admission.go).
+	AdmissionPolicy *AdmissionPolicy `json:"admissionPolicy,omitempty"`
 }
 
 // Provider is where the cluster runs; it decides which cloud's own webhook or

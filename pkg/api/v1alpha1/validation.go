@@ -106,6 +106,9 @@ func (c *CrossCloudAccess) Check() FieldErrors {
 	if s.Workloads != nil {
 		v.workloads(s.Workloads, s.Kinds())
 	}
+	if s.AdmissionPolicy != nil {
+		s.AdmissionPolicy.check(v)
+	}
 	if len(s.clouds()) == 0 {
 		v.errorf("spec", "names no cloud; set at least one of spec.aws, spec.gcp, spec.azure")
 	}

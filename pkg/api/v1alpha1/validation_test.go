@@ -132,3 +132,37 @@ spec:
 		t.Errorf("service account defaults: %+v", c.Spec.ServiceAccount)
 	}
 }
+
+func TestAdmissionPolicyDefaultsToV1AndFail(t *testing.T) {
+	c, errs := decode(t, "  admissionPolicy: {}\n  aws: {roleArn: 'arn:aws:iam::111122223333:role/x'}\n")
+	if c == nil || len(errs) != 0 {
+		t.Fatalf("want a valid spec, got %v", errs)
+	}
+	if got := *c.Spec.AdmissionPolicy; got.APIVersion != AdmissionV1 || got.FailurePolicy != FailurePolicyFail {
+		t.Errorf("defaulted admissionPolicy = %+v, want %s and %s", got, AdmissionV1, FailurePolicyFail)
+	}
+	c, errs = decode(t, "  admissionPolicy: {apiVersion: admissionregistration.k8s.io/v1beta1, failurePolicy: Ignore}\n  aws: {roleArn: 'arn:aws:iam::111122223333:role/x'}\n")
+	if c == nil || len(errs) != 0 {
+		t.Fatalf("want v1beta1 and Ignore accepted, got %v", errs)
+	}
+}
+
+func TestAdmissionPolicyRefusesWhatTheAPIServerWouldNotServe(t *testing.T) {
+	for _, tc := range []struct{ name, extra, field, mentions string }{
+		{"alpha version", "{apiVersion: admissionregistration.k8s.io/v1alpha1}", "spec.admissionPolicy.apiVersion", "v1beta1"},
+		{"lowercase failure policy", "{failurePolicy: fail}", "spec.admissionPolicy.failurePolicy", "Fail"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, errs := decode(t, "  admissionPolicy: "+tc.extra+"\n  aws: {roleArn: 'arn:aws:iam::111122223333:role/x'}\n")
+			if c != nil {
+				t.Fatal("an invalid spec decoded")
+			}
+			for _, e := range errs {
+				if e.Field == tc.field && strings.Contains(e.Message, tc.mentions) {
+					return
+				}
+			}
+			t.Errorf("errors %v do not name %s with %q", errs, tc.field, tc.mentions)
+		})
+	}
+}
