@@ -13,7 +13,7 @@ IMAGE    ?= ghcr.io/crosscloud-dev/cross-cloud-access:$(VERSION)
 
 ## build: the static function binary
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o $(BIN) ./fn
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o $(BIN) ./fn/cross-cloud-access
 
 ## demo: render one example through real kustomize (EXAMPLE=examples/NAME for another)
 demo: build
