@@ -9,7 +9,7 @@ EXAMPLE  ?= examples/gke-to-aws
 FUZZTIME ?= 60s
 IMAGE    ?= ghcr.io/crosscloud-dev/cross-cloud-access:$(VERSION)
 
-.PHONY: build demo test lint unit e2e argocd bench fuzz generate update image clean
+.PHONY: build demo test lint unit helm e2e argocd bench fuzz generate update image clean
 
 ## build: the static function binary
 build:
@@ -20,7 +20,7 @@ demo: build
 	$(GO) tool kustomize build --enable-alpha-plugins --enable-exec $(EXAMPLE)
 
 ## test: everything CI runs
-test: lint unit e2e argocd
+test: lint unit helm e2e argocd
 
 ## lint: formatting, vet and staticcheck
 lint:
@@ -28,11 +28,16 @@ lint:
 	if [ -n "$$unformatted" ]; then echo "gofmt would change:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
+	cd test/helm && $(GO) vet ./...
 
 ## unit: unit, golden, schema and example tests (kustomize and kpt for real)
 unit: build
 	@command -v kpt >/dev/null || { echo "kpt is not on PATH: the kpt examples cannot run"; exit 1; }
 	$(GO) test -count=1 ./...
+
+## helm: the function as a post-renderer of the real Helm 3 and Helm 4 (pinned in test/helm/go.mod)
+helm:
+	cd test/helm && $(GO) test -count=1 -timeout 30m ./...
 
 ## e2e: the article's commands in pods built from our output, against real servers
 e2e: build
@@ -61,6 +66,7 @@ generate:
 ## update: rewrite golden files; read the diff before committing
 update:
 	$(GO) test ./... -update
+	cd test/helm && $(GO) test ./... -update
 
 ## image: the container image (needs a Docker engine)
 image:
