@@ -7,13 +7,25 @@ BIN      := bin/cross-cloud-access
 VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 EXAMPLE  ?= examples/gke-to-aws
 FUZZTIME ?= 60s
+PLATFORMS ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64
 IMAGE    ?= ghcr.io/crosscloud-dev/cross-cloud-access:$(VERSION)
 
-.PHONY: build demo test lint unit helm e2e argocd bench fuzz generate update image clean
+.PHONY: build release demo test lint unit helm e2e argocd bench fuzz generate update image clean
 
 ## build: the static function binary
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o $(BIN) ./fn/cross-cloud-access
+
+## release: static binaries for every platform in PLATFORMS, with SHA-256 checksums, in dist/
+release:
+	rm -rf dist && mkdir -p dist
+	@for platform in $(PLATFORMS); do \
+	  os=$${platform%/*}; arch=$${platform#*/}; out=dist/cross-cloud-access-$(VERSION)-$$os-$$arch; \
+	  echo "$$out"; \
+	  CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o $$out ./fn/cross-cloud-access || exit 1; \
+	done
+	cd dist && if command -v sha256sum >/dev/null; then sha256sum cross-cloud-access-*; else shasum -a 256 cross-cloud-access-*; fi > SHA256SUMS
+	cat dist/SHA256SUMS
 
 ## demo: render one example through real kustomize (EXAMPLE=examples/NAME for another)
 demo: build
@@ -74,4 +86,4 @@ image:
 	docker build --build-arg VERSION=$(VERSION) -t $(IMAGE) .
 
 clean:
-	rm -rf bin
+	rm -rf bin dist
