@@ -10,7 +10,7 @@ FUZZTIME ?= 60s
 PLATFORMS ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64
 IMAGE    ?= ghcr.io/crosscloud-dev/cross-cloud-access:$(VERSION)
 
-.PHONY: build release demo test lint unit helm e2e argocd bench fuzz generate update image clean
+.PHONY: build release demo test lint unit helm flux e2e argocd bench fuzz generate update image clean
 
 ## build: the static function binary
 build:
@@ -32,7 +32,7 @@ demo: build
 	$(GO) tool kustomize build --enable-alpha-plugins --enable-exec $(EXAMPLE)
 
 ## test: everything CI runs
-test: lint unit helm e2e argocd
+test: lint unit helm flux e2e argocd
 
 ## lint: formatting, vet and staticcheck
 lint:
@@ -41,6 +41,7 @@ lint:
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
 	cd test/helm && $(GO) vet ./...
+	cd test/flux && $(GO) vet ./...
 
 ## unit: unit, golden, schema and example tests (kustomize and kpt for real)
 unit: build
@@ -50,6 +51,10 @@ unit: build
 ## helm: the function as a post-renderer of the real Helm 3 and Helm 4 (pinned in test/helm/go.mod)
 helm:
 	cd test/helm && $(GO) test -count=1 -timeout 30m ./...
+
+## flux: the exported Component built by Flux's own kustomize library (pinned in test/flux/go.mod)
+flux:
+	cd test/flux && $(GO) test -count=1 -timeout 30m ./...
 
 ## e2e: the article's commands in pods built from our output, against real servers
 e2e: build

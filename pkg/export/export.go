@@ -123,6 +123,47 @@ func Write(dir string, files []File) error {
 	return nil
 }
 
+// ErrStale is returned, wrapped, by export --check when the committed
+// Component is not what the spec and resources produce now.
+var ErrStale = errors.New("the Component is stale")
+
+// Diff names the files of dir that Write would change: files missing or with
+// other content, and generated patches Write would remove. An empty result
+// means dir is up to date.
+func Diff(dir string, files []File) ([]string, error) {
+	var stale []string
+	want := map[string]bool{}
+	for _, f := range files {
+		want[filepath.ToSlash(f.Path)] = true
+		data, err := os.ReadFile(filepath.Join(dir, f.Path))
+		if errors.Is(err, os.ErrNotExist) {
+			stale = append(stale, f.Path+" (missing)")
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading %s: %w", f.Path, err)
+		}
+		if string(data) != f.Content {
+			stale = append(stale, f.Path)
+		}
+	}
+	old, err := filepath.Glob(filepath.Join(dir, "patches", "*.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	for _, path := range old {
+		rel := "patches/" + filepath.Base(path)
+		if want[rel] {
+			continue
+		}
+		data, err := os.ReadFile(path)
+		if err == nil && strings.HasPrefix(string(data), Header) {
+			stale = append(stale, rel+" (no longer generated)")
+		}
+	}
+	return stale, nil
+}
+
 func findSame(items []*yaml.RNode, n *yaml.RNode) *yaml.RNode {
 	for _, item := range items {
 		if item.GetApiVersion() == n.GetApiVersion() && item.GetKind() == n.GetKind() &&
