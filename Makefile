@@ -10,7 +10,7 @@ FUZZTIME ?= 60s
 PLATFORMS ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64
 IMAGE    ?= ghcr.io/crosscloud-dev/cross-cloud-access:$(VERSION)
 
-.PHONY: build release demo test lint unit helm flux e2e argocd bench fuzz generate update image clean
+.PHONY: build release demo test lint unit helm flux e2e argocd bench bench-kustomize fuzz generate update image clean
 
 ## build: the static function binary
 build:
@@ -67,6 +67,13 @@ argocd: build
 ## bench: speed and memory of the function
 bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+## bench-kustomize: seconds of `kustomize build` at 200 and 1,000 workloads without the function, with it as an exec transformer, and with the exported Component (BENCH_N=200,1000; a measurement, not a test)
+BENCH_N ?= 200,1000
+bench-kustomize: build
+	mkdir -p bin
+	$(GO) build -o bin/kustomize sigs.k8s.io/kustomize/kustomize/v5
+	$(GO) run ./internal/cmd/bench-kustomize -kustomize bin/kustomize -function $(CURDIR)/$(BIN) -n $(BENCH_N)
 
 ## fuzz: each fuzz target for FUZZTIME
 fuzz:
