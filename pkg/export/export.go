@@ -72,7 +72,7 @@ func Component(config []byte, resources []byte) ([]File, framework.Results, erro
 		}
 		name := patchFileName(out)
 		patches = append(patches, File{Path: name, Content: Header + patch.MustString()})
-		entries = append(entries, patchEntry(name, out))
+		entries = append(entries, patchEntry(name))
 	}
 
 	var files []File
@@ -183,12 +183,14 @@ func patchFileName(n *yaml.RNode) string {
 	return "patches/" + strings.Join(parts, "-") + ".yaml"
 }
 
-func patchEntry(path string, n *yaml.RNode) string {
-	target := fmt.Sprintf("    kind: %s\n    name: %s\n", n.GetKind(), n.GetName())
-	if ns := n.GetNamespace(); ns != "" {
-		target += fmt.Sprintf("    namespace: %s\n", ns)
-	}
-	return fmt.Sprintf("- path: %s\n  target:\n%s", path, target)
+// patchEntry lists a patch without a target: kustomize then finds the one
+// object the patch names by its own apiVersion, kind, name and namespace. A
+// strategic-merge patch with a target costs kustomize a rebuild of its whole
+// resource map, each append checked against every resource (89% of a
+// profiled build): cubic in the number of workloads, 501 s at 1,000. Found
+// by id, each patch costs one pass over the resources.
+func patchEntry(path string) string {
+	return fmt.Sprintf("- path: %s\n", path)
 }
 
 // additions is a strategic-merge patch holding exactly what the function added
