@@ -10,7 +10,7 @@ COPY pkg/ pkg/
 COPY schemas/ schemas/
 COPY internal/ internal/
 ARG VERSION=dev
-RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/cross-cloud-access ./fn
+RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w -X main.version=${VERSION}" -o /out/cross-cloud-access ./fn/cross-cloud-access
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/cross-cloud-access /usr/local/bin/cross-cloud-access

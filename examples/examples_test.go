@@ -26,7 +26,7 @@ func TestMain(m *testing.M) {
 	flag.Parse()
 	root, err := filepath.Abs("..")
 	if err == nil {
-		build := exec.Command("go", "build", "-o", filepath.Join(root, "bin", "cross-cloud-access"), "./fn")
+		build := exec.Command("go", "build", "-o", filepath.Join(root, "bin", "cross-cloud-access"), "./fn/cross-cloud-access")
 		build.Dir = root
 		build.Env = append(os.Environ(), "CGO_ENABLED=0")
 		build.Stdout, build.Stderr = os.Stderr, os.Stderr

@@ -41,7 +41,7 @@ var (
 	update = flag.Bool("update", false, "rewrite testdata/example-app.golden.yaml from the plugin's output")
 	noNS   = flag.Bool("no-namespace", false, "do not re-execute in a private mount namespace even as root; "+
 		"the example's exec path is then rewritten to the built binary")
-	functionBinary = flag.String("function-binary", "", "use this cross-cloud-access binary instead of building ./fn of the main module")
+	functionBinary = flag.String("function-binary", "", "use this cross-cloud-access binary instead of building ./fn/cross-cloud-access of the main module")
 	verboseArgo    = flag.Bool("argocd-log", false, "show Argo CD's info logs")
 )
 
@@ -249,14 +249,14 @@ func buildBinaries(bin string) error {
 		args []string
 	}{
 		{"kustomize", []string{"build", "-buildvcs=false", "-o", filepath.Join(bin, "kustomize"), "sigs.k8s.io/kustomize/kustomize/v5"}},
-		{"cross-cloud-access", []string{"build", "-buildvcs=false", "-o", fn, "./fn"}},
+		{"cross-cloud-access", []string{"build", "-buildvcs=false", "-o", fn, "./fn/cross-cloud-access"}},
 	}
 	if *functionBinary != "" {
 		builds = builds[:1]
 		if err := copyFile(*functionBinary, fn, 0o755); err != nil {
 			return fmt.Errorf("copying -function-binary: %w", err)
 		}
-		fmt.Fprintf(os.Stderr, "argocd e2e: using -function-binary %s, not ./fn\n", *functionBinary)
+		fmt.Fprintf(os.Stderr, "argocd e2e: using -function-binary %s, not ./fn/cross-cloud-access\n", *functionBinary)
 	}
 	for _, b := range builds {
 		start := time.Now()

@@ -15,6 +15,7 @@ import (
 // Command is `cross-cloud-access export`.
 func Command() *cobra.Command {
 	var config, out string
+	var check bool
 	cmd := &cobra.Command{
 		Use:   "export --config SPEC --out DIR [RESOURCES...]",
 		Short: "Write a static kustomize Component instead of running as a function",
@@ -23,7 +24,11 @@ func Command() *cobra.Command {
 strategic-merge patch per workload or ServiceAccount it changed. Commit DIR and
 list it under "components:" to get the same objects from a plain
 "kustomize build", where exec functions cannot run (Argo CD's built-in
-kustomize, kubectl kustomize). RESOURCES are YAML files; "-" or none reads stdin.`,
+kustomize, kubectl kustomize). RESOURCES are YAML files; "-" or none reads stdin.
+
+With --check nothing is written: it exits 1 and names the files when DIR
+differs from what the spec and resources produce now, so CI catches a
+Component nobody regenerated.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if config == "" || out == "" {
 				return errors.New("--config and --out are required")
@@ -46,6 +51,18 @@ kustomize, kubectl kustomize). RESOURCES are YAML files; "-" or none reads stdin
 			if err != nil {
 				return err
 			}
+			if check {
+				stale, err := Diff(out, files)
+				if err != nil {
+					return err
+				}
+				if len(stale) > 0 {
+					return fmt.Errorf("%w: %s differs from what the spec produces now (%s); run export without --check and commit the result",
+						ErrStale, out, strings.Join(stale, ", "))
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "%s is up to date\n", out)
+				return nil
+			}
 			if err := Write(out, files); err != nil {
 				return err
 			}
@@ -55,6 +72,7 @@ kustomize, kubectl kustomize). RESOURCES are YAML files; "-" or none reads stdin
 	}
 	cmd.Flags().StringVar(&config, "config", "", "the CrossCloudAccess spec file")
 	cmd.Flags().StringVar(&out, "out", "", "the folder of the Component")
+	cmd.Flags().BoolVar(&check, "check", false, "write nothing; exit 1 when the folder differs from what would be written")
 	return cmd
 }
 

@@ -28,7 +28,7 @@ func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "export-test")
 	if err == nil {
 		functionBinary = filepath.Join(dir, "cross-cloud-access")
-		build := exec.Command("go", "build", "-o", functionBinary, "./fn")
+		build := exec.Command("go", "build", "-o", functionBinary, "./fn/cross-cloud-access")
 		build.Dir = repoRoot
 		build.Stderr = os.Stderr
 		err = build.Run()

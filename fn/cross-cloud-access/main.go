@@ -1,0 +1,105 @@
+// Command cross-cloud-access is the KRM function: a ResourceList on stdin, a
+// ResourceList on stdout. See docs/kustomize.md, docs/kpt.md and docs/argocd.md.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"sigs.k8s.io/kustomize/kyaml/fn/framework/command"
+
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/function"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+const usage = `Gives the workloads of one Kubernetes ServiceAccount keyless access to AWS,
+GCP and Azure, with the cluster as the OIDC identity provider. Run it as a
+kustomize transformer, a kpt function or in an ArgoCD plugin; it reads a
+ResourceList on stdin, or in standalone mode a spec file and resource files
+(or, with none, the resources on stdin: a Helm post-renderer):
+
+  cross-cloud-access spec.yaml resources.yaml
+  helm template my-app ./chart --post-renderer cross-cloud-access \
+    --post-renderer-args spec.yaml --post-renderer-args=--namespace=my-namespace
+
+A minimal spec:
+
+  apiVersion: crosscloud.dev/v1alpha1
+  kind: CrossCloudAccess
+  metadata:
+    name: oidc-exp
+  spec:
+    cluster:
+      provider: gke
+      issuer: https://container.googleapis.com/v1/projects/my-project/locations/europe-west2-a/clusters/oidc-exp-cluster
+    serviceAccount:
+      name: oidc-exp-service-account
+    aws:
+      roleArn: arn:aws:iam::111122223333:role/oidc_exp_federated_role
+`
+
+func main() {
+	cmd := rootCommand(standalone{
+		stdin:           os.Stdin,
+		stdinIsTerminal: isTerminal(os.Stdin),
+		stdout:          os.Stdout,
+		stderr:          os.Stderr,
+	})
+	ran, err := cmd.ExecuteC()
+	if err == nil {
+		return
+	}
+	if ran != cmd {
+		// The root silences errors for every subcommand; say it here.
+		fmt.Fprintf(os.Stderr, "%s: %v\n", ran.CommandPath(), err)
+	}
+	os.Exit(1)
+}
+
+// rootCommand is the function: a ResourceList on stdin without arguments
+// (kustomize, kpt, Argo CD), standalone with a spec argument (Helm), and the
+// subcommands. It prints its own errors.
+func rootCommand(s standalone) *cobra.Command {
+	cmd := command.Build(function.Processor{}, command.StandaloneDisabled, false)
+	cmd.Use = "cross-cloud-access [SPEC [RESOURCES... | -]]"
+	cmd.Short = "Keyless cross-cloud access for Kubernetes workloads (KRM function)"
+	cmd.Long = usage
+	cmd.Version = version
+	cmd.SetIn(s.stdin)
+	cmd.SetOut(s.stdout)
+	cmd.SetErr(s.stderr)
+	cmd.Flags().StringVar(&s.namespace, "namespace", "", "standalone mode: objects without a namespace count as being in this one (Helm's release namespace)")
+	resourceList := cmd.RunE
+	cmd.RunE = func(c *cobra.Command, args []string) error {
+		if len(args) == 0 {
+			if s.namespace != "" {
+				err := errors.New("--namespace needs a SPEC argument: it is for standalone mode (a ResourceList carries its own namespaces)")
+				fmt.Fprintln(s.stderr, err)
+				return err
+			}
+			err := resourceList(c, args)
+			if err != nil {
+				// command.Build prints the error without a final newline.
+				fmt.Fprintln(s.stderr)
+			}
+			return err
+		}
+		err := s.run(args)
+		if err != nil {
+			fmt.Fprintln(s.stderr, err)
+		}
+		if errors.Is(err, errNoInput) {
+			fmt.Fprint(s.stderr, "\n"+c.UsageString())
+		}
+		return err
+	}
+	for _, sub := range subcommands() {
+		cmd.AddCommand(sub)
+	}
+	return cmd
+}

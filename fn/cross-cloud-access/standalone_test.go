@@ -1,0 +1,280 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"sigs.k8s.io/kustomize/kyaml/kio"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+)
+
+const prodSpec = `apiVersion: crosscloud.dev/v1alpha1
+kind: CrossCloudAccess
+metadata:
+  name: api
+spec:
+  cluster:
+    provider: eks
+    issuer: https://oidc.eks.eu-west-2.amazonaws.com/id/4E604436464FFCC52F8B96807F5BD5BC
+  serviceAccount:
+    name: api
+    namespace: prod
+  aws:
+    roleArn: arn:aws:iam::111122223333:role/api
+    mode: projected
+`
+
+// A spec without a namespace: it takes the one of its workloads.
+const anySpec = `apiVersion: crosscloud.dev/v1alpha1
+kind: CrossCloudAccess
+metadata:
+  name: api
+spec:
+  cluster:
+    provider: eks
+    issuer: https://oidc.eks.eu-west-2.amazonaws.com/id/4E604436464FFCC52F8B96807F5BD5BC
+  serviceAccount:
+    name: api
+  aws:
+    roleArn: arn:aws:iam::111122223333:role/api
+    mode: projected
+`
+
+// What Helm renders: no namespace anywhere.
+const helmDeployment = `# Source: api/templates/deployment.yaml
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  template:
+    spec:
+      serviceAccountName: api
+      containers:
+      - name: app
+        image: app
+`
+
+const clusterRole = `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata:
+  name: api-reader
+rules: []
+`
+
+type runResult struct {
+	stdout, stderr string
+	err            error
+}
+
+func runStandalone(t *testing.T, stdin string, terminal bool, args ...string) runResult {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	cmd := rootCommand(standalone{stdin: strings.NewReader(stdin), stdinIsTerminal: terminal, stdout: &stdout, stderr: &stderr})
+	cmd.SetArgs(args)
+	err := cmd.Execute()
+	return runResult{stdout.String(), stderr.String(), err}
+}
+
+func writeFile(t *testing.T, dir, name, content string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func objects(t *testing.T, stream string) map[string]*yaml.RNode {
+	t.Helper()
+	nodes, err := kio.FromBytes([]byte(stream))
+	if err != nil {
+		t.Fatalf("output is not a YAML stream: %v\n%s", err, stream)
+	}
+	out := map[string]*yaml.RNode{}
+	for _, n := range nodes {
+		out[n.GetKind()+" "+n.GetNamespace()+"/"+n.GetName()] = n
+	}
+	return out
+}
+
+func envNames(t *testing.T, deployment *yaml.RNode) []string {
+	t.Helper()
+	env, err := deployment.Pipe(yaml.Lookup("spec", "template", "spec", "containers", "[name=app]", "env"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if env == nil {
+		return nil
+	}
+	names, err := env.ElementValues("name")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return names
+}
+
+// Helm runs a post-renderer with its arguments and the manifests on stdin:
+// a spec and no resource files must read stdin, not ignore it.
+func TestSpecWithoutResourceFilesReadsStdin(t *testing.T) {
+	spec := writeFile(t, t.TempDir(), "spec.yaml", anySpec)
+	got := runStandalone(t, helmDeployment, false, spec)
+	if got.err != nil {
+		t.Fatalf("%v\n%s", got.err, got.stderr)
+	}
+	objs := objects(t, got.stdout)
+	deployment := objs["Deployment /api"]
+	if deployment == nil {
+		t.Fatalf("the Deployment from stdin is not in the output:\n%s", got.stdout)
+	}
+	if names := envNames(t, deployment); !cmp.Equal(names, []string{"AWS_STS_REGIONAL_ENDPOINTS", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"}) {
+		t.Errorf("the Deployment is not wired: env %v", names)
+	}
+	if objs["ServiceAccount default/api"] == nil {
+		t.Errorf("no ServiceAccount emitted:\n%s", got.stdout)
+	}
+	if strings.Contains(got.stdout, "ResourceList") {
+		t.Errorf("output is wrapped in a ResourceList; Helm wants a plain stream:\n%s", got.stdout)
+	}
+}
+
+func TestDashStillReadsStdin(t *testing.T) {
+	dir := t.TempDir()
+	spec := writeFile(t, dir, "spec.yaml", anySpec)
+	role := writeFile(t, dir, "role.yaml", clusterRole)
+	got := runStandalone(t, helmDeployment, false, spec, role, "-")
+	if got.err != nil {
+		t.Fatalf("%v\n%s", got.err, got.stderr)
+	}
+	objs := objects(t, got.stdout)
+	if objs["Deployment /api"] == nil || objs["ClusterRole /api-reader"] == nil {
+		t.Errorf("want the Deployment from stdin and the ClusterRole from the file:\n%s", got.stdout)
+	}
+}
+
+// kyaml's standalone mode joins the files before parsing: a file without a
+// final newline ran into the next one and two objects became one.
+func TestEachResourceFileStaysItsOwnDocuments(t *testing.T) {
+	dir := t.TempDir()
+	spec := writeFile(t, dir, "spec.yaml", anySpec)
+	role := writeFile(t, dir, "role.yaml", strings.TrimSuffix(clusterRole, "\n"))
+	deployment := writeFile(t, dir, "deployment.yaml", helmDeployment)
+	got := runStandalone(t, "", false, spec, role, deployment)
+	if got.err != nil {
+		t.Fatalf("%v\n%s", got.err, got.stderr)
+	}
+	objs := objects(t, got.stdout)
+	if len(objs) != 3 || objs["Deployment /api"] == nil || objs["ClusterRole /api-reader"] == nil {
+		t.Errorf("want the ClusterRole, the Deployment and the ServiceAccount, got %d objects:\n%s", len(objs), got.stdout)
+	}
+}
+
+// Helm's objects carry no namespace; --namespace says where they will be.
+// The chart's objects leave without one (a ClusterRole must never get one),
+// the emitted ones carry it.
+func TestNamespaceFlagCountsObjectsWithoutOneAsInIt(t *testing.T) {
+	for name, specText := range map[string]string{"spec names prod": prodSpec, "spec names no namespace": anySpec} {
+		t.Run(name, func(t *testing.T) {
+			spec := writeFile(t, t.TempDir(), "spec.yaml", specText)
+			got := runStandalone(t, helmDeployment+"---\n"+clusterRole, false, spec, "--namespace", "prod")
+			if got.err != nil {
+				t.Fatalf("%v\n%s", got.err, got.stderr)
+			}
+			if strings.Contains(got.stderr, "warning") {
+				t.Errorf("unexpected warning: %s", got.stderr)
+			}
+			objs := objects(t, got.stdout)
+			deployment := objs["Deployment /api"]
+			if deployment == nil || objs["ClusterRole /api-reader"] == nil {
+				t.Fatalf("the chart's objects must keep no namespace:\n%s", got.stdout)
+			}
+			if names := envNames(t, deployment); len(names) == 0 {
+				t.Errorf("the Deployment counted as prod is not wired:\n%s", got.stdout)
+			}
+			if objs["ServiceAccount prod/api"] == nil {
+				t.Errorf("the ServiceAccount is not emitted in prod:\n%s", got.stdout)
+			}
+		})
+	}
+}
+
+func TestWarnsWhenWorkloadsWithoutNamespaceMissTheSpecsNamespace(t *testing.T) {
+	spec := writeFile(t, t.TempDir(), "spec.yaml", prodSpec)
+	got := runStandalone(t, helmDeployment, false, spec)
+	if got.err != nil {
+		t.Fatalf("%v\n%s", got.err, got.stderr)
+	}
+	for _, want := range []string{"1 workloads have no namespace", `count as "default"`, "--post-renderer-args=--namespace=prod"} {
+		if !strings.Contains(got.stderr, want) {
+			t.Errorf("stderr does not say %q:\n%s", want, got.stderr)
+		}
+	}
+	if names := envNames(t, objects(t, got.stdout)["Deployment /api"]); len(names) != 0 {
+		t.Errorf("a Deployment outside prod was wired: %v", names)
+	}
+}
+
+func TestNoWarningWhenTheSpecsNamespaceHasWorkloads(t *testing.T) {
+	spec := writeFile(t, t.TempDir(), "spec.yaml", prodSpec)
+	inProd := strings.Replace(helmDeployment, "  name: api\n", "  name: api\n  namespace: prod\n", 1)
+	got := runStandalone(t, inProd+"---\n"+strings.Replace(helmDeployment, "name: api\n", "name: other\n", 1), false, spec)
+	if got.err != nil {
+		t.Fatalf("%v\n%s", got.err, got.stderr)
+	}
+	if strings.Contains(got.stderr, "no namespace") {
+		t.Errorf("warned although a workload is in prod:\n%s", got.stderr)
+	}
+}
+
+// Typing `cross-cloud-access spec.yaml` at a prompt would wait for YAML
+// that never comes.
+func TestSpecAndTerminalStdinPrintsUsage(t *testing.T) {
+	spec := writeFile(t, t.TempDir(), "spec.yaml", anySpec)
+	got := runStandalone(t, "", true, spec)
+	if got.err == nil {
+		t.Fatal("want an error")
+	}
+	if got.stdout != "" {
+		t.Errorf("wrote to stdout: %s", got.stdout)
+	}
+	for _, want := range []string{"no resources to read", "Usage:", "cross-cloud-access [SPEC [RESOURCES... | -]]"} {
+		if !strings.Contains(got.stderr, want) {
+			t.Errorf("stderr does not say %q:\n%s", want, got.stderr)
+		}
+	}
+}
+
+func TestBadInputWritesNothing(t *testing.T) {
+	dir := t.TempDir()
+	spec := writeFile(t, dir, "spec.yaml", anySpec)
+	conflict := strings.Replace(helmDeployment, "image: app\n", "image: app\n        env:\n        - name: AWS_ROLE_ARN\n          value: other\n", 1)
+	for name, c := range map[string]struct {
+		stdin string
+		args  []string
+		want  string
+	}{
+		"resources not YAML":          {stdin: "kind: [", args: []string{spec}, want: "reading stdin"},
+		"spec missing":                {args: []string{filepath.Join(dir, "absent.yaml")}, want: "reading the spec"},
+		"resource missing":            {args: []string{spec, filepath.Join(dir, "absent.yaml")}, want: "absent.yaml"},
+		"env conflict":                {stdin: conflict, args: []string{spec}, want: "AWS_ROLE_ARN"},
+		"namespace, no spec":          {args: []string{"--namespace", "prod"}, want: "--namespace needs a SPEC"},
+		"spec not a CrossCloudAccess": {stdin: helmDeployment, args: []string{writeFile(t, dir, "cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n")}, want: "functionConfig is a v1 ConfigMap"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			got := runStandalone(t, c.stdin, false, c.args...)
+			if got.err == nil {
+				t.Fatalf("want an error; stdout:\n%s", got.stdout)
+			}
+			if got.stdout != "" {
+				t.Errorf("partial output on stdout:\n%s", got.stdout)
+			}
+			if !strings.Contains(got.stderr, c.want) {
+				t.Errorf("stderr does not say %q:\n%s", c.want, got.stderr)
+			}
+		})
+	}
+}

@@ -1,0 +1,93 @@
+package export
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func runExport(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	var stderr bytes.Buffer
+	cmd := Command()
+	cmd.SetArgs(args)
+	cmd.SetErr(&stderr)
+	cmd.SetOut(&stderr)
+	cmd.SilenceUsage, cmd.SilenceErrors = true, true
+	err := cmd.Execute()
+	return stderr.String(), err
+}
+
+func snapshot(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	files := map[string]string{}
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		files[path] = string(data)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return files
+}
+
+// CI runs `export --check` to catch a committed Component that no longer
+// matches the spec: it must fail then, pass when nothing changed, and never
+// write.
+func TestExportCheckFailsWhenTheCommittedComponentIsStale(t *testing.T) {
+	caseDir := filepath.Join(repoRoot, "testdata", "generic-all-clouds-one-pod")
+	work := t.TempDir()
+	config := filepath.Join(work, "spec.yaml")
+	specData, err := os.ReadFile(filepath.Join(caseDir, "config.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	write(t, config, string(specData))
+	input := filepath.Join(caseDir, "input.yaml")
+	out := filepath.Join(work, "component")
+	if stderr, err := runExport(t, "--config", config, "--out", out, input); err != nil {
+		t.Fatalf("export: %v\n%s", err, stderr)
+	}
+
+	if stderr, err := runExport(t, "--config", config, "--out", out, "--check", input); err != nil {
+		t.Fatalf("--check right after export: %v\n%s", err, stderr)
+	}
+
+	before := snapshot(t, out)
+	changed := strings.Replace(string(specData), "111122223333", "444455556666", 1)
+	if changed == string(specData) {
+		t.Fatal("the case's spec has no account id to change")
+	}
+	write(t, config, changed)
+	_, err = runExport(t, "--config", config, "--out", out, "--check", input)
+	if !errors.Is(err, ErrStale) {
+		t.Fatalf("--check after the spec changed: got %v, want ErrStale", err)
+	}
+	if !strings.Contains(err.Error(), "patches/") {
+		t.Errorf("the error does not name the stale files: %v", err)
+	}
+	if after := snapshot(t, out); len(after) != len(before) {
+		t.Errorf("--check wrote files")
+	} else {
+		for path, content := range before {
+			if after[path] != content {
+				t.Errorf("--check changed %s", path)
+			}
+		}
+	}
+
+	write(t, config, string(specData))
+	extra := filepath.Join(out, "patches", "deployment-old.yaml")
+	write(t, extra, Header+"kind: Deployment\n")
+	_, err = runExport(t, "--config", config, "--out", out, "--check", input)
+	if !errors.Is(err, ErrStale) || !strings.Contains(err.Error(), "deployment-old.yaml") {
+		t.Errorf("--check with a patch export no longer writes: got %v", err)
+	}
+}
