@@ -18,7 +18,7 @@ func checkShapes(items []*yaml.RNode) framework.Results {
 		if item.IsNil() {
 			continue
 		}
-		for _, d := range duplicateKeys(item.YNode(), "") {
+		for _, d := range duplicateKeys(item.YNode(), nil) {
 			results = append(results, &framework.Result{Severity: framework.Error,
 				Message: fmt.Sprintf("has key %q twice (lines %d and %d); kubectl keeps the last and this function would read the first: remove one of them",
 					d.key, d.first, d.second),
@@ -39,7 +39,15 @@ type duplicateKey struct {
 	first, second int
 }
 
-func duplicateKeys(n *yaml.Node, path string) []duplicateKey {
+// pathPart is a map key, or a list index when key is empty.
+type pathPart struct {
+	key   string
+	index int
+}
+
+// duplicateKeys walks every node of an item; the path of a key is built
+// only for the rare duplicate, since the walk runs over every item.
+func duplicateKeys(n *yaml.Node, path []pathPart) []duplicateKey {
 	var out []duplicateKey
 	switch n.Kind {
 	case yaml.DocumentNode:
@@ -48,20 +56,41 @@ func duplicateKeys(n *yaml.Node, path string) []duplicateKey {
 		}
 	case yaml.SequenceNode:
 		for i, c := range n.Content {
-			out = append(out, duplicateKeys(c, fmt.Sprintf("%s[%d]", path, i))...)
+			out = append(out, duplicateKeys(c, append(path, pathPart{index: i}))...)
 		}
 	case yaml.MappingNode:
-		seen := map[string]int{}
+		var seen map[string]int
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			key := n.Content[i]
-			child := strings.TrimPrefix(path+"."+key.Value, ".")
+			if seen == nil {
+				seen = make(map[string]int, len(n.Content)/2)
+			}
 			if line, dup := seen[key.Value]; dup {
-				out = append(out, duplicateKey{path: child, key: key.Value, first: line, second: key.Line})
+				out = append(out, duplicateKey{path: fieldPath(append(path, pathPart{key: key.Value})), key: key.Value, first: line, second: key.Line})
 			} else {
 				seen[key.Value] = key.Line
 			}
-			out = append(out, duplicateKeys(n.Content[i+1], child)...)
+			if child := n.Content[i+1]; child.Kind == yaml.MappingNode || child.Kind == yaml.SequenceNode {
+				out = append(out, duplicateKeys(child, append(path, pathPart{key: key.Value}))...)
+			}
 		}
 	}
 	return out
+}
+
+// fieldPath joins path parts as kpt writes field paths: list indexes
+// follow their field without a dot.
+func fieldPath(parts []pathPart) string {
+	var b strings.Builder
+	for i, p := range parts {
+		switch {
+		case p.key == "":
+			fmt.Fprintf(&b, "[%d]", p.index)
+		case i > 0:
+			b.WriteString("." + p.key)
+		default:
+			b.WriteString(p.key)
+		}
+	}
+	return b.String()
 }

@@ -129,12 +129,17 @@ func (t Table) Lookup(apiVersion, kind string) (Kind, bool) {
 	return Kind{}, false
 }
 
+// reads reports whether the row reads objects of apiVersion. It runs for
+// every item and row, so it compares without building strings.
 func (k Kind) reads(apiVersion string) bool {
-	if len(k.Versions) > 0 {
-		return slices.Contains(k.APIVersions(), apiVersion)
+	group, version, grouped := strings.Cut(apiVersion, "/")
+	if !grouped {
+		group, version = "", group
 	}
-	group, _, grouped := strings.Cut(apiVersion, "/")
-	return grouped && group == k.Group
+	if group != k.Group {
+		return false
+	}
+	return len(k.Versions) == 0 && grouped || slices.Contains(k.Versions, version)
 }
 
 // With is the table with more rows after its own; a lookup finds the first

@@ -378,3 +378,22 @@ func TestTemplateLabelSetsALabelWithoutOverwriting(t *testing.T) {
 		},
 	})
 }
+
+// The cheap pre-check must never rule out a value YAML 1.1 reads as another
+// type: every such value is still quoted.
+func TestStringNodeQuotesEveryYAML11NonString(t *testing.T) {
+	for _, v := range []string{"yes", "Yes", "YES", "y", "Y", "no", "N", "on", "Off", "true", "FALSE", "null", "Null", "~",
+		"1", "012", "0x1F", "+1", "-1", ".5", "1e3", ".inf"} {
+		if !yaml.IsValueNonString(v) {
+			t.Fatalf("%q is not a YAML 1.1 non-string; fix the test", v)
+		}
+		if n := stringNode(v); n.Style != yaml.DoubleQuotedStyle {
+			t.Errorf("stringNode(%q) is not quoted; a YAML 1.1 reader would not read a string", v)
+		}
+	}
+	for _, v := range []string{"/var/run/secrets/token", "eu-west-2", "regional", "arn:aws:iam::1:role/r", "yesterday"} {
+		if n := stringNode(v); n.Style == yaml.DoubleQuotedStyle {
+			t.Errorf("stringNode(%q) is quoted; it reads as a string plain", v)
+		}
+	}
+}

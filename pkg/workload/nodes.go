@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"reflect"
 	"strconv"
+	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -202,10 +203,27 @@ func listNode(elements ...*yaml.RNode) *yaml.RNode {
 // a bool, a number or null ("yes", "on", "1:20").
 func stringNode(v string) *yaml.Node {
 	n := yaml.NewStringRNode(v).YNode()
-	if yaml.IsValueNonString(v) {
+	if mayReadAsNonString(v) && yaml.IsValueNonString(v) {
 		n.Style = yaml.DoubleQuotedStyle
 	}
 	return n
+}
+
+// mayReadAsNonString is a cheap test that rules out most strings before the
+// YAML 1.1 parse, which costs a parser per value: YAML 1.1's booleans and
+// nulls are words of at most five letters starting with one of yYnNtTfFoO,
+// and its numbers, timestamps and ~ start with a digit, a sign, a dot or ~.
+func mayReadAsNonString(v string) bool {
+	if v == "" {
+		return false
+	}
+	switch c := v[0]; {
+	case c >= '0' && c <= '9', c == '+', c == '-', c == '.', c == '~':
+		return true
+	case strings.IndexByte("yYnNtTfFoO", c) >= 0:
+		return len(v) <= 5
+	}
+	return false
 }
 
 func intNode(v int64) *yaml.Node {
