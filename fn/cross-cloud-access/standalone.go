@@ -39,10 +39,15 @@ func (s standalone) run(args []string) error {
 	if err != nil {
 		return fmt.Errorf("reading the spec: %w", err)
 	}
-	config, err := yaml.Parse(string(specData))
+	docs, err := (&kio.ByteReader{Reader: bytes.NewReader(specData), OmitReaderAnnotations: true}).Read()
 	if err != nil {
 		return fmt.Errorf("reading the spec %s: %w", args[0], err)
 	}
+	if len(docs) != 1 {
+		// Taking the first would drop the others without a word.
+		return fmt.Errorf("reading the spec %s: it holds %d documents; want one CrossCloudAccess (put more specs among the resources: each CrossCloudAccess there is a spec too)", args[0], len(docs))
+	}
+	config := docs[0]
 	paths := args[1:]
 	if len(paths) == 0 {
 		if s.stdinIsTerminal {

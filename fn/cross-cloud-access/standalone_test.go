@@ -262,6 +262,8 @@ func TestBadInputWritesNothing(t *testing.T) {
 		"resource missing":            {args: []string{spec, filepath.Join(dir, "absent.yaml")}, want: "absent.yaml"},
 		"env conflict":                {stdin: conflict, args: []string{spec}, want: "AWS_ROLE_ARN"},
 		"namespace, no spec":          {args: []string{"--namespace", "prod"}, want: "--namespace needs a SPEC"},
+		"spec file with two specs":    {stdin: helmDeployment, args: []string{writeFile(t, dir, "two.yaml", anySpec+"---\n"+anySpec)}, want: "it holds 2 documents"},
+		"spec file empty":             {stdin: helmDeployment, args: []string{writeFile(t, dir, "empty.yaml", "")}, want: "it holds 0 documents"},
 		"spec not a CrossCloudAccess": {stdin: helmDeployment, args: []string{writeFile(t, dir, "cm.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\n")}, want: "functionConfig is a v1 ConfigMap"},
 	} {
 		t.Run(name, func(t *testing.T) {
