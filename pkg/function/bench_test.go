@@ -9,32 +9,9 @@ import (
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
-)
 
-// benchConfig serves all three clouds in projected or federated modes, so
-// that every selected workload gets tokens, a ConfigMap volume and env.
-const benchConfig = `apiVersion: crosscloud.dev/v1alpha1
-kind: CrossCloudAccess
-metadata:
-  name: bench
-spec:
-  cluster:
-    provider: generic
-    issuer: https://kubernetes.example.com
-  serviceAccount:
-    name: app
-    namespace: apps
-  aws:
-    roleArn: arn:aws:iam::111122223333:role/app
-    region: eu-west-2
-  gcp:
-    projectNumber: "123456789012"
-    workloadIdentityPool: cluster-pool
-    workloadIdentityProvider: cluster
-  azure:
-    tenantId: 72f988bf-86f1-41af-91ab-2d7cd011db47
-    clientId: 0e5a3f8c-1b2d-4c6e-9f70-123456789abc
-`
+	"github.com/crosscloud-dev/cross-cloud-access/internal/benchdata"
+)
 
 // benchInput is a ResourceList of n Deployments, every other one running as
 // the spec's ServiceAccount, each with its own envFrom ConfigMap (so the
@@ -76,7 +53,7 @@ spec:
       volumes: [{name: data, emptyDir: {}}]
 `, i, account)
 	}
-	rl, err := resourceList([]byte(benchConfig), []byte(items.String()))
+	rl, err := resourceList([]byte(benchdata.Spec), []byte(items.String()))
 	if err != nil {
 		b.Fatal(err)
 	}

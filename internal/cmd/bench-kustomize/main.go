@@ -20,31 +20,9 @@ import (
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
+	"github.com/crosscloud-dev/cross-cloud-access/internal/benchdata"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/export"
 )
-
-const spec = `apiVersion: crosscloud.dev/v1alpha1
-kind: CrossCloudAccess
-metadata:
-  name: bench
-spec:
-  cluster:
-    provider: generic
-    issuer: https://kubernetes.example.com
-  serviceAccount:
-    name: app
-    namespace: apps
-  aws:
-    roleArn: arn:aws:iam::111122223333:role/app
-    region: eu-west-2
-  gcp:
-    projectNumber: "123456789012"
-    workloadIdentityPool: cluster-pool
-    workloadIdentityProvider: cluster
-  azure:
-    tenantId: 72f988bf-86f1-41af-91ab-2d7cd011db47
-    clientId: 0e5a3f8c-1b2d-4c6e-9f70-123456789abc
-`
 
 func main() {
 	sizes := flag.String("n", "200,1000", "workload counts, comma-separated")
@@ -108,8 +86,8 @@ func run(sizes, kustomize, function, only, keep string) error {
 // setUp writes three kustomizations over one base of n workloads.
 func setUp(dir string, n int, function string) error {
 	base := workloads(n)
-	execSpec := strings.Replace(spec, "  name: bench\n", "  name: bench\n  annotations:\n    config.kubernetes.io/function: |\n      exec:\n        path: "+function+"\n", 1)
-	files, _, err := export.Component([]byte(spec), []byte(base))
+	execSpec := strings.Replace(benchdata.Spec, "  name: bench\n", "  name: bench\n  annotations:\n    config.kubernetes.io/function: |\n      exec:\n        path: "+function+"\n", 1)
+	files, _, err := export.Component([]byte(benchdata.Spec), []byte(base))
 	if err != nil {
 		return fmt.Errorf("exporting the Component: %w", err)
 	}
