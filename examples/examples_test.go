@@ -75,6 +75,12 @@ func TestKustomizeExamples(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The overlays of a base/overlay layout, each a leaf with its own spec.
+	overlays, err := filepath.Glob("base-and-overlays/*/kustomization.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dirs = append(dirs, overlays...)
 	ran := 0
 	for _, k := range dirs {
 		dir := filepath.Dir(k)

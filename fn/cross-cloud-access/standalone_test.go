@@ -134,8 +134,10 @@ func TestSpecWithoutResourceFilesReadsStdin(t *testing.T) {
 	if names := envNames(t, deployment); !cmp.Equal(names, []string{"AWS_STS_REGIONAL_ENDPOINTS", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"}) {
 		t.Errorf("the Deployment is not wired: env %v", names)
 	}
-	if objs["ServiceAccount default/api"] == nil {
-		t.Errorf("no ServiceAccount emitted:\n%s", got.stdout)
+	// Helm's manifests carry no namespace (Helm applies them in the release
+	// namespace), and a spec that names none emits its objects the same way.
+	if objs["ServiceAccount /api"] == nil {
+		t.Errorf("no namespace-less ServiceAccount emitted:\n%s", got.stdout)
 	}
 	if strings.Contains(got.stdout, "ResourceList") {
 		t.Errorf("output is wrapped in a ResourceList; Helm wants a plain stream:\n%s", got.stdout)

@@ -29,6 +29,11 @@ func apply(set specSet, items []*yaml.RNode) ([]*yaml.RNode, framework.Results) 
 	env := workload.NewEnvSources(items)
 	var added []*yaml.RNode
 	for _, src := range set.sources {
+		src, scoped := resolveScope(src, out)
+		results = append(results, scoped...)
+		if scoped.ExitCode() != 0 {
+			continue
+		}
 		p, found := clouds.Plan(&src.spec.Spec)
 		results = append(results, fieldResults(src.node, found)...)
 		if len(found.Errors()) > 0 {
@@ -60,9 +65,9 @@ func namespaceOf(n *yaml.RNode) string {
 	return workload.EffectiveNamespace(n.GetNamespace())
 }
 
-func find(items []*yaml.RNode, apiVersion, kind, namespace, name string) *yaml.RNode {
+func find(items []*yaml.RNode, apiVersion, kind string, scope accountScope, name string) *yaml.RNode {
 	for _, item := range items {
-		if item.GetKind() == kind && item.GetApiVersion() == apiVersion && item.GetName() == name && namespaceOf(item) == namespace {
+		if item.GetKind() == kind && item.GetApiVersion() == apiVersion && item.GetName() == name && scope.holds(item) {
 			return item
 		}
 	}
@@ -77,7 +82,7 @@ func emitObjects(src source, p plan.Plan, items []*yaml.RNode) ([]*yaml.RNode, f
 	var added []*yaml.RNode
 	var results framework.Results
 
-	account := find(items, "v1", "ServiceAccount", sa.Namespace, sa.Name)
+	account := find(items, "v1", "ServiceAccount", src.scope, sa.Name)
 	step, err := p.ServiceAccount(sa.Namespace, sa.Name, account != nil, *sa.Create)
 	if err != nil {
 		results = append(results, fieldResults(src.node, v1alpha1.FieldErrors{{Field: "spec.serviceAccount.create", Message: err.Error()}})...)
@@ -90,8 +95,8 @@ func emitObjects(src source, p plan.Plan, items []*yaml.RNode) ([]*yaml.RNode, f
 		for _, key := range p.ExclusiveAnnotations {
 			if got, ok := account.GetAnnotations()[key]; ok {
 				results = append(results, &framework.Result{Severity: framework.Error,
-					Message: fmt.Sprintf("ServiceAccount %s/%s has annotation %s=%q, which the spec's mode replaces; remove the annotation or choose the mode it belongs to",
-						sa.Namespace, sa.Name, key, got),
+					Message: fmt.Sprintf("ServiceAccount %s has annotation %s=%q, which the spec's mode replaces; remove the annotation or choose the mode it belongs to",
+						src.scope.objectName(sa.Name), key, got),
 					ResourceRef: ref(account), Field: &framework.Field{Path: "metadata.annotations." + key}, File: file(account)})
 			}
 		}
@@ -116,7 +121,7 @@ func emitConfigMaps(src source, configMaps []plan.ConfigMap, items []*yaml.RNode
 	var added []*yaml.RNode
 	var results framework.Results
 	for _, cm := range configMaps {
-		existing := find(items, "v1", "ConfigMap", sa.Namespace, cm.Name)
+		existing := find(items, "v1", "ConfigMap", src.scope, cm.Name)
 		if existing == nil {
 			obj, err := newConfigMap(sa.Namespace, cm)
 			if err != nil {
@@ -130,8 +135,8 @@ func emitConfigMaps(src source, configMaps []plan.ConfigMap, items []*yaml.RNode
 			got, err := existing.Pipe(yaml.Lookup("data", kv.Key))
 			if err != nil || got == nil || yaml.GetValue(got) != kv.Value {
 				results = append(results, &framework.Result{Severity: framework.Error,
-					Message: fmt.Sprintf("ConfigMap %s/%s is in the input with other content under %q; remove it (the function writes it) or rename it",
-						sa.Namespace, cm.Name, kv.Key),
+					Message: fmt.Sprintf("ConfigMap %s is in the input with other content under %q; remove it (the function writes it) or rename it",
+						src.scope.objectName(cm.Name), kv.Key),
 					ResourceRef: ref(existing), Field: &framework.Field{Path: "data." + kv.Key}, File: file(existing)})
 			}
 		}
@@ -198,7 +203,7 @@ func patchWorkloads(src source, p plan.Plan, items []*yaml.RNode, env workload.E
 	for _, item := range items {
 		// Local config (a kpt package's own settings) never reaches a cluster
 		// and is passed through untouched.
-		if isLocalConfig(item) || namespaceOf(item) != spec.ServiceAccount.Namespace {
+		if isLocalConfig(item) || !src.scope.holds(item) {
 			continue
 		}
 		bySelector := selects(selector, table, item)
@@ -216,7 +221,7 @@ func patchWorkloads(src source, p plan.Plan, items []*yaml.RNode, env workload.E
 			continue
 		}
 		for _, t := range w.Templates {
-			if !bySelector && runsAs(t) != spec.ServiceAccount.Name {
+			if !bySelector && !slices.Contains(src.scope.runAs, runsAs(t)) {
 				continue
 			}
 			// Ours, even when it opts out: it runs as the ServiceAccount.
@@ -266,8 +271,8 @@ func patchWorkloads(src source, p plan.Plan, items []*yaml.RNode, env workload.E
 	// build without workloads is the expected case, not a mistake.
 	if selected == 0 && !pod.IsEmpty() && spec.AdmissionPolicy == nil {
 		results = append(results, &framework.Result{Severity: framework.Warning,
-			Message: fmt.Sprintf("no workload among the input runs as ServiceAccount %s/%s, so no pod was patched; set serviceAccountName on the workloads or select them with spec.workloads.selector",
-				spec.ServiceAccount.Namespace, spec.ServiceAccount.Name),
+			Message: fmt.Sprintf("no workload among the input runs as ServiceAccount %s, so no pod was patched; set serviceAccountName on the workloads or select them with spec.workloads.selector",
+				src.scope.objectName(spec.ServiceAccount.Name)),
 			ResourceRef: ref(src.node), Field: &framework.Field{Path: "spec.serviceAccount"}, File: file(src.node)})
 	}
 	return results, windowsUsed

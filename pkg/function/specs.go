@@ -20,6 +20,8 @@ type source struct {
 	// config itself (kpt passes it as an item too; dropping it would delete
 	// its file) or it is marked local-config.
 	keep bool
+	// scope is where the ServiceAccount is in this build (resolveScope).
+	scope accountScope
 }
 
 // specSet is every spec of one run, and what to do with the items that held them.

@@ -6,7 +6,11 @@
 // that trust pins is always a name the function accepts, and the reverse.
 package kname
 
-import "k8s.io/apimachinery/pkg/util/validation"
+import (
+	"strconv"
+
+	"k8s.io/apimachinery/pkg/util/validation"
+)
 
 // What each rule wants, for messages.
 const (
@@ -39,4 +43,15 @@ func IsLabelValue(s string) bool { return len(validation.IsValidLabelValue(s)) =
 // so that system:serviceaccount:NAMESPACE:NAME is one subject and no pattern.
 func IsServiceAccount(namespace, name string) bool {
 	return IsLabel(namespace) && IsSubdomain(name)
+}
+
+// Printable is s when it is empty or valid, else s quoted in Go syntax with
+// every non-ASCII character escaped: a value read from input that is not a
+// name (an escape sequence, a line break) cannot forge or hide the rest of a
+// message it is written into.
+func Printable(s string, valid func(string) bool) string {
+	if s == "" || valid(s) {
+		return s
+	}
+	return strconv.QuoteToASCII(s)
 }

@@ -3,7 +3,6 @@ package workload
 import (
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/kname"
@@ -75,14 +74,8 @@ func describe(kind, namespace, name string) string {
 	return kind + " " + namespace + "/" + name
 }
 
-// printable is s when it is a valid name (or empty), else s quoted in Go
-// syntax with every non-ASCII character escaped.
-func printable(s string, valid func(string) bool) string {
-	if s == "" || valid(s) {
-		return s
-	}
-	return strconv.QuoteToASCII(s)
-}
+// printable is s, quoted when it is not a valid name (see kname.Printable).
+func printable(s string, valid func(string) bool) string { return kname.Printable(s, valid) }
 
 // joinPath joins field path parts, skipping empty ones, so that paths below
 // a Pod (whose template is the object root) do not start with a dot.

@@ -29,6 +29,7 @@ func (c *CrossCloudAccess) Default() {
 	}
 	if s.ServiceAccount.Namespace == "" {
 		s.ServiceAccount.Namespace = DefaultNamespace
+		s.ServiceAccount.namespaceDefaulted = true
 	}
 	if s.ServiceAccount.Create == nil {
 		create := true

@@ -83,7 +83,17 @@ type ServiceAccount struct {
 	Namespace string `json:"namespace,omitempty"`
 	// Create emits the ServiceAccount unless the input already has it.
 	Create *bool `json:"create,omitempty"`
+
+	// namespaceDefaulted says neither spec.serviceAccount.namespace nor
+	// metadata.namespace was given: Namespace holds DefaultNamespace for the
+	// subcommands, and the function infers the namespace from its items.
+	namespaceDefaulted bool
 }
+
+// NamespaceGiven reports whether the spec named the ServiceAccount's
+// namespace (in spec.serviceAccount.namespace or metadata.namespace), rather
+// than leaving it to the items (the function) or to "default" (trust).
+func (s ServiceAccount) NamespaceGiven() bool { return !s.namespaceDefaulted }
 
 // Workloads widens or narrows what is patched. By default every pod template
 // that runs as the ServiceAccount is patched, in all its containers.
