@@ -109,6 +109,12 @@ func ReadSpecs(stdin io.Reader, messages io.Writer, files []string) ([]*v1alpha1
 				invalid++
 				continue
 			}
+			if !spec.Spec.ServiceAccount.NamespaceGiven() {
+				// The function would take the workloads' namespace; trust
+				// has no workloads and must pin one.
+				fmt.Fprintf(messages, "%s: warning: spec.serviceAccount.namespace: is not set, so the trust pins namespace %s; set it to the namespace the pods run in if that is another one\n",
+					where, spec.Spec.ServiceAccount.Namespace)
+			}
 			specs = append(specs, spec)
 		}
 	}

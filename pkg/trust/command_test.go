@@ -1,6 +1,7 @@
 package trust
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -140,5 +141,30 @@ func TestCommandRefusesTwoSpecsForOneServiceAccount(t *testing.T) {
 	stdout, stderr, err := runTrust(t, []byte(other), "--format", "json", "-")
 	if err == nil || stdout != "" || !strings.Contains(stderr, "is already configured by") {
 		t.Fatalf("two specs for one ServiceAccount: err %v, stdout %q, stderr %q", err, stdout, stderr)
+	}
+}
+
+// The function takes a namespace-less spec's namespace from its workloads;
+// trust cannot, and must say which one it pinned.
+func TestReadSpecsWarnsWhenTheNamespaceIsLeftOut(t *testing.T) {
+	for _, tc := range []struct {
+		namespace string
+		warns     bool
+	}{
+		{namespace: "", warns: true},
+		{namespace: "    namespace: apps\n", warns: false},
+		{namespace: "    namespace: default\n", warns: false},
+	} {
+		spec := "apiVersion: crosscloud.dev/v1alpha1\nkind: CrossCloudAccess\nmetadata:\n  name: api\nspec:\n" +
+			"  cluster:\n    provider: generic\n    issuer: https://kubernetes.example.com\n" +
+			"  serviceAccount:\n    name: api\n" + tc.namespace +
+			"  aws:\n    roleArn: arn:aws:iam::111122223333:role/api\n    mode: projected\n    region: eu-west-2\n"
+		var messages bytes.Buffer
+		if _, err := ReadSpecs(strings.NewReader(spec), &messages, []string{"-"}); err != nil {
+			t.Fatalf("%q: %v\n%s", tc.namespace, err, messages.String())
+		}
+		if got := strings.Contains(messages.String(), "pins namespace default"); got != tc.warns {
+			t.Errorf("namespace line %q: warning given = %v, want %v; messages:\n%s", tc.namespace, got, tc.warns, messages.String())
+		}
 	}
 }
