@@ -130,8 +130,11 @@ func nodeKind(n *yaml.RNode) string {
 
 // sameObject recognises the functionConfig among the items: kpt passes the
 // config file as an item as well, with its own path annotations added.
+// A kustomization that lists its spec under both resources: and
+// transformers: with a namespace: hands the function a namespaced copy of its
+// own namespace-less config: that is the config too.
 func sameObject(item, config *yaml.RNode) bool {
-	if item.GetName() != config.GetName() || item.GetNamespace() != config.GetNamespace() {
+	if item.GetName() != config.GetName() || (config.GetNamespace() != "" && item.GetNamespace() != config.GetNamespace()) {
 		return false
 	}
 	a, errA := item.Pipe(yaml.Lookup("spec"))
