@@ -27,9 +27,19 @@ type Target struct {
 	// Notes tell the user what the output cannot show, e.g. that a mode
 	// writes nothing and what to do in the cloud instead.
 	Notes []string
+	// Warnings are what will likely fail at run time although the spec is
+	// valid, each about one field of the cloud's part of the spec.
+	Warnings []Warning
 	// Windows is how the target differs for pods on Windows nodes, whose
 	// containers see files at C:\ paths; nil when it does not differ.
 	Windows *Windows
+}
+
+// Warning is a problem of the output at run time, about the field of the
+// cloud's part of the spec that fixes it ("region" for spec.aws.region).
+type Warning struct {
+	Field   string
+	Message string
 }
 
 // Windows is the part of a plan for pod templates that run on Windows.
@@ -72,6 +82,21 @@ type PodPatch struct {
 	// variable itself (in env or through envFrom): a default, never a
 	// conflict, as the clouds' webhooks treat such variables.
 	DefaultEnv []KeyValue
+	// StaticCredentials are variables that no wired container may set (in
+	// env or through envFrom): the cloud's SDKs would use them before the
+	// keyless credentials, so the migration would look done while old keys
+	// are still used. They are checked only where the patch applies.
+	StaticCredentials []StaticCredential
+}
+
+// StaticCredential is a variable that makes the SDKs' default credential
+// chains pick another credential before the keyless one.
+type StaticCredential struct {
+	Name string
+	// What the variable is, for the message: "an access key".
+	What string
+	// Why it wins, naming the SDKs and their documented chain order.
+	Why string
 }
 
 // IsEmpty reports whether the patch changes nothing.
@@ -185,11 +210,12 @@ func Merge(serviceAccount string, targets []Target) (Plan, error) {
 // join is p followed by q.
 func (p PodPatch) join(q PodPatch) PodPatch {
 	return PodPatch{
-		Labels:           append(slices.Clone(p.Labels), q.Labels...),
-		Tokens:           append(slices.Clone(p.Tokens), q.Tokens...),
-		ConfigMapVolumes: append(slices.Clone(p.ConfigMapVolumes), q.ConfigMapVolumes...),
-		Env:              append(slices.Clone(p.Env), q.Env...),
-		DefaultEnv:       append(slices.Clone(p.DefaultEnv), q.DefaultEnv...),
+		Labels:            append(slices.Clone(p.Labels), q.Labels...),
+		Tokens:            append(slices.Clone(p.Tokens), q.Tokens...),
+		ConfigMapVolumes:  append(slices.Clone(p.ConfigMapVolumes), q.ConfigMapVolumes...),
+		Env:               append(slices.Clone(p.Env), q.Env...),
+		DefaultEnv:        append(slices.Clone(p.DefaultEnv), q.DefaultEnv...),
+		StaticCredentials: append(slices.Clone(p.StaticCredentials), q.StaticCredentials...),
 	}
 }
 
