@@ -56,6 +56,8 @@ func Plan(spec *v1alpha1.Spec) (plan.Plan, v1alpha1.FieldErrors) {
 		targets = append(targets, t)
 	}
 	p, err := plan.Merge(spec.ServiceAccount.Name, targets)
+	p.ObjectLabels = plan.Sorted(spec.ServiceAccount.Labels)
+	p.ObjectAnnotations = plan.Sorted(spec.ServiceAccount.Annotations)
 	for _, e := range leaves(err) {
 		errs = append(errs, v1alpha1.FieldError{Field: "spec.serviceAccount.name", Message: e.Error()})
 	}

@@ -7,6 +7,7 @@ package plan
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -60,6 +61,15 @@ func WindowsPath(p string) string { return "C:" + strings.ReplaceAll(p, "/", `\`
 type KeyValue struct {
 	Key   string
 	Value string
+}
+
+// Sorted is m as KeyValues in key order, so that output is stable.
+func Sorted(m map[string]string) []KeyValue {
+	var out []KeyValue
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, KeyValue{Key: k, Value: m[k]})
+	}
+	return out
 }
 
 // ConfigMap is a ConfigMap the target emits.
@@ -147,6 +157,10 @@ type Plan struct {
 	ConfigMaps []ConfigMap
 	// Pod is every target's pod patch, in target order.
 	Pod PodPatch
+	// ObjectLabels and ObjectAnnotations go on the ServiceAccount and the
+	// ConfigMaps (spec.serviceAccount.labels and annotations), in key order.
+	ObjectLabels      []KeyValue
+	ObjectAnnotations []KeyValue
 	// ExclusiveAnnotations and Notes are every target's.
 	ExclusiveAnnotations []string
 	Notes                []string
@@ -242,22 +256,34 @@ const (
 )
 
 // ServiceAccount decides the step for the ServiceAccount: one in the input is
-// annotated in place, never duplicated; a missing one is emitted when create
-// is set. A missing one that create: false forbids emitting is an error only
-// when the plan has annotations to put on it.
+// annotated (and labelled) in place, never duplicated; a missing one is
+// emitted when create is set. A missing one that create: false forbids
+// emitting is an error only when the plan has annotations or labels to put
+// on it.
 func (p Plan) ServiceAccount(namespace, name string, inInput, create bool) (ServiceAccountStep, error) {
 	switch {
 	case inInput:
 		return AnnotateExisting, nil
 	case create:
 		return EmitNew, nil
-	case len(p.ServiceAccountAnnotations) > 0:
-		keys := make([]string, 0, len(p.ServiceAccountAnnotations))
-		for _, a := range p.ServiceAccountAnnotations {
+	case len(p.ServiceAccountAnnotations)+len(p.ObjectAnnotations)+len(p.ObjectLabels) > 0:
+		var keys []string
+		for _, a := range slices.Concat(p.ServiceAccountAnnotations, p.ObjectAnnotations) {
 			keys = append(keys, a.Key)
 		}
-		return LeaveAlone, fmt.Errorf("is false and ServiceAccount %s/%s is not among the input, so its annotations (%s) cannot be set; set create: true or add the ServiceAccount to the input",
-			namespace, name, strings.Join(keys, ", "))
+		what := fmt.Sprintf("its annotations (%s)", strings.Join(keys, ", "))
+		if len(p.ObjectLabels) > 0 {
+			var labels []string
+			for _, l := range p.ObjectLabels {
+				labels = append(labels, l.Key)
+			}
+			what = fmt.Sprintf("its labels (%s)", strings.Join(labels, ", "))
+			if len(keys) > 0 {
+				what = fmt.Sprintf("its annotations (%s) and labels (%s)", strings.Join(keys, ", "), strings.Join(labels, ", "))
+			}
+		}
+		return LeaveAlone, fmt.Errorf("is false and ServiceAccount %s/%s is not among the input, so %s cannot be set; set create: true or add the ServiceAccount to the input",
+			namespace, name, what)
 	}
 	return LeaveAlone, nil
 }

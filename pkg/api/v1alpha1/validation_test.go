@@ -166,3 +166,37 @@ func TestAdmissionPolicyRefusesWhatTheAPIServerWouldNotServe(t *testing.T) {
 		})
 	}
 }
+
+func TestServiceAccountLabelsAndAnnotationsFollowKubernetesRulesAndAvoidOurDomains(t *testing.T) {
+	const aws = "  aws: {roleArn: 'arn:aws:iam::111122223333:role/x', region: eu-west-2}\n"
+	for _, tc := range []struct {
+		name, serviceAccount string
+		field, mentions      string // "" when valid
+	}{
+		{"valid", "{name: app, labels: {app.kubernetes.io/part-of: shop, team: ''}, annotations: {Example.com/Owner: 'Team Shop <shop@example.com>'}}", "", ""},
+		{"label key with a space", "{name: app, labels: {'my team': a}}", "spec.serviceAccount.labels", "a label key such as"},
+		{"label value too long", "{name: app, labels: {team: " + strings.Repeat("a", 64) + "}}", "spec.serviceAccount.labels.team", "at most 63"},
+		{"annotation key with two slashes", "{name: app, annotations: {'a/b/c': x}}", "spec.serviceAccount.annotations", "an annotation key such as"},
+		{"annotation of the EKS webhook", "{name: app, annotations: {eks.amazonaws.com/role-arn: x}}", "spec.serviceAccount.annotations", "under eks.amazonaws.com/"},
+		{"label of the Azure webhook", "{name: app, labels: {azure.workload.identity/use: 'true'}}", "spec.serviceAccount.labels", "under azure.workload.identity/"},
+		{"a subdomain of ours, any case", "{name: app, annotations: {Team.CrossCloud.dev/x: y}}", "spec.serviceAccount.annotations", "under crosscloud.dev/"},
+		{"GKE's", "{name: app, annotations: {iam.gke.io/gcp-service-account: x}}", "spec.serviceAccount.annotations", "under iam.gke.io/"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			doc := strings.Replace(base, "serviceAccount: {name: app}", "serviceAccount: "+tc.serviceAccount, 1) + aws
+			c, errs := Decode(kyaml.MustParse(doc))
+			if tc.field == "" {
+				if c == nil || len(errs) != 0 {
+					t.Fatalf("want a valid spec, got %v", errs)
+				}
+				return
+			}
+			for _, e := range errs {
+				if e.Field == tc.field && strings.Contains(e.Message, tc.mentions) && e.Level() == framework.Error {
+					return
+				}
+			}
+			t.Errorf("want an error at %s mentioning %q, got %v", tc.field, tc.mentions, errs)
+		})
+	}
+}
