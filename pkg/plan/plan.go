@@ -97,6 +97,10 @@ type PodPatch struct {
 	// keyless credentials, so the migration would look done while old keys
 	// are still used. They are checked only where the patch applies.
 	StaticCredentials []StaticCredential
+	// CredentialFiles are variables of Env that name a credential file.
+	// Pointed at another file, each is a conflict like any variable of
+	// Env; the conflict also says when that file is a static key.
+	CredentialFiles []string
 }
 
 // StaticCredential is a variable that makes the SDKs' default credential
@@ -230,6 +234,7 @@ func (p PodPatch) join(q PodPatch) PodPatch {
 		Env:               append(slices.Clone(p.Env), q.Env...),
 		DefaultEnv:        append(slices.Clone(p.DefaultEnv), q.DefaultEnv...),
 		StaticCredentials: append(slices.Clone(p.StaticCredentials), q.StaticCredentials...),
+		CredentialFiles:   append(slices.Clone(p.CredentialFiles), q.CredentialFiles...),
 	}
 }
 

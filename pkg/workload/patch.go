@@ -88,6 +88,7 @@ func (p Patch) applyToPodSpec(t PodTemplate, template *yaml.RNode) []error {
 		errs = append(errs, t.attribute(err, c.Name, containerPath)...)
 		for _, env := range p.Pod.Env {
 			_, err := EnvVar{Name: env.Key, Value: env.Value, Sources: p.EnvSources, Namespace: t.Namespace}.Filter(c.Node)
+			err = p.explainCredentialFile(err, env.Key, spec, c.Node, t.Namespace)
 			errs = append(errs, t.attribute(err, c.Name, containerPath)...)
 		}
 		for _, env := range p.Pod.DefaultEnv {

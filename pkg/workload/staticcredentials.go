@@ -1,8 +1,11 @@
 package workload
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
@@ -86,4 +89,116 @@ func setsValue(entry *yaml.Node) bool {
 	}
 	value := fieldValue(entry, "value")
 	return value != nil && value.Kind == yaml.ScalarNode && !isNull(value) && value.Value != ""
+}
+
+// explainCredentialFile adds to the conflicts of err about the variable name,
+// one of the plan's CredentialFiles, what the file the container names
+// instead is when it can tell: a static service account key kept in a
+// Secret, which the client libraries would use instead of the keyless
+// credentials. It is the same conflict as for any other variable, only
+// explained, so that a key file is never reported twice.
+func (p Patch) explainCredentialFile(err error, name string, podSpec, container *yaml.RNode, namespace string) error {
+	if err == nil || !slices.Contains(p.Pod.CredentialFiles, name) {
+		return err
+	}
+	for _, leaf := range leafErrors(err) {
+		var c *Conflict
+		if !errors.As(leaf, &c) || c.Field != fmt.Sprintf("env[name=%s]", name) {
+			continue
+		}
+		entry := envEntry(container, name)
+		if entry == nil {
+			continue
+		}
+		value := fieldValue(entry, "value")
+		if value == nil || value.Kind != yaml.ScalarNode {
+			continue
+		}
+		if what := secretFile(podSpec, container, value.Value, p.EnvSources, namespace); what != "" {
+			c.Message += fmt.Sprintf("; %q is %s, which the Google client libraries and gcloud would use instead of the keyless credentials: remove the entry and that mount",
+				value.Value, what)
+		}
+	}
+	return err
+}
+
+// envEntry is the env entry of container named name, or nil.
+func envEntry(container *yaml.RNode, name string) *yaml.Node {
+	env := fieldValue(container.YNode(), "env")
+	if env == nil || env.Kind != yaml.SequenceNode {
+		return nil
+	}
+	for _, e := range env.Content {
+		if n := fieldValue(e, "name"); n != nil && n.Value == name {
+			return e
+		}
+	}
+	return nil
+}
+
+// secretFile says what the file at path is when container mounts it from a
+// Secret volume: a static service account key when the Secret is in the
+// input and the file's JSON says "type": "service_account", else a file of
+// that Secret, where such keys are kept. "" when the file is not from a
+// Secret, or the Secret's file is another kind of credential.
+func secretFile(podSpec, container *yaml.RNode, path string, sources EnvSources, namespace string) string {
+	mounts := fieldValue(container.YNode(), "volumeMounts")
+	if mounts == nil || mounts.Kind != yaml.SequenceNode {
+		return ""
+	}
+	for _, m := range mounts.Content {
+		mountPath, volumeName := fieldValue(m, "mountPath"), fieldValue(m, "name")
+		if mountPath == nil || volumeName == nil || !strings.HasPrefix(path, strings.TrimSuffix(mountPath.Value, "/")+"/") {
+			continue
+		}
+		secretName, key := mountedSecretKey(podSpec, volumeName.Value, strings.TrimPrefix(path, strings.TrimSuffix(mountPath.Value, "/")+"/"))
+		if secretName == "" {
+			continue
+		}
+		where := fmt.Sprintf("key %q of Secret %q, mounted at %s", key, secretName, mountPath.Value)
+		data, found := map[string]string(nil), false
+		if sources != nil {
+			data, found = sources.Lookup("Secret", namespace, secretName)
+		}
+		if !found {
+			return "a file of a Secret (" + where + "), where static service account keys are kept"
+		}
+		var file struct {
+			Type string `json:"type"`
+		}
+		if json.Unmarshal([]byte(data[key]), &file) != nil || file.Type != "service_account" {
+			return ""
+		}
+		return "a static service account key (" + where + ")"
+	}
+	return ""
+}
+
+// mountedSecretKey is the Secret and key a file at relative path in volume
+// comes from; "" when the volume is not a Secret volume.
+func mountedSecretKey(podSpec *yaml.RNode, volume, relative string) (secretName, key string) {
+	volumes := fieldValue(podSpec.YNode(), "volumes")
+	if volumes == nil || volumes.Kind != yaml.SequenceNode {
+		return "", ""
+	}
+	for _, v := range volumes.Content {
+		if n := fieldValue(v, "name"); n == nil || n.Value != volume {
+			continue
+		}
+		secret := fieldValue(v, "secret")
+		name := fieldValue(secret, "secretName")
+		if name == nil {
+			return "", ""
+		}
+		key = relative
+		if items := fieldValue(secret, "items"); items != nil && items.Kind == yaml.SequenceNode {
+			for _, item := range items.Content {
+				if p, k := fieldValue(item, "path"), fieldValue(item, "key"); p != nil && k != nil && p.Value == relative {
+					key = k.Value
+				}
+			}
+		}
+		return name.Value, key
+	}
+	return "", ""
 }

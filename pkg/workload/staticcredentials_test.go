@@ -2,6 +2,7 @@ package workload
 
 import (
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -60,6 +61,75 @@ func TestStaticCredentialsAreRefusedInEnvAndThroughEnvFrom(t *testing.T) {
 			}
 			if diff := cmp.Diff(before, container.MustString()); diff != "" {
 				t.Errorf("the container was edited (-before +after):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestSecretFileSaysWhenACredentialFileIsAStaticKey(t *testing.T) {
+	sources := NewEnvSources([]*yaml.RNode{
+		parseYAML(t, "apiVersion: v1\nkind: Secret\nmetadata: {name: sa-key, namespace: team}\nstringData: {key.json: '{\"type\": \"service_account\"}', wif.json: '{\"type\": \"external_account\"}'}"),
+	})
+	podSpec := parseYAML(t, `volumes:
+- {name: key, secret: {secretName: sa-key}}
+- {name: renamed, secret: {secretName: sa-key, items: [{key: key.json, path: google.json}]}}
+- {name: elsewhere, secret: {secretName: not-in-input}}
+- {name: config, configMap: {name: settings}}`)
+	container := parseYAML(t, `name: app
+volumeMounts:
+- {name: key, mountPath: /keys/}
+- {name: renamed, mountPath: /renamed}
+- {name: elsewhere, mountPath: /elsewhere}
+- {name: config, mountPath: /config}`)
+	for _, tc := range []struct{ path, want string }{
+		{"/keys/key.json", `a static service account key (key "key.json" of Secret "sa-key", mounted at /keys/)`},
+		{"/renamed/google.json", `a static service account key (key "key.json" of Secret "sa-key", mounted at /renamed)`},
+		{"/keys/wif.json", ""},
+		{"/elsewhere/key.json", `a file of a Secret (key "key.json" of Secret "not-in-input", mounted at /elsewhere), where static service account keys are kept`},
+		{"/config/key.json", ""},
+		{"/keysmith/key.json", ""},
+	} {
+		if got := secretFile(podSpec, container, tc.path, sources, "team"); got != tc.want {
+			t.Errorf("secretFile(%q) = %q, want %q", tc.path, got, tc.want)
+		}
+	}
+}
+
+func TestCredentialFileConflictIsExplainedOnce(t *testing.T) {
+	sources := NewEnvSources([]*yaml.RNode{
+		parseYAML(t, "apiVersion: v1\nkind: Secret\nmetadata: {name: sa-key, namespace: team}\nstringData: {key.json: '{\"type\": \"service_account\"}'}"),
+	})
+	const pod = `apiVersion: v1
+kind: Pod
+metadata: {name: app, namespace: team}
+spec:
+  volumes: [{name: key, secret: {secretName: sa-key}}]
+  containers:
+  - name: app
+    env: [{name: CREDS, value: /keys/key.json}]
+    volumeMounts: [{name: key, mountPath: /keys}]`
+	for _, tc := range []struct {
+		name            string
+		credentialFiles []string
+		want            string
+	}{
+		{"a credential file", []string{"CREDS"}, "is a static service account key"},
+		{"an ordinary variable", nil, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := Patch{Pod: plan.PodPatch{Env: []plan.KeyValue{{Key: "CREDS", Value: "/ours"}}, CredentialFiles: tc.credentialFiles}, EnvSources: sources}
+			template, _, err := locateOne(parseYAML(t, pod))
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = p.Apply(template)
+			leaves := leafErrors(err)
+			if len(leaves) != 1 {
+				t.Fatalf("want exactly one conflict, got %v", err)
+			}
+			explained := strings.Contains(leaves[0].Error(), "is a static service account key")
+			if explained != (tc.want != "") {
+				t.Errorf("conflict %q: explained = %v, want %v", leaves[0], explained, tc.want != "")
 			}
 		})
 	}
