@@ -71,17 +71,24 @@ func TestInvalidValuesNameTheField(t *testing.T) {
 				doc = strings.Replace(doc, "crosscloud.dev/v1alpha1", "crosscloud.dev/v1", 1)
 			}
 			c, errs := Decode(kyaml.MustParse(doc))
-			if c != nil {
-				t.Fatalf("an invalid spec decoded: %+v", c.Spec)
-			}
-			for _, e := range errs {
-				if e.Field == tc.field && strings.Contains(e.Message, tc.mentions) && e.Level() == framework.Error {
-					return
-				}
-			}
-			t.Errorf("want an error at %s mentioning %q, got %v", tc.field, tc.mentions, errs)
+			requireFieldError(t, c, errs, tc.field, tc.mentions)
 		})
 	}
+}
+
+// requireFieldError fails unless the spec was refused with an error at
+// field whose message mentions the given text.
+func requireFieldError(t *testing.T, c *CrossCloudAccess, errs FieldErrors, field, mentions string) {
+	t.Helper()
+	if c != nil {
+		t.Fatalf("an invalid spec decoded: %+v", c.Spec)
+	}
+	for _, e := range errs {
+		if e.Field == field && strings.Contains(e.Message, mentions) && e.Level() == framework.Error {
+			return
+		}
+	}
+	t.Errorf("want an error at %s mentioning %q, got %v", field, mentions, errs)
 }
 
 func TestDefaultResolvesModesFromTheCluster(t *testing.T) {
@@ -191,12 +198,7 @@ func TestServiceAccountLabelsAndAnnotationsFollowKubernetesRulesAndAvoidOurDomai
 				}
 				return
 			}
-			for _, e := range errs {
-				if e.Field == tc.field && strings.Contains(e.Message, tc.mentions) && e.Level() == framework.Error {
-					return
-				}
-			}
-			t.Errorf("want an error at %s mentioning %q, got %v", tc.field, tc.mentions, errs)
+			requireFieldError(t, c, errs, tc.field, tc.mentions)
 		})
 	}
 }
