@@ -65,7 +65,7 @@ func main() {
 // (kustomize, kpt, Argo CD), standalone with a spec argument (Helm), and the
 // subcommands. It prints its own errors.
 func rootCommand(s standalone) *cobra.Command {
-	cmd := command.Build(function.Processor{}, command.StandaloneDisabled, false)
+	cmd := command.Build(function.Processor{Warnings: s.stderr}, command.StandaloneDisabled, false)
 	cmd.Use = "cross-cloud-access [SPEC [RESOURCES... | -]]"
 	cmd.Short = "Keyless cross-cloud access for Kubernetes workloads (KRM function)"
 	cmd.Long = usage

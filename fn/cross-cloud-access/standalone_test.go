@@ -186,8 +186,8 @@ func TestNamespaceFlagCountsObjectsWithoutOneAsInIt(t *testing.T) {
 			if got.err != nil {
 				t.Fatalf("%v\n%s", got.err, got.stderr)
 			}
-			if strings.Contains(got.stderr, "warning") {
-				t.Errorf("unexpected warning: %s", got.stderr)
+			if strings.Contains(got.stderr, "have no namespace") {
+				t.Errorf("unexpected namespace warning: %s", got.stderr)
 			}
 			objs := objects(t, got.stdout)
 			deployment := objs["Deployment /api"]

@@ -46,12 +46,43 @@ func Plan(spec *v1alpha1.Spec) (plan.Target, error) {
 	token := Token.For(a.Audience, a.TokenExpirationSeconds)
 	t.Pod.Tokens = []plan.ProjectedToken{token}
 	t.Pod.Env = projectedEnv(a, token.File())
+	t.Pod.StaticCredentials = StaticCredentials
+	if a.Region == "" {
+		t.Warnings = []plan.Warning{{Field: "region", Message: NoRegionWarning}}
+	}
 	// The EKS webhook's form for Windows pods: the same mount, the token
 	// file named as Windows containers see it.
 	t.Windows = &plan.Windows{Pod: t.Pod}
 	t.Windows.Pod.Env = projectedEnv(a, plan.WindowsPath(token.File()))
 	return t, nil
 }
+
+// StaticCredentials are the variables that make the AWS SDKs use another
+// credential before the web identity token. Sources: the credential chain
+// order of boto3 ("Credentials" guide: environment, assume role provider,
+// assume role with web identity), the SDK for PHP and JavaScript v3
+// (environment first), and the Rust SDK's DefaultCredentialsChain
+// (environment, shared config, web identity).
+var StaticCredentials = []plan.StaticCredential{
+	{Name: "AWS_ACCESS_KEY_ID", What: "a static access key ID", Why: envKeysWin},
+	{Name: "AWS_SECRET_ACCESS_KEY", What: "a static secret access key", Why: envKeysWin},
+	{Name: "AWS_SESSION_TOKEN", What: "the session token of a static key pair", Why: envKeysWin},
+	{Name: "AWS_PROFILE", What: "a named profile of the shared config files",
+		Why: "boto3 and the AWS CLI (a profile's role_arn) and the Rust SDK (the shared config files) use before web identity"},
+	{Name: "AWS_SHARED_CREDENTIALS_FILE", What: "a shared credentials file (static access keys)",
+		Why: "the Rust SDK reads before web identity"},
+}
+
+// NoRegionWarning is the warning for a projected spec without a region:
+// the pods get no AWS_REGION, and outside EC2 (no instance metadata to ask)
+// several SDKs cannot call STS without one. Sources: aws/aws-sdk-go-v2#515
+// (Go v2), aws/aws-cdk#16513 (JavaScript v2: "Missing region in config"),
+// IBM/trusted-service-identity#147 (AWS CLI v1 / botocore), paws-r/paws#730.
+const NoRegionWarning = "is not set, so the pods get no AWS_REGION: outside EC2 the AWS SDK for Go v2, the AWS SDK for JavaScript v2 " +
+	"and the AWS CLI v1 (botocore) fail to call STS for the web identity without a region; " +
+	"set spec.aws.region to the region the pods use (it sets AWS_REGION and AWS_DEFAULT_REGION)"
+
+const envKeysWin = "every AWS SDK and the AWS CLI take from the environment before web identity"
 
 // projectedEnv is the environment the EKS webhook would inject, in its
 // order, so a pod reads the same either way.

@@ -49,14 +49,17 @@ func TestPlan(t *testing.T) {
 		want: plan.Target{Name: "aws", Pod: plan.PodPatch{
 			Tokens: []plan.ProjectedToken{token},
 			Env: []plan.KeyValue{{Key: "AWS_STS_REGIONAL_ENDPOINTS", Value: "regional"}, {Key: "AWS_DEFAULT_REGION", Value: "eu-west-2"},
-				{Key: "AWS_REGION", Value: "eu-west-2"}, {Key: "AWS_ROLE_ARN", Value: role}, {Key: "AWS_WEB_IDENTITY_TOKEN_FILE", Value: tokenFile}}}},
+				{Key: "AWS_REGION", Value: "eu-west-2"}, {Key: "AWS_ROLE_ARN", Value: role}, {Key: "AWS_WEB_IDENTITY_TOKEN_FILE", Value: tokenFile}},
+			StaticCredentials: StaticCredentials}},
 	}, {
-		name: "projected without region, with session name",
+		name: "projected without region warns, with session name",
 		aws:  v1alpha1.AWS{Mode: "projected", RoleSessionName: "ci"},
 		want: plan.Target{Name: "aws", Pod: plan.PodPatch{
 			Tokens: []plan.ProjectedToken{token},
 			Env: []plan.KeyValue{{Key: "AWS_STS_REGIONAL_ENDPOINTS", Value: "regional"}, {Key: "AWS_ROLE_ARN", Value: role},
-				{Key: "AWS_WEB_IDENTITY_TOKEN_FILE", Value: tokenFile}, {Key: "AWS_ROLE_SESSION_NAME", Value: "ci"}}}},
+				{Key: "AWS_WEB_IDENTITY_TOKEN_FILE", Value: tokenFile}, {Key: "AWS_ROLE_SESSION_NAME", Value: "ci"}},
+			StaticCredentials: StaticCredentials},
+			Warnings: []plan.Warning{{Field: "region", Message: NoRegionWarning}}},
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := Plan(spec(tc.aws))

@@ -42,11 +42,25 @@ func Plan(spec *v1alpha1.Spec) (plan.Target, error) {
 	token := Token.For(v1alpha1.DefaultAzureAudience, z.TokenExpirationSeconds)
 	t.Pod.Tokens = []plan.ProjectedToken{token}
 	t.Pod.Env = projectedEnv(z, token.File())
+	t.Pod.StaticCredentials = StaticCredentials
 	// The Azure webhook's form for Windows pods.
 	t.Windows = &plan.Windows{Pod: t.Pod}
 	t.Windows.Pod.Env = projectedEnv(z, plan.WindowsPath(token.File()))
 	return t, nil
 }
+
+// StaticCredentials are the variables of EnvironmentCredential, which
+// DefaultAzureCredential tries before WorkloadIdentityCredential in the
+// Azure Identity libraries for .NET, Java, JavaScript, Python and Go.
+// AZURE_CLIENT_CERTIFICATE_PASSWORD and AZURE_USERNAME do nothing without
+// the certificate path or the password.
+var StaticCredentials = []plan.StaticCredential{
+	{Name: "AZURE_CLIENT_SECRET", What: "a static client secret", Why: environmentCredentialWins},
+	{Name: "AZURE_CLIENT_CERTIFICATE_PATH", What: "a static client certificate", Why: environmentCredentialWins},
+	{Name: "AZURE_PASSWORD", What: "a user's password", Why: environmentCredentialWins},
+}
+
+const environmentCredentialWins = "DefaultAzureCredential (EnvironmentCredential) uses before workload identity"
 
 // projectedEnv is the environment the Azure webhook would inject.
 func projectedEnv(z *v1alpha1.Azure, tokenFile string) []plan.KeyValue {

@@ -41,7 +41,8 @@ func TestPlan(t *testing.T) {
 				Path: "azure-identity-token", Audience: "api://AzureADTokenExchange", ExpirationSeconds: 3600}},
 			Env: []plan.KeyValue{{Key: "AZURE_CLIENT_ID", Value: client}, {Key: "AZURE_TENANT_ID", Value: tenant},
 				{Key: "AZURE_FEDERATED_TOKEN_FILE", Value: "/var/run/secrets/azure/tokens/azure-identity-token"},
-				{Key: "AZURE_AUTHORITY_HOST", Value: "https://login.microsoftonline.com/"}}}},
+				{Key: "AZURE_AUTHORITY_HOST", Value: "https://login.microsoftonline.com/"}},
+			StaticCredentials: StaticCredentials}},
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			z := tc.azure

@@ -33,8 +33,8 @@ var Table = []Cloud{
 }
 
 // Plan plans every cloud the spec names and merges the targets. Problems
-// come back as field errors of the spec, and the targets' notes as field
-// errors of severity info.
+// come back as field errors of the spec, the targets' notes as field errors
+// of severity info and their warnings as field errors of severity warning.
 func Plan(spec *v1alpha1.Spec) (plan.Plan, v1alpha1.FieldErrors) {
 	var targets []plan.Target
 	var errs v1alpha1.FieldErrors
@@ -50,9 +50,14 @@ func Plan(spec *v1alpha1.Spec) (plan.Plan, v1alpha1.FieldErrors) {
 		for _, note := range t.Notes {
 			errs = append(errs, v1alpha1.FieldError{Field: "spec." + c.Name + ".mode", Message: note, Severity: framework.Info})
 		}
+		for _, w := range t.Warnings {
+			errs = append(errs, v1alpha1.FieldError{Field: "spec." + c.Name + "." + w.Field, Message: w.Message, Severity: framework.Warning})
+		}
 		targets = append(targets, t)
 	}
 	p, err := plan.Merge(spec.ServiceAccount.Name, targets)
+	p.ObjectLabels = plan.Sorted(spec.ServiceAccount.Labels)
+	p.ObjectAnnotations = plan.Sorted(spec.ServiceAccount.Annotations)
 	for _, e := range leaves(err) {
 		errs = append(errs, v1alpha1.FieldError{Field: "spec.serviceAccount.name", Message: e.Error()})
 	}

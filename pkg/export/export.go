@@ -226,6 +226,14 @@ func additions(before, after *yaml.RNode) (*yaml.RNode, error) {
 		}
 		changed = true
 	}
+	// spec.serviceAccount.labels adds labels to a ServiceAccount or
+	// ConfigMap of the input.
+	if labels := newEntries(before.GetLabels(), after.GetLabels()); len(labels) > 0 {
+		if err := patch.PipeE(yaml.LookupCreate(yaml.MappingNode, "metadata"), yaml.SetField("labels", stringMap(labels))); err != nil {
+			return nil, err
+		}
+		changed = true
+	}
 
 	w, ok, err := workload.BuiltinLocator.Locate(after)
 	if err != nil || !ok {

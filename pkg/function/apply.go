@@ -52,7 +52,7 @@ func apply(set specSet, items []*yaml.RNode) ([]*yaml.RNode, framework.Results) 
 				results = append(results, fieldResults(src.node, v1alpha1.FieldErrors{{Field: "spec.serviceAccount.name", Message: p.WindowsErr.Error()}})...)
 				continue
 			}
-			objects, emitted := emitConfigMaps(src, p.Windows.ConfigMaps, out)
+			objects, emitted := emitConfigMaps(src, p, p.Windows.ConfigMaps, out)
 			added = append(added, objects...)
 			results = append(results, emitted...)
 		}
@@ -106,9 +106,10 @@ func emitObjects(src source, p plan.Plan, items []*yaml.RNode) ([]*yaml.RNode, f
 					Field: &framework.Field{Path: "metadata.annotations." + a.Key}, File: file(account)})
 			}
 		}
+		results = append(results, setObjectMetadata(account, p)...)
 	}
 
-	objects, emitted := emitConfigMaps(src, p.ConfigMaps, items)
+	objects, emitted := emitConfigMaps(src, p, p.ConfigMaps, items)
 	added = append(added, objects...)
 	results = append(results, emitted...)
 	return added, results
@@ -116,7 +117,8 @@ func emitObjects(src source, p plan.Plan, items []*yaml.RNode) ([]*yaml.RNode, f
 
 // emitConfigMaps emits the ConfigMaps beside the ServiceAccount; one the
 // input already has, as on a second run, is checked, never overwritten.
-func emitConfigMaps(src source, configMaps []plan.ConfigMap, items []*yaml.RNode) ([]*yaml.RNode, framework.Results) {
+// Both carry the plan's object labels and annotations.
+func emitConfigMaps(src source, p plan.Plan, configMaps []plan.ConfigMap, items []*yaml.RNode) ([]*yaml.RNode, framework.Results) {
 	sa := src.spec.Spec.ServiceAccount
 	var added []*yaml.RNode
 	var results framework.Results
@@ -128,9 +130,11 @@ func emitConfigMaps(src source, configMaps []plan.ConfigMap, items []*yaml.RNode
 				results = append(results, &framework.Result{Severity: framework.Error, Message: err.Error(), ResourceRef: ref(src.node), File: file(src.node)})
 				continue
 			}
+			results = append(results, setObjectMetadata(obj, p)...)
 			added = append(added, obj)
 			continue
 		}
+		results = append(results, setObjectMetadata(existing, p)...)
 		for _, kv := range cm.Data {
 			got, err := existing.Pipe(yaml.Lookup("data", kv.Key))
 			if err != nil || got == nil || yaml.GetValue(got) != kv.Value {
@@ -170,17 +174,46 @@ func newConfigMap(namespace string, cm plan.ConfigMap) (*yaml.RNode, error) {
 
 // setAnnotation adds an annotation, or checks that it already has the value.
 func setAnnotation(n *yaml.RNode, a plan.KeyValue) error {
-	if got, ok := n.GetAnnotations()[a.Key]; ok {
-		if got != a.Value {
-			return fmt.Errorf("%s %s/%s already has annotation %s=%q; the spec needs %q: fix one of them",
-				n.GetKind(), namespaceOf(n), n.GetName(), a.Key, got, a.Value)
+	return setMetadata(n, "annotation", n.GetAnnotations(), yaml.SetAnnotation(a.Key, a.Value), a)
+}
+
+// setMetadata adds the label or annotation kv with set, or checks that
+// existing (the object's labels or annotations) already has its value.
+func setMetadata(n *yaml.RNode, what string, existing map[string]string, set yaml.Filter, kv plan.KeyValue) error {
+	if got, ok := existing[kv.Key]; ok {
+		if got != kv.Value {
+			return fmt.Errorf("%s %s/%s already has %s %s=%q; the spec needs %q: fix one of them",
+				n.GetKind(), namespaceOf(n), n.GetName(), what, kv.Key, got, kv.Value)
 		}
 		return nil
 	}
-	if err := n.PipeE(yaml.SetAnnotation(a.Key, a.Value)); err != nil {
-		return fmt.Errorf("annotating %s %s: %w", n.GetKind(), n.GetName(), err)
+	if err := n.PipeE(set); err != nil {
+		return fmt.Errorf("setting %s %s on %s %s: %w", what, kv.Key, n.GetKind(), n.GetName(), err)
 	}
 	return nil
+}
+
+// setObjectMetadata gives an object the spec's labels and annotations
+// (spec.serviceAccount.labels, annotations): kustomize's labels and
+// commonAnnotations never reach what an exec transformer adds. A value the
+// object already has otherwise is a conflict Result, never overwritten.
+func setObjectMetadata(n *yaml.RNode, p plan.Plan) framework.Results {
+	var results framework.Results
+	report := func(field string, err error) {
+		results = append(results, &framework.Result{Severity: framework.Error, Message: err.Error(), ResourceRef: ref(n),
+			Field: &framework.Field{Path: field}, File: file(n)})
+	}
+	for _, l := range p.ObjectLabels {
+		if err := setMetadata(n, "label", n.GetLabels(), yaml.SetLabel(l.Key, l.Value), l); err != nil {
+			report("metadata.labels."+l.Key, err)
+		}
+	}
+	for _, a := range p.ObjectAnnotations {
+		if err := setAnnotation(n, a); err != nil {
+			report("metadata.annotations."+a.Key, err)
+		}
+	}
+	return results
 }
 
 // patchWorkloads applies the plan's pod patch to every selected pod

@@ -94,6 +94,7 @@ func federatedParts(g *v1alpha1.GCP, serviceAccount string, token plan.Projected
 		{Key: credentialConfigurationEnv, Value: file},
 		{Key: gcloudCredentialOverride, Value: file},
 	}
+	out.Pod.CredentialFiles = []string{credentialConfigurationEnv, gcloudCredentialOverride}
 	if g.ProjectID != "" {
 		// gcloud's default project, as the GCP federation webhook sets it;
 		// a container's own choice of project stays.

@@ -98,7 +98,8 @@ func TestPlanFederatedWiresTokenConfigAndBothEnvVars(t *testing.T) {
 			Audience: federated("", 0).GCP.Audience, ExpirationSeconds: 3600}},
 		ConfigMapVolumes: []plan.ConfigMapVolume{{VolumeName: "gcp-credential-configuration",
 			ConfigMapName: "oidc-exp-service-account-gcp-credentials", MountPath: CredentialMountPath}},
-		Env: []plan.KeyValue{{Key: "GOOGLE_APPLICATION_CREDENTIALS", Value: file}, {Key: "CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE", Value: file}},
+		Env:             []plan.KeyValue{{Key: "GOOGLE_APPLICATION_CREDENTIALS", Value: file}, {Key: "CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE", Value: file}},
+		CredentialFiles: []string{"GOOGLE_APPLICATION_CREDENTIALS", "CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE"},
 	}
 	if diff := cmp.Diff(want, target.Pod); diff != "" {
 		t.Errorf("pod patch (-want +got):\n%s", diff)

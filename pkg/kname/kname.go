@@ -8,16 +8,18 @@ package kname
 
 import (
 	"strconv"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/util/validation"
 )
 
 // What each rule wants, for messages.
 const (
-	WantLabel      = "a DNS-1123 label: lowercase letters, digits and '-'"
-	WantSubdomain  = "a DNS-1123 subdomain: lowercase letters, digits, '-' and '.'"
-	WantLabelKey   = "a label key such as app or example.com/team"
-	WantLabelValue = "a label value: at most 63 letters, digits, '-', '_' and '.'"
+	WantLabel         = "a DNS-1123 label: lowercase letters, digits and '-'"
+	WantSubdomain     = "a DNS-1123 subdomain: lowercase letters, digits, '-' and '.'"
+	WantLabelKey      = "a label key such as app or example.com/team"
+	WantLabelValue    = "a label value: at most 63 letters, digits, '-', '_' and '.'"
+	WantAnnotationKey = "an annotation key such as description or example.com/owner"
 )
 
 // Length limits of the two DNS-1123 shapes.
@@ -35,6 +37,10 @@ func IsSubdomain(s string) bool { return len(validation.IsDNS1123Subdomain(s)) =
 
 // IsLabelKey reports whether s is a valid label key.
 func IsLabelKey(s string) bool { return len(validation.IsQualifiedName(s)) == 0 }
+
+// IsAnnotationKey reports whether s is a valid annotation key: a label key
+// in any letter case, as the API server's own annotation check reads it.
+func IsAnnotationKey(s string) bool { return len(validation.IsQualifiedName(strings.ToLower(s))) == 0 }
 
 // IsLabelValue reports whether s is a valid label value (empty is valid).
 func IsLabelValue(s string) bool { return len(validation.IsValidLabelValue(s)) == 0 }

@@ -7,6 +7,7 @@ package plan
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 )
@@ -27,9 +28,19 @@ type Target struct {
 	// Notes tell the user what the output cannot show, e.g. that a mode
 	// writes nothing and what to do in the cloud instead.
 	Notes []string
+	// Warnings are what will likely fail at run time although the spec is
+	// valid, each about one field of the cloud's part of the spec.
+	Warnings []Warning
 	// Windows is how the target differs for pods on Windows nodes, whose
 	// containers see files at C:\ paths; nil when it does not differ.
 	Windows *Windows
+}
+
+// Warning is a problem of the output at run time, about the field of the
+// cloud's part of the spec that fixes it ("region" for spec.aws.region).
+type Warning struct {
+	Field   string
+	Message string
 }
 
 // Windows is the part of a plan for pod templates that run on Windows.
@@ -52,6 +63,15 @@ type KeyValue struct {
 	Value string
 }
 
+// Sorted is m as KeyValues in key order, so that output is stable.
+func Sorted(m map[string]string) []KeyValue {
+	var out []KeyValue
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, KeyValue{Key: k, Value: m[k]})
+	}
+	return out
+}
+
 // ConfigMap is a ConfigMap the target emits.
 type ConfigMap struct {
 	Name string
@@ -72,6 +92,25 @@ type PodPatch struct {
 	// variable itself (in env or through envFrom): a default, never a
 	// conflict, as the clouds' webhooks treat such variables.
 	DefaultEnv []KeyValue
+	// StaticCredentials are variables that no wired container may set (in
+	// env or through envFrom): the cloud's SDKs would use them before the
+	// keyless credentials, so the migration would look done while old keys
+	// are still used. They are checked only where the patch applies.
+	StaticCredentials []StaticCredential
+	// CredentialFiles are variables of Env that name a credential file.
+	// Pointed at another file, each is a conflict like any variable of
+	// Env; the conflict also says when that file is a static key.
+	CredentialFiles []string
+}
+
+// StaticCredential is a variable that makes the SDKs' default credential
+// chains pick another credential before the keyless one.
+type StaticCredential struct {
+	Name string
+	// What the variable is, for the message: "an access key".
+	What string
+	// Why it wins, naming the SDKs and their documented chain order.
+	Why string
 }
 
 // IsEmpty reports whether the patch changes nothing.
@@ -122,6 +161,10 @@ type Plan struct {
 	ConfigMaps []ConfigMap
 	// Pod is every target's pod patch, in target order.
 	Pod PodPatch
+	// ObjectLabels and ObjectAnnotations go on the ServiceAccount and the
+	// ConfigMaps (spec.serviceAccount.labels and annotations), in key order.
+	ObjectLabels      []KeyValue
+	ObjectAnnotations []KeyValue
 	// ExclusiveAnnotations and Notes are every target's.
 	ExclusiveAnnotations []string
 	Notes                []string
@@ -185,11 +228,13 @@ func Merge(serviceAccount string, targets []Target) (Plan, error) {
 // join is p followed by q.
 func (p PodPatch) join(q PodPatch) PodPatch {
 	return PodPatch{
-		Labels:           append(slices.Clone(p.Labels), q.Labels...),
-		Tokens:           append(slices.Clone(p.Tokens), q.Tokens...),
-		ConfigMapVolumes: append(slices.Clone(p.ConfigMapVolumes), q.ConfigMapVolumes...),
-		Env:              append(slices.Clone(p.Env), q.Env...),
-		DefaultEnv:       append(slices.Clone(p.DefaultEnv), q.DefaultEnv...),
+		Labels:            append(slices.Clone(p.Labels), q.Labels...),
+		Tokens:            append(slices.Clone(p.Tokens), q.Tokens...),
+		ConfigMapVolumes:  append(slices.Clone(p.ConfigMapVolumes), q.ConfigMapVolumes...),
+		Env:               append(slices.Clone(p.Env), q.Env...),
+		DefaultEnv:        append(slices.Clone(p.DefaultEnv), q.DefaultEnv...),
+		StaticCredentials: append(slices.Clone(p.StaticCredentials), q.StaticCredentials...),
+		CredentialFiles:   append(slices.Clone(p.CredentialFiles), q.CredentialFiles...),
 	}
 }
 
@@ -216,22 +261,34 @@ const (
 )
 
 // ServiceAccount decides the step for the ServiceAccount: one in the input is
-// annotated in place, never duplicated; a missing one is emitted when create
-// is set. A missing one that create: false forbids emitting is an error only
-// when the plan has annotations to put on it.
+// annotated (and labelled) in place, never duplicated; a missing one is
+// emitted when create is set. A missing one that create: false forbids
+// emitting is an error only when the plan has annotations or labels to put
+// on it.
 func (p Plan) ServiceAccount(namespace, name string, inInput, create bool) (ServiceAccountStep, error) {
 	switch {
 	case inInput:
 		return AnnotateExisting, nil
 	case create:
 		return EmitNew, nil
-	case len(p.ServiceAccountAnnotations) > 0:
-		keys := make([]string, 0, len(p.ServiceAccountAnnotations))
-		for _, a := range p.ServiceAccountAnnotations {
+	case len(p.ServiceAccountAnnotations)+len(p.ObjectAnnotations)+len(p.ObjectLabels) > 0:
+		var keys []string
+		for _, a := range slices.Concat(p.ServiceAccountAnnotations, p.ObjectAnnotations) {
 			keys = append(keys, a.Key)
 		}
-		return LeaveAlone, fmt.Errorf("is false and ServiceAccount %s/%s is not among the input, so its annotations (%s) cannot be set; set create: true or add the ServiceAccount to the input",
-			namespace, name, strings.Join(keys, ", "))
+		what := fmt.Sprintf("its annotations (%s)", strings.Join(keys, ", "))
+		if len(p.ObjectLabels) > 0 {
+			var labels []string
+			for _, l := range p.ObjectLabels {
+				labels = append(labels, l.Key)
+			}
+			what = fmt.Sprintf("its labels (%s)", strings.Join(labels, ", "))
+			if len(keys) > 0 {
+				what = fmt.Sprintf("its annotations (%s) and labels (%s)", strings.Join(keys, ", "), strings.Join(labels, ", "))
+			}
+		}
+		return LeaveAlone, fmt.Errorf("is false and ServiceAccount %s/%s is not among the input, so %s cannot be set; set create: true or add the ServiceAccount to the input",
+			namespace, name, what)
 	}
 	return LeaveAlone, nil
 }

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -70,6 +71,9 @@ func TestServiceAccountStep(t *testing.T) {
 		{"missing: emitted", annotated, false, true, EmitNew, ""},
 		{"missing, create false, nothing to annotate: left alone", Plan{}, false, false, LeaveAlone, ""},
 		{"missing, create false, annotations needed: an error", annotated, false, false, LeaveAlone, "eks.amazonaws.com/role-arn"},
+		{"missing, create false, only the spec's labels: an error", Plan{ObjectLabels: []KeyValue{{Key: "team", Value: "a"}}}, false, false, LeaveAlone, "its labels (team)"},
+		{"missing, create false, annotations and labels", Plan{ObjectAnnotations: []KeyValue{{Key: "owner", Value: "a"}}, ObjectLabels: []KeyValue{{Key: "team", Value: "a"}}},
+			false, false, LeaveAlone, "its annotations (owner) and labels (team)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := tc.plan.ServiceAccount("default", "app", tc.inInput, tc.create)
@@ -80,5 +84,13 @@ func TestServiceAccountStep(t *testing.T) {
 				t.Errorf("err = %v, want one mentioning %q", err, tc.wantErr)
 			}
 		})
+	}
+}
+
+func TestSortedIsInKeyOrder(t *testing.T) {
+	got := Sorted(map[string]string{"b": "2", "a": "1", "example.com/c": "3"})
+	want := []KeyValue{{Key: "a", Value: "1"}, {Key: "b", Value: "2"}, {Key: "example.com/c", Value: "3"}}
+	if !slices.Equal(got, want) {
+		t.Errorf("Sorted = %v, want %v", got, want)
 	}
 }

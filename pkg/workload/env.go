@@ -93,29 +93,9 @@ func (e EnvVar) checkEnvFrom(container *yaml.RNode) error {
 	if e.Sources == nil {
 		return nil
 	}
-	envFrom, err := lookupField(container, "envFrom", yaml.SequenceNode, "envFrom")
-	if err != nil || envFrom == nil {
+	provider, err := envFromProvider(container, e.Sources, e.Namespace, e.Name)
+	if err != nil {
 		return err
-	}
-	var provider *envFromSource
-	for i, n := range envFrom.YNode().Content {
-		source, err := readEnvFromSource(n, i)
-		if err != nil {
-			return err
-		}
-		if source == nil {
-			continue
-		}
-		data, found := e.Sources.Lookup(source.Kind, e.Namespace, source.Name)
-		if !found {
-			continue
-		}
-		for key, value := range data {
-			if source.Prefix+key == e.Name {
-				source.Key, source.Value = key, value
-				provider = source
-			}
-		}
 	}
 	if provider == nil || provider.Value == e.Value {
 		return nil

@@ -2,6 +2,7 @@ package workload
 
 import (
 	"encoding/base64"
+	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 )
@@ -56,6 +57,36 @@ func NewEnvSources(items []*yaml.RNode) EnvSources {
 		sources[envSourceKey{kind, EffectiveNamespace(namespace), name}] = data
 	}
 	return sources
+}
+
+// envFromProvider returns the envFrom entry of container that provides the
+// variable name, with the key and value it provides it through, or nil. Of
+// several sources the last one wins, as in Kubernetes. Sources that sources
+// does not know are not checked.
+func envFromProvider(container *yaml.RNode, sources EnvSources, namespace, name string) (*envFromSource, error) {
+	envFrom, err := lookupField(container, "envFrom", yaml.SequenceNode, "envFrom")
+	if err != nil || envFrom == nil {
+		return nil, err
+	}
+	var provider *envFromSource
+	for i, n := range envFrom.YNode().Content {
+		source, err := readEnvFromSource(n, i)
+		if err != nil {
+			return nil, err
+		}
+		if source == nil {
+			continue
+		}
+		data, found := sources.Lookup(source.Kind, namespace, source.Name)
+		if !found {
+			continue
+		}
+		if value, ok := data[strings.TrimPrefix(name, source.Prefix)]; ok && strings.HasPrefix(name, source.Prefix) {
+			source.Key, source.Value = strings.TrimPrefix(name, source.Prefix), value
+			provider = source
+		}
+	}
+	return provider, nil
 }
 
 // envSourceIndex is the EnvSources of NewEnvSources.

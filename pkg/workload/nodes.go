@@ -78,15 +78,21 @@ func lookupField(parent *yaml.RNode, key string, want yaml.Kind, path string) (*
 // the node directly instead of through RNode.Field, which allocates for every
 // field visited: lookups run once per list element and edit.
 func fieldValue(m *yaml.Node, key string) *yaml.Node {
+	_, value := field(m, key)
+	return value
+}
+
+// field returns the key and value nodes of key in the mapping m, or nils.
+func field(m *yaml.Node, key string) (keyNode, value *yaml.Node) {
 	if m == nil || m.Kind != yaml.MappingNode {
-		return nil
+		return nil, nil
 	}
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		if m.Content[i].Value == key {
-			return m.Content[i+1]
+			return m.Content[i], m.Content[i+1]
 		}
 	}
-	return nil
+	return nil, nil
 }
 
 // lookupScalar returns the string value of key in the mapping parent and
@@ -103,7 +109,7 @@ func lookupScalar(parent *yaml.RNode, key, path string) (value string, set bool,
 // with the wanted kind when it is absent, and turning a null value into an
 // empty one in place so that comments on it survive.
 func createField(parent *yaml.RNode, key string, want yaml.Kind, path string) (*yaml.RNode, error) {
-	value := fieldValue(parent.YNode(), key)
+	keyNode, value := field(parent.YNode(), key)
 	if value == nil {
 		created := yaml.NewRNode(&yaml.Node{Kind: want})
 		if err := parent.PipeE(yaml.SetField(key, created)); err != nil {
@@ -117,17 +123,34 @@ func createField(parent *yaml.RNode, key string, want yaml.Kind, path string) (*
 	if value.Kind != want {
 		return nil, wrongKind(path, value, want)
 	}
+	if want == yaml.SequenceNode {
+		toBlockStyle(keyNode, value)
+	}
 	return yaml.NewRNode(value), nil
 }
 
-// appendElement appends to a list. A list written in flow style
-// (`env: []`) is turned into block style, so that what we add reads like
-// the rest of a manifest instead of a one-line blob.
+// toBlockStyle turns a list written in flow style (`env: []`) into block
+// style, so that what we add reads like the rest of a manifest instead of a
+// one-line blob. The list's line comment (`env: [] # TODO`) moves to its
+// key: left on a block list, the YAML encoder writes it after the list's
+// last element or drops it, and kpt would write it back to the source
+// file there.
+func toBlockStyle(key, list *yaml.Node) {
+	if list.Style&yaml.FlowStyle == 0 {
+		return
+	}
+	list.Style &^= yaml.FlowStyle
+	if list.LineComment != "" && key.LineComment == "" {
+		key.LineComment, list.LineComment = list.LineComment, ""
+	}
+}
+
+// appendElement appends to a list; createField has already turned a flow
+// list into block style.
 func appendElement(list *yaml.RNode, element *yaml.RNode) error {
 	if err := list.PipeE(yaml.Append(element.YNode())); err != nil {
 		return fmt.Errorf("append: %w", err)
 	}
-	list.YNode().Style &^= yaml.FlowStyle
 	return nil
 }
 

@@ -84,8 +84,11 @@ func (p Patch) applyToPodSpec(t PodTemplate, template *yaml.RNode) []error {
 	}
 	for _, c := range containers {
 		containerPath := joinPath(specPath, c.Path)
+		_, err := StaticCredentials{Credentials: p.Pod.StaticCredentials, Sources: p.EnvSources, Namespace: t.Namespace}.Filter(c.Node)
+		errs = append(errs, t.attribute(err, c.Name, containerPath)...)
 		for _, env := range p.Pod.Env {
 			_, err := EnvVar{Name: env.Key, Value: env.Value, Sources: p.EnvSources, Namespace: t.Namespace}.Filter(c.Node)
+			err = p.explainCredentialFile(err, env.Key, spec, c.Node, t.Namespace)
 			errs = append(errs, t.attribute(err, c.Name, containerPath)...)
 		}
 		for _, env := range p.Pod.DefaultEnv {

@@ -83,6 +83,12 @@ type ServiceAccount struct {
 	Namespace string `json:"namespace,omitempty"`
 	// Create emits the ServiceAccount unless the input already has it.
 	Create *bool `json:"create,omitempty"`
+	// Labels and Annotations go on the ServiceAccount and the ConfigMaps the
+	// function emits: kustomize's labels and commonAnnotations never reach
+	// what an exec transformer adds. A ServiceAccount already in the input
+	// gets the missing ones; another value there is a conflict.
+	Labels      map[string]string `json:"labels,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty"`
 
 	// namespaceDefaulted says neither spec.serviceAccount.namespace nor
 	// metadata.namespace was given: Namespace holds DefaultNamespace for the

@@ -2,8 +2,10 @@ package v1alpha1
 
 import (
 	"fmt"
+	"maps"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -212,6 +214,46 @@ func (v *checker) serviceAccount(sa *ServiceAccount) {
 	} else {
 		v.required("spec.serviceAccount.namespace", sa.Namespace, kname.IsLabel, kname.WantLabel)
 	}
+	v.metadata("spec.serviceAccount.labels", sa.Labels, kname.IsLabelKey, kname.WantLabelKey, kname.IsLabelValue, kname.WantLabelValue)
+	v.metadata("spec.serviceAccount.annotations", sa.Annotations, kname.IsAnnotationKey, kname.WantAnnotationKey, nil, "")
+}
+
+// ReservedKeyDomains are the key prefixes of the labels and annotations the
+// function itself writes (the clouds' webhooks read them): the spec sets
+// those through its cloud fields, never by hand.
+var ReservedKeyDomains = []string{"eks.amazonaws.com", "iam.gke.io", "azure.workload.identity", Group}
+
+// metadata checks the keys (and, with validValue, the values) of a label or
+// annotation map, in key order.
+func (v *checker) metadata(field string, m map[string]string, validKey func(string) bool, wantKey string, validValue func(string) bool, wantValue string) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		if !validKey(k) {
+			v.errorf(field, "key %q is not valid; want %s", k, wantKey)
+			continue
+		}
+		if domain := reservedDomain(k); domain != "" {
+			v.errorf(field, "key %q is under %s/, which the function writes from the spec's cloud fields; remove it, or use a key under your own domain", k, domain)
+			continue
+		}
+		if validValue != nil && !validValue(m[k]) {
+			v.errorf(field+"."+k, "%q is not valid; want %s", m[k], wantValue)
+		}
+	}
+}
+
+// reservedDomain is the reserved domain k's prefix is, or is under; "" when
+// none.
+func reservedDomain(k string) string {
+	prefix, _, found := strings.Cut(strings.ToLower(k), "/")
+	if !found {
+		return ""
+	}
+	for _, d := range ReservedKeyDomains {
+		if prefix == d || strings.HasSuffix(prefix, "."+d) {
+			return d
+		}
+	}
+	return ""
 }
 
 func (v *checker) workloads(w *Workloads, table kinds.Table) {

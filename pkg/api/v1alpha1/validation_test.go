@@ -71,17 +71,24 @@ func TestInvalidValuesNameTheField(t *testing.T) {
 				doc = strings.Replace(doc, "crosscloud.dev/v1alpha1", "crosscloud.dev/v1", 1)
 			}
 			c, errs := Decode(kyaml.MustParse(doc))
-			if c != nil {
-				t.Fatalf("an invalid spec decoded: %+v", c.Spec)
-			}
-			for _, e := range errs {
-				if e.Field == tc.field && strings.Contains(e.Message, tc.mentions) && e.Level() == framework.Error {
-					return
-				}
-			}
-			t.Errorf("want an error at %s mentioning %q, got %v", tc.field, tc.mentions, errs)
+			requireFieldError(t, c, errs, tc.field, tc.mentions)
 		})
 	}
+}
+
+// requireFieldError fails unless the spec was refused with an error at
+// field whose message mentions the given text.
+func requireFieldError(t *testing.T, c *CrossCloudAccess, errs FieldErrors, field, mentions string) {
+	t.Helper()
+	if c != nil {
+		t.Fatalf("an invalid spec decoded: %+v", c.Spec)
+	}
+	for _, e := range errs {
+		if e.Field == field && strings.Contains(e.Message, mentions) && e.Level() == framework.Error {
+			return
+		}
+	}
+	t.Errorf("want an error at %s mentioning %q, got %v", field, mentions, errs)
 }
 
 func TestDefaultResolvesModesFromTheCluster(t *testing.T) {
@@ -163,6 +170,35 @@ func TestAdmissionPolicyRefusesWhatTheAPIServerWouldNotServe(t *testing.T) {
 				}
 			}
 			t.Errorf("errors %v do not name %s with %q", errs, tc.field, tc.mentions)
+		})
+	}
+}
+
+func TestServiceAccountLabelsAndAnnotationsFollowKubernetesRulesAndAvoidOurDomains(t *testing.T) {
+	const aws = "  aws: {roleArn: 'arn:aws:iam::111122223333:role/x', region: eu-west-2}\n"
+	for _, tc := range []struct {
+		name, serviceAccount string
+		field, mentions      string // "" when valid
+	}{
+		{"valid", "{name: app, labels: {app.kubernetes.io/part-of: shop, team: ''}, annotations: {Example.com/Owner: 'Team Shop <shop@example.com>'}}", "", ""},
+		{"label key with a space", "{name: app, labels: {'my team': a}}", "spec.serviceAccount.labels", "a label key such as"},
+		{"label value too long", "{name: app, labels: {team: " + strings.Repeat("a", 64) + "}}", "spec.serviceAccount.labels.team", "at most 63"},
+		{"annotation key with two slashes", "{name: app, annotations: {'a/b/c': x}}", "spec.serviceAccount.annotations", "an annotation key such as"},
+		{"annotation of the EKS webhook", "{name: app, annotations: {eks.amazonaws.com/role-arn: x}}", "spec.serviceAccount.annotations", "under eks.amazonaws.com/"},
+		{"label of the Azure webhook", "{name: app, labels: {azure.workload.identity/use: 'true'}}", "spec.serviceAccount.labels", "under azure.workload.identity/"},
+		{"a subdomain of ours, any case", "{name: app, annotations: {Team.CrossCloud.dev/x: y}}", "spec.serviceAccount.annotations", "under crosscloud.dev/"},
+		{"GKE's", "{name: app, annotations: {iam.gke.io/gcp-service-account: x}}", "spec.serviceAccount.annotations", "under iam.gke.io/"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			doc := strings.Replace(base, "serviceAccount: {name: app}", "serviceAccount: "+tc.serviceAccount, 1) + aws
+			c, errs := Decode(kyaml.MustParse(doc))
+			if tc.field == "" {
+				if c == nil || len(errs) != 0 {
+					t.Fatalf("want a valid spec, got %v", errs)
+				}
+				return
+			}
+			requireFieldError(t, c, errs, tc.field, tc.mentions)
 		})
 	}
 }
