@@ -59,6 +59,15 @@ func (s accountScope) objectName(name string) string {
 	return s.namespace + "/" + name
 }
 
+// subjectNamespace is the namespace part of the tokens' subject, as a
+// message can say it.
+func (s accountScope) subjectNamespace() string {
+	if s.namespace == "" {
+		return "<namespace it is deployed to>"
+	}
+	return s.namespace
+}
+
 // previousIdentity is one item that kustomize renamed or moved, and its identities
 // before that.
 type previousIdentity struct{ name, namespace string }
@@ -205,7 +214,7 @@ func resolveScope(src source, items []*yaml.RNode) (source, framework.Results) {
 	if current != sa.Name {
 		results = append(results, fieldResults(src.node, v1alpha1.FieldErrors{{Field: "spec.serviceAccount.name", Severity: framework.Warning,
 			Message: fmt.Sprintf("the ServiceAccount %s is named %s in this build (kustomize's namePrefix or nameSuffix): wired under that name; trust must pin the subject system:serviceaccount:%s:%s",
-				sa.Name, current, workload.EffectiveNamespace(scope.namespace), current)}})...)
+				sa.Name, current, scope.subjectNamespace(), current)}})...)
 	}
 	if scope.namespace == "" && spec.AdmissionPolicy != nil {
 		return src, fieldResults(src.node, v1alpha1.FieldErrors{{Field: "spec.serviceAccount.namespace",
