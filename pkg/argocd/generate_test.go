@@ -132,7 +132,7 @@ func TestGenerateRunsASpecListedAsTransformerWithoutExec(t *testing.T) {
 func TestGenerateFindsSpecsAmongResourcesOrByKindInTheFolder(t *testing.T) {
 	for name, files := range map[string]map[string]string{
 		"listed under resources": {
-			"kustomization.yaml": "namespace: default\nresources: [deployment.yaml, cross-cloud-access.yaml]\n",
+			"kustomization.yaml":      "namespace: default\nresources: [deployment.yaml, cross-cloud-access.yaml]\n",
 			"cross-cloud-access.yaml": spec(""),
 		},
 		"local-config, listed under resources": {
