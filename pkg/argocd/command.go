@@ -19,7 +19,7 @@ folder, which the plugin's server fills with a fresh copy of the repository):
 
   1. every *.yaml or *.yml file of DIR holding only CrossCloudAccess objects is
      a spec; its entry under resources:, transformers: or generators: is taken
-     out of the kustomization (DIR's copy is edited);
+     out of the kustomization for the build (and put back after it);
   2. "kustomize build DIR" runs with no flags: kustomize's built-in
      transformers only. A kustomization that declares an exec or container
      function or a plugin, here or in any base, is refused;

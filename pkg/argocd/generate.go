@@ -55,10 +55,10 @@ type Generator struct {
 // Generate renders the app in dir: the spec files of the folder (every
 // *.yaml or *.yml file holding CrossCloudAccess objects only) are taken out
 // of the kustomization, the rest is built by kustomize with its built-ins
-// only, and the function applies the specs to the result. It edits the
-// kustomization file in dir when that lists a spec file, so dir must be a
-// copy (the CMP server hands every command a fresh copy of the repository).
-// Results of the function are written to diagnostics.
+// only, and the function applies the specs to the result. When the
+// kustomization lists a spec file, it is rewritten for the build and put
+// back afterwards (the CMP server hands every command a fresh copy of the
+// repository anyway). Results of the function are written to diagnostics.
 func (g Generator) Generate(dir string, diagnostics *bytes.Buffer) ([]byte, error) {
 	kustomizationPath, err := findKustomization(dir)
 	if err != nil {
@@ -68,10 +68,14 @@ func (g Generator) Generate(dir string, diagnostics *bytes.Buffer) ([]byte, erro
 	if err != nil {
 		return nil, err
 	}
-	if err := unlistSpecFiles(kustomizationPath, specFiles); err != nil {
+	restore, err := unlistSpecFiles(kustomizationPath, specFiles)
+	if err != nil {
 		return nil, err
 	}
 	built, err := g.build(dir)
+	if restoreErr := restore(); restoreErr != nil && err == nil {
+		err = restoreErr
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -189,18 +193,20 @@ func allSpecs(nodes []*yaml.RNode) bool {
 // unlistSpecFiles removes the entries naming spec files from the
 // kustomization's resources, transformers and generators: as a transformer
 // kustomize would refuse the spec (it is an exec function), and as a
-// resource it would be built once more besides the copy read here.
-func unlistSpecFiles(path string, specFiles []string) error {
+// resource it would be built once more besides the copy read here. The
+// returned function puts the kustomization back as it was.
+func unlistSpecFiles(path string, specFiles []string) (func() error, error) {
+	unchanged := func() error { return nil }
 	if len(specFiles) == 0 {
-		return nil
+		return unchanged, nil
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return fmt.Errorf("reading the kustomization: %w", err)
+		return nil, fmt.Errorf("reading the kustomization: %w", err)
 	}
 	k, err := yaml.Parse(string(data))
 	if err != nil {
-		return fmt.Errorf("reading the kustomization %s: %w", filepath.Base(path), err)
+		return nil, fmt.Errorf("reading the kustomization %s: %w", filepath.Base(path), err)
 	}
 	changed := false
 	for _, field := range specFields {
@@ -220,14 +226,23 @@ func unlistSpecFiles(path string, specFiles []string) error {
 		seq.Content = kept
 	}
 	if !changed {
-		return nil
+		return unchanged, nil
 	}
 	out, err := k.String()
 	if err != nil {
-		return fmt.Errorf("encoding the kustomization: %w", err)
+		return nil, fmt.Errorf("encoding the kustomization: %w", err)
 	}
-	if err := os.WriteFile(path, []byte(out), 0o644); err != nil {
-		return fmt.Errorf("writing the kustomization: %w", err)
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading the kustomization: %w", err)
 	}
-	return nil
+	if err := os.WriteFile(path, []byte(out), info.Mode().Perm()); err != nil {
+		return nil, fmt.Errorf("writing the kustomization: %w", err)
+	}
+	return func() error {
+		if err := os.WriteFile(path, data, info.Mode().Perm()); err != nil {
+			return fmt.Errorf("putting the kustomization back: %w", err)
+		}
+		return nil
+	}, nil
 }

@@ -92,12 +92,17 @@ func writeFiles(t *testing.T, dir string, files map[string]string) {
 	}
 }
 
+// generate renders files and checks that the kustomization was put back.
 func generate(t *testing.T, files map[string]string) (string, string, error) {
 	t.Helper()
 	dir := t.TempDir()
 	writeFiles(t, dir, files)
 	var diagnostics bytes.Buffer
 	out, err := Generator{Kustomize: kustomizeBinary}.Generate(dir, &diagnostics)
+	after, readErr := os.ReadFile(filepath.Join(dir, "kustomization.yaml"))
+	if readErr != nil || string(after) != files["kustomization.yaml"] {
+		t.Errorf("kustomization.yaml after Generate: %q, %v; want it as it was, %q", after, readErr, files["kustomization.yaml"])
+	}
 	return string(out), diagnostics.String(), err
 }
 
