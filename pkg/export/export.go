@@ -238,7 +238,12 @@ func (w Writer) Write(dir string, files []File) (err error) {
 				filepath.Join(dir, f.Path), ErrNotGenerated, strings.TrimSpace(Header))
 		}
 	}
-	parent := filepath.Dir(filepath.Clean(dir))
+	// Absolute, so that --out . has a parent to stage beside and a name to rename.
+	dir, err = filepath.Abs(dir)
+	if err != nil {
+		return fmt.Errorf("finding %s: %w", dir, err)
+	}
+	parent := filepath.Dir(dir)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return fmt.Errorf("creating %s: %w", parent, err)
 	}

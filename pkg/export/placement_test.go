@@ -280,3 +280,17 @@ func TestWriteKeepsOtherFilesAndDropsStalePatches(t *testing.T) {
 		t.Errorf("the stale patch was kept")
 	}
 }
+
+// export --out . from inside the Component's folder, as one would rerun it.
+func TestWriteIntoTheCurrentFolder(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "component")
+	write(t, filepath.Join(dir, "kustomization.yaml"), Header+"old\n")
+	t.Chdir(dir)
+	if err := Write(".", []File{{Path: "kustomization.yaml", Content: Header + "new\n"}}); err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "kustomization.yaml"))
+	if err != nil || string(data) != Header+"new\n" {
+		t.Errorf("kustomization.yaml: %q, %v; want the new content", data, err)
+	}
+}
