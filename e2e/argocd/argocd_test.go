@@ -3,6 +3,7 @@ package argocd
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -154,21 +155,22 @@ func TestGenerate(t *testing.T) {
 }
 
 // TestGenerateEnvironment proves that what a sync passes to a plugin reaches the
-// function's own process: the example app's spec runs a spy script that records its
-// environment and then runs the real function, through the unchanged plugin.yaml
-// and kustomize.
+// function's process: a spy named cross-cloud-access, first on PATH, records its
+// environment and then runs the real function, through the unchanged plugin.yaml.
 func TestGenerateEnvironment(t *testing.T) {
 	const dir = "testdata/env-spy/app"
 	dump := filepath.Join(env.work, "tmp", "function-env.txt")
-	spy := filepath.Join(env.work, "bin", "spy-cross-cloud-access")
-	script := fmt.Sprintf("#!/bin/sh\nenv > %q\nexec %q \"$@\"\n", dump, env.functionBin)
-	if err := os.WriteFile(spy, []byte(script), 0o755); err != nil {
-		t.Fatalf("writing the spy: %v", err)
-	}
-	if err := copyTree(filepath.Join(env.repoRoot, exampleRel, "app"), filepath.Join(env.repo, dir)); err != nil {
+	spyDir := filepath.Join(env.work, "bin", "spy")
+	if err := os.MkdirAll(spyDir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := rewriteFunctionPath(filepath.Join(env.repo, dir), spy); err != nil {
+	script := fmt.Sprintf("#!/bin/sh\nenv > %q\nexec %q \"$@\"\n", dump, env.functionBin)
+	if err := os.WriteFile(filepath.Join(spyDir, "cross-cloud-access"), []byte(script), 0o755); err != nil {
+		t.Fatalf("writing the spy: %v", err)
+	}
+	// The CMP server runs each command with its own process's environment.
+	t.Setenv("PATH", spyDir+":"+os.Getenv("PATH"))
+	if err := copyTree(filepath.Join(env.repoRoot, exampleRel, "app"), filepath.Join(env.repo, dir)); err != nil {
 		t.Fatal(err)
 	}
 
@@ -255,10 +257,55 @@ plugin:
 	}
 }
 
+// TestGenerateTransformerSpec renders an app written for kustomize's exec mode (the
+// spec under transformers:, with an exec path) as a sync does: the plugin applies the
+// spec itself and never runs the exec path, a spy that would leave a marker.
+func TestGenerateTransformerSpec(t *testing.T) {
+	const dir = "testdata/transformer-spec/app"
+	marker := filepath.Join(env.work, "tmp", "transformer-spec-exec-ran")
+	spy := filepath.Join(env.work, "bin", "exec-path-spy")
+	script := fmt.Sprintf("#!/bin/sh\ntouch %q\nexec %q \"$@\"\n", marker, env.functionBin)
+	if err := os.WriteFile(spy, []byte(script), 0o755); err != nil {
+		t.Fatalf("writing the spy: %v", err)
+	}
+	spec, err := withExecFunction(readRepoFile(t, exampleRel+"/app/cross-cloud-access.yaml"), spy)
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeRepoFiles(t, map[string]string{
+		dir + "/kustomization.yaml":      "resources:\n  - deployment.yaml\ntransformers:\n  - cross-cloud-access.yaml\n",
+		dir + "/deployment.yaml":         readRepoFile(t, exampleRel+"/app/deployment.yaml"),
+		dir + "/cross-cloud-access.yaml": spec,
+	})
+	app := loadApplication(t)
+	source := app.Spec.Source.DeepCopy()
+	source.Path = dir
+	res, err := repository.GenerateManifests(testContext(t), filepath.Join(env.repo, dir), env.repo, revision,
+		manifestRequest(app, source), false, &git.NoopCredsStore{}, resource.MustParse("0"), nil)
+	if err != nil {
+		t.Fatalf("GenerateManifests: %v", err)
+	}
+	want := decodeManifests(t, splitYAML(t, readFile(t, goldenFile)))
+	if diff := gocmp.Diff(want, decodeManifests(t, res.Manifests)); diff != "" {
+		t.Errorf("manifests differ from %s (-want +got):\n%s", goldenFile, diff)
+	}
+	if _, err := os.Stat(marker); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the spec's exec path ran (%s exists): the plugin must not let kustomize run executables", marker)
+	}
+}
+
 // TestGenerateFailures checks that a failed rendering fails the sync with the cause in
-// the error, instead of handing Argo CD an empty (prune everything) manifest list.
+// the error, instead of handing Argo CD an empty (prune everything) manifest list, and
+// that a function a repository declares never runs.
 func TestGenerateFailures(t *testing.T) {
 	spec := readRepoFile(t, exampleRel+"/app/cross-cloud-access.yaml")
+	kustomization := readRepoFile(t, exampleRel+"/app/kustomization.yaml")
+	deployment := readRepoFile(t, exampleRel+"/app/deployment.yaml")
+	// A function of the repository's own: the system's shell, so it would run even
+	// though the CMP server does not keep the files' modes (preserveFileMode: false).
+	marker := filepath.Join(env.work, "tmp", "foreign-function-ran")
+	foreign := fmt.Sprintf("apiVersion: example.com/v1\nkind: Foreign\nmetadata:\n  name: foreign\n  annotations:\n"+
+		"    config.kubernetes.io/function: |\n      exec:\n        path: /bin/sh\n        args: [-c, 'touch %s; cat']\n", marker)
 	tests := []struct {
 		name    string
 		files   map[string]string
@@ -267,8 +314,8 @@ func TestGenerateFailures(t *testing.T) {
 		{
 			name: "bad role ARN",
 			files: map[string]string{
-				"kustomization.yaml":      readRepoFile(t, exampleRel+"/app/kustomization.yaml"),
-				"deployment.yaml":         readRepoFile(t, exampleRel+"/app/deployment.yaml"),
+				"kustomization.yaml":      kustomization,
+				"deployment.yaml":         deployment,
 				"cross-cloud-access.yaml": replaceOnce(t, spec, "roleArn: arn:aws:iam::111122223333:role/oidc_exp_federated_role", "roleArn: not-an-arn"),
 			},
 			// The function's validation message, with its field path.
@@ -278,10 +325,37 @@ func TestGenerateFailures(t *testing.T) {
 			name: "kustomization renders nothing",
 			files: map[string]string{
 				"kustomization.yaml":      "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources: []\n",
-				"cross-cloud-access.yaml": spec,
+				"cross-cloud-access.yaml": replaceOnce(t, spec, "    namespace: default\n", "    namespace: default\n    create: false\n"),
 			},
-			// With the colon: the error also quotes the command, which contains the message.
-			wantErr: []string{": cross-cloud-access plugin: kustomize build produced no manifests"},
+			wantErr: []string{"cross-cloud-access argocd-generate: the app rendered no manifests"},
+		},
+		{
+			name: "foreign exec function",
+			files: map[string]string{
+				"kustomization.yaml":      kustomization + "transformers:\n  - foreign.yaml\n",
+				"deployment.yaml":         deployment,
+				"cross-cloud-access.yaml": spec,
+				"foreign.yaml":            foreign,
+			},
+			wantErr: []string{
+				"refusing to render: a kustomization of this app declares a KRM function or plugin",
+				"built-in transformers only",
+				"unable to load external plugin 'Foreign'",
+			},
+		},
+		{
+			name: "foreign exec function in a base",
+			files: map[string]string{
+				"kustomization.yaml":      "resources:\n  - base\n  - cross-cloud-access.yaml\n",
+				"cross-cloud-access.yaml": spec,
+				"base/kustomization.yaml": "resources:\n  - deployment.yaml\ngenerators:\n  - foreign.yaml\n",
+				"base/deployment.yaml":    deployment,
+				"base/foreign.yaml":       foreign,
+			},
+			wantErr: []string{
+				"refusing to render: a kustomization of this app declares a KRM function or plugin",
+				"unable to load external plugin 'Foreign'",
+			},
 		},
 	}
 	app := loadApplication(t)
@@ -293,15 +367,14 @@ func TestGenerateFailures(t *testing.T) {
 				files[dir+"/"+name] = content
 			}
 			writeRepoFiles(t, files)
-			if !env.imageLayout {
-				if err := rewriteFunctionPath(filepath.Join(env.repo, dir), env.functionBin); err != nil {
-					t.Fatal(err)
-				}
-			}
 			source := app.Spec.Source.DeepCopy()
 			source.Path = dir
 			res, err := repository.GenerateManifests(testContext(t), filepath.Join(env.repo, dir), env.repo, revision,
 				manifestRequest(app, source), false, &git.NoopCredsStore{}, resource.MustParse("0"), nil)
+			if _, err := os.Stat(marker); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("a function the repository declares ran (%s exists)", marker)
+				_ = os.Remove(marker) // so the next case finds its own
+			}
 			if err == nil {
 				t.Fatalf("GenerateManifests succeeded with %d manifests, want an error", len(res.Manifests))
 			}

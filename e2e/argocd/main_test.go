@@ -27,7 +27,8 @@ const (
 	mainModule = "github.com/crosscloud-dev/cross-cloud-access"
 	// imageBinDir is where the plugin sidecar image keeps the function and kustomize.
 	imageBinDir = "/usr/local/bin"
-	// imageFunctionPath is the exec path written in the example's function spec.
+	// imageFunctionPath is the function's place in the image, which plugin.yaml's
+	// commands find on PATH.
 	imageFunctionPath = imageBinDir + "/cross-cloud-access"
 	// sidecarUID is the user Argo CD runs plugin sidecars as.
 	sidecarUID = 999
@@ -40,7 +41,7 @@ const (
 var (
 	update = flag.Bool("update", false, "rewrite testdata/example-app.golden.yaml from the plugin's output")
 	noNS   = flag.Bool("no-namespace", false, "do not re-execute in a private mount namespace even as root; "+
-		"the example's exec path is then rewritten to the built binary")
+		"the plugin then finds the built binaries on PATH")
 	functionBinary = flag.String("function-binary", "", "use this cross-cloud-access binary instead of building ./fn/cross-cloud-access of the main module")
 	verboseArgo    = flag.Bool("argocd-log", false, "show Argo CD's info logs")
 )
@@ -50,7 +51,7 @@ var env struct {
 	repoRoot    string // the main module's root (read only)
 	work        string // scratch folder, writable by the test user
 	repo        string // the "Git checkout" the repo-server streams to the plugin
-	functionBin string // the function binary the example's spec runs
+	functionBin string // the function binary the plugin runs
 	kustomize   string // the kustomize binary the plugin runs
 	argoInstall string // upstream manifests/install.yaml of the Argo CD module
 	imageLayout bool   // binaries are at their image paths (private mount namespace)
@@ -70,7 +71,7 @@ func run(m *testing.M) int {
 		if err == nil {
 			return code
 		}
-		fmt.Fprintf(os.Stderr, "argocd e2e: no private mount namespace (%v); rewriting the example's exec path instead\n", err)
+		fmt.Fprintf(os.Stderr, "argocd e2e: no private mount namespace (%v); the plugin finds the built binaries on PATH instead\n", err)
 	}
 	if !*verboseArgo {
 		log.SetLevel(log.WarnLevel)
@@ -209,12 +210,6 @@ func setup() (func(), error) {
 
 	if err := copyTree(filepath.Join(env.repoRoot, exampleRel), filepath.Join(env.repo, exampleRel)); err != nil {
 		return cleanup, err
-	}
-	if !env.imageLayout {
-		// Keep the example honest without the image: point its spec at the built binary.
-		if err := rewriteFunctionPath(filepath.Join(env.repo, exampleRel, "app"), env.functionBin); err != nil {
-			return cleanup, err
-		}
 	}
 
 	stop, err := startCMPServer(filepath.Join(env.repoRoot, exampleRel))
@@ -358,22 +353,15 @@ func startCMPServer(dir string) (func(), error) {
 	}, nil
 }
 
-// rewriteFunctionPath points the exec function spec in dir at path.
-func rewriteFunctionPath(dir, path string) error {
-	spec := filepath.Join(dir, "cross-cloud-access.yaml")
-	b, err := os.ReadFile(spec)
-	if err != nil {
-		return fmt.Errorf("reading the function spec: %w", err)
+// withExecFunction makes spec, the text of a CrossCloudAccess, a kustomize exec
+// function running path: the form of the specs listed under transformers:.
+func withExecFunction(spec, path string) (string, error) {
+	const at = "metadata:\n  name: "
+	if strings.Count(spec, at) != 1 {
+		return "", fmt.Errorf("the spec does not have one %q", at)
 	}
-	old := "path: " + imageFunctionPath
-	if !bytes.Contains(b, []byte(old)) {
-		return fmt.Errorf("%s does not contain %q", spec, old)
-	}
-	b = bytes.ReplaceAll(b, []byte(old), []byte("path: "+path))
-	if err := os.WriteFile(spec, b, 0o644); err != nil {
-		return fmt.Errorf("writing the function spec: %w", err)
-	}
-	return nil
+	annotation := "metadata:\n  annotations:\n    config.kubernetes.io/function: |\n      exec:\n        path: " + path + "\n  name: "
+	return strings.Replace(spec, at, annotation, 1), nil
 }
 
 // copyTree copies the regular files and folders under src to dst.

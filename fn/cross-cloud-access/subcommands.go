@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/argocd"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/discovery"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/doctor"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/export"
@@ -24,5 +25,6 @@ func subcommands() []*cobra.Command {
 	}, export.Command(), trust.Command(),
 		discovery.Command(),
 		doctor.Command(),
+		argocd.Command(),
 	}
 }

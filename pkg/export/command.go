@@ -16,6 +16,7 @@ import (
 func Command() *cobra.Command {
 	var config, out string
 	var check bool
+	var writer Writer
 	cmd := &cobra.Command{
 		Use:   "export --config SPEC --out DIR [RESOURCES...]",
 		Short: "Write a static kustomize Component instead of running as a function",
@@ -25,6 +26,11 @@ strategic-merge patch per workload or ServiceAccount it changed. Commit DIR and
 list it under "components:" to get the same objects from a plain
 "kustomize build", where exec functions cannot run (Argo CD's built-in
 kustomize, kubectl kustomize). RESOURCES are YAML files; "-" or none reads stdin.
+
+DIR is written anew beside itself and renamed into place: a failed export
+leaves the old Component as it was. Files in DIR that export did not write are
+kept; one where export would write (a hand-written kustomization.yaml) stops
+it, unless --force.
 
 With --check nothing is written: it exits 1 and names the files when DIR
 differs from what the spec and resources produce now, so CI catches a
@@ -63,7 +69,7 @@ Component nobody regenerated.`,
 				fmt.Fprintf(cmd.ErrOrStderr(), "%s is up to date\n", out)
 				return nil
 			}
-			if err := Write(out, files); err != nil {
+			if err := writer.Write(out, files); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.ErrOrStderr(), "wrote %d files to %s\n", len(files), out)
@@ -73,6 +79,7 @@ Component nobody regenerated.`,
 	cmd.Flags().StringVar(&config, "config", "", "the CrossCloudAccess spec file")
 	cmd.Flags().StringVar(&out, "out", "", "the folder of the Component")
 	cmd.Flags().BoolVar(&check, "check", false, "write nothing; exit 1 when the folder differs from what would be written")
+	cmd.Flags().BoolVar(&writer.Force, "force", false, "overwrite files in the folder that export did not write (such as a hand-written kustomization.yaml)")
 	return cmd
 }
 

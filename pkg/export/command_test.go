@@ -91,3 +91,31 @@ func TestExportCheckFailsWhenTheCommittedComponentIsStale(t *testing.T) {
 		t.Errorf("--check with a patch export no longer writes: got %v", err)
 	}
 }
+
+// A kustomization.yaml in --out that export did not write is the user's:
+// export stops, says how to force it, and --force overwrites it.
+func TestExportRefusesToOverwriteAKustomizationItDidNotWrite(t *testing.T) {
+	caseDir := filepath.Join(repoRoot, "testdata", "generic-all-clouds-one-pod")
+	config := filepath.Join(caseDir, "config.yaml")
+	input := filepath.Join(caseDir, "input.yaml")
+	out := filepath.Join(t.TempDir(), "overlay")
+	own := "resources: [../base]\n"
+	write(t, filepath.Join(out, "kustomization.yaml"), own)
+
+	_, err := runExport(t, "--config", config, "--out", out, input)
+	if !errors.Is(err, ErrNotGenerated) || !strings.Contains(err.Error(), "--force") || !strings.Contains(err.Error(), "kustomization.yaml") {
+		t.Fatalf("export over a hand-written kustomization.yaml: %v; want a refusal naming the file and --force", err)
+	}
+	files := snapshot(t, out)
+	if len(files) != 1 || files[filepath.Join(out, "kustomization.yaml")] != own {
+		t.Errorf("the refused export changed %s: %v", out, files)
+	}
+
+	if stderr, err := runExport(t, "--config", config, "--out", out, "--force", input); err != nil {
+		t.Fatalf("export --force: %v\n%s", err, stderr)
+	}
+	data, err := os.ReadFile(filepath.Join(out, "kustomization.yaml"))
+	if err != nil || !strings.HasPrefix(string(data), Header) {
+		t.Errorf("--force did not write kustomization.yaml: %v\n%s", err, data)
+	}
+}

@@ -9,20 +9,25 @@
 package export
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+	sigyaml "sigs.k8s.io/yaml"
 
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/api/v1alpha1"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/function"
-	"github.com/crosscloud-dev/cross-cloud-access/pkg/kinds"
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/kname"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/workload"
 )
 
@@ -38,6 +43,11 @@ type File struct {
 // ErrNotExportable is wrapped by every refusal of input that a Component
 // cannot express, where the function can.
 var ErrNotExportable = errors.New("not expressible as a kustomize Component")
+
+// ErrInvalidName is wrapped when an object export would patch or write has
+// a name or namespace Kubernetes would refuse: such a name must never become
+// part of a file name or of kustomization.yaml.
+var ErrInvalidName = errors.New("not a valid Kubernetes name")
 
 // Component computes the Component's files for a spec and the resources it
 // applies to. Results carry the function's warnings, or its errors (then no
@@ -65,27 +75,36 @@ func Component(config []byte, resources []byte) ([]File, framework.Results, erro
 
 	var added []*yaml.RNode
 	var patches []File
-	var entries []string
+	k := kustomization{APIVersion: "kustomize.config.k8s.io/v1alpha1", Kind: "Component"}
 	for _, out := range output {
 		orig := findSame(before, out)
 		if orig == nil {
+			if err := checkNames(out); err != nil {
+				return nil, nil, err
+			}
 			added = append(added, out)
 			continue
 		}
-		patch, err := additions(orig, out)
+		ops, err := additions(orig, out)
 		if err != nil {
 			return nil, nil, err
 		}
-		if patch == nil {
+		if ops == nil {
 			continue
 		}
+		if err := checkNames(out); err != nil {
+			return nil, nil, err
+		}
 		name := patchFileName(out)
-		patches = append(patches, File{Path: name, Content: Header + patch.MustString()})
-		entries = append(entries, patchEntry(name))
+		content, err := ops.String()
+		if err != nil {
+			return nil, nil, fmt.Errorf("encoding the patch of %s: %w", describe(out), err)
+		}
+		patches = append(patches, File{Path: name, Content: Header + content})
+		k.Patches = append(k.Patches, patchEntry{Path: name, Target: targetOf(out, before)})
 	}
 
 	var files []File
-	kustomization := Header + "apiVersion: kustomize.config.k8s.io/v1alpha1\nkind: Component\n"
 	if len(added) > 0 {
 		var b strings.Builder
 		b.WriteString(Header)
@@ -96,37 +115,233 @@ func Component(config []byte, resources []byte) ([]File, framework.Results, erro
 			b.WriteString(n.MustString())
 		}
 		files = append(files, File{Path: "resources.yaml", Content: b.String()})
-		kustomization += "resources:\n- resources.yaml\n"
+		k.Resources = []string{"resources.yaml"}
 	}
-	if len(entries) > 0 {
-		kustomization += "patches:\n" + strings.Join(entries, "")
+	encoded, err := sigyaml.Marshal(k)
+	if err != nil {
+		return nil, nil, fmt.Errorf("encoding kustomization.yaml: %w", err)
 	}
-	files = append(files, File{Path: "kustomization.yaml", Content: kustomization})
+	files = append(files, File{Path: "kustomization.yaml", Content: Header + string(encoded)})
 	files = append(files, patches...)
 	return files, results, nil
 }
 
-// Write replaces dir's generated files with files. Files it did not write
-// before are left alone; stale patches of an earlier export are removed.
-func Write(dir string, files []File) error {
-	if err := os.MkdirAll(filepath.Join(dir, "patches"), 0o755); err != nil {
-		return fmt.Errorf("creating %s: %w", dir, err)
+// kustomization is the Component's kustomization.yaml, written by a YAML
+// encoder so that no name can add a line of its own.
+type kustomization struct {
+	APIVersion string       `json:"apiVersion"`
+	Kind       string       `json:"kind"`
+	Resources  []string     `json:"resources,omitempty"`
+	Patches    []patchEntry `json:"patches,omitempty"`
+}
+
+// patchEntry lists one JSON patch and the object it applies to.
+//
+// The target is the object's kind and its name as export saw it, with no
+// namespace: a Component runs before the namespace and name prefix of the
+// kustomization that lists it, and kustomize matches a target's name against
+// an object's original name as well as its current one, so the same Component
+// works in the kustomization that sets namespace: or namePrefix: and in an
+// overlay above it. A strategic-merge patch is found by its namespace too,
+// and with a target it costs kustomize a rebuild of its whole resource map
+// per patch (cubic in the number of workloads: 501 s at 1,000); a JSON patch
+// with a target is applied in place, one pass over the objects per patch.
+type patchEntry struct {
+	Path   string `json:"path"`
+	Target target `json:"target"`
+}
+
+// target is a kustomize selector; its fields are anchored regular expressions.
+type target struct {
+	Group     string `json:"group,omitempty"`
+	Kind      string `json:"kind"`
+	Name      string `json:"name"`
+	Namespace string `json:"namespace,omitempty"`
+}
+
+// targetOf selects n by kind and name, and by namespace only where the input
+// has an object of that kind and name in another namespace too.
+func targetOf(n *yaml.RNode, input []*yaml.RNode) target {
+	group, _, _ := strings.Cut(n.GetApiVersion(), "/")
+	if !strings.Contains(n.GetApiVersion(), "/") {
+		group = ""
 	}
-	old, err := filepath.Glob(filepath.Join(dir, "patches", "*.yaml"))
-	if err != nil {
-		return err
-	}
-	for _, path := range old {
-		data, err := os.ReadFile(path)
-		if err == nil && strings.HasPrefix(string(data), Header) {
-			if err := os.Remove(path); err != nil {
-				return fmt.Errorf("removing the stale patch %s: %w", path, err)
-			}
+	t := target{Group: group, Kind: n.GetKind(), Name: regexp.QuoteMeta(n.GetName())}
+	for _, other := range input {
+		if other.GetKind() == n.GetKind() && other.GetName() == n.GetName() && other.GetApiVersion() == n.GetApiVersion() &&
+			other.GetNamespace() != n.GetNamespace() {
+			t.Namespace = regexp.QuoteMeta(workload.EffectiveNamespace(n.GetNamespace()))
 		}
 	}
+	return t
+}
+
+// checkNames refuses an object whose name or namespace Kubernetes would
+// refuse, before either reaches a file name or kustomization.yaml.
+func checkNames(n *yaml.RNode) error {
+	if ns := n.GetNamespace(); ns != "" && !kname.IsLabel(ns) {
+		return fmt.Errorf("%w: %s metadata.namespace %q: want %s", ErrInvalidName, n.GetKind(), ns, kname.WantLabel)
+	}
+	name := n.GetName()
+	if nameIsLabel[n.GetKind()] {
+		if !kname.IsLabel(name) {
+			return fmt.Errorf("%w: %s metadata.name %q: want %s", ErrInvalidName, n.GetKind(), name, kname.WantLabel)
+		}
+		return nil
+	}
+	if !kname.IsSubdomain(name) {
+		return fmt.Errorf("%w: %s metadata.name %q: want %s", ErrInvalidName, n.GetKind(), name, kname.WantSubdomain)
+	}
+	return nil
+}
+
+// nameIsLabel are the kinds whose names Kubernetes checks as DNS-1123
+// labels; every other kind's name is a DNS-1123 subdomain.
+var nameIsLabel = map[string]bool{"Namespace": true}
+
+// describe names an object in messages.
+func describe(n *yaml.RNode) string {
+	if ns := n.GetNamespace(); ns != "" {
+		return fmt.Sprintf("%s %s/%s", n.GetKind(), ns, n.GetName())
+	}
+	return fmt.Sprintf("%s %s", n.GetKind(), n.GetName())
+}
+
+// ErrNotGenerated is wrapped when --out holds, where export would write, a
+// file that export did not write.
+var ErrNotGenerated = errors.New("export did not write it")
+
+// Write replaces dir's generated files with files; see Writer.
+func Write(dir string, files []File) error {
+	return Writer{}.Write(dir, files)
+}
+
+// Writer writes a Component's folder.
+type Writer struct {
+	// Force overwrites files export did not write (those without Header).
+	Force bool
+}
+
+// Write replaces dir's generated files with files. It writes the whole
+// folder anew beside dir and renames it into place, so a failed export leaves
+// the old Component as it was. Files export did not write are carried over;
+// one in the way of a file export writes is an error unless Force is set.
+// Generated files export no longer writes (stale patches) are dropped.
+func (w Writer) Write(dir string, files []File) (err error) {
 	for _, f := range files {
-		if err := os.WriteFile(filepath.Join(dir, f.Path), []byte(f.Content), 0o644); err != nil {
+		if !filepath.IsLocal(f.Path) {
+			return fmt.Errorf("writing %q: not a path inside the Component's folder", f.Path)
+		}
+		data, err := os.ReadFile(filepath.Join(dir, f.Path))
+		if err == nil && !strings.HasPrefix(string(data), Header) && !w.Force {
+			return fmt.Errorf("refusing to overwrite %s: %w (it does not start with %q); move it away, choose another --out, or pass --force to overwrite it",
+				filepath.Join(dir, f.Path), ErrNotGenerated, strings.TrimSpace(Header))
+		}
+	}
+	// Absolute, so that --out . has a parent to stage beside and a name to rename.
+	dir, err = filepath.Abs(dir)
+	if err != nil {
+		return fmt.Errorf("finding %s: %w", dir, err)
+	}
+	parent := filepath.Dir(dir)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return fmt.Errorf("creating %s: %w", parent, err)
+	}
+	staging, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".export-")
+	if err != nil {
+		return fmt.Errorf("creating a folder beside %s: %w", dir, err)
+	}
+	defer func() {
+		if rmErr := os.RemoveAll(staging); rmErr != nil && err == nil {
+			err = fmt.Errorf("removing %s: %w", staging, rmErr)
+		}
+	}()
+	if err := os.Chmod(staging, 0o755); err != nil {
+		return fmt.Errorf("opening %s: %w", staging, err)
+	}
+	replaced := map[string]bool{}
+	for _, f := range files {
+		replaced[filepath.Clean(f.Path)] = true
+	}
+	if err := carryOver(dir, staging, replaced); err != nil {
+		return err
+	}
+	for _, f := range files {
+		path := filepath.Join(staging, f.Path)
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return fmt.Errorf("creating the folder of %s: %w", f.Path, err)
+		}
+		if err := os.WriteFile(path, []byte(f.Content), 0o644); err != nil {
 			return fmt.Errorf("writing %s: %w", f.Path, err)
+		}
+	}
+	return swap(staging, dir)
+}
+
+// carryOver copies into staging the files of dir that export did not write,
+// except those in replaced.
+func carryOver(dir, staging string, replaced map[string]bool) error {
+	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
+		if errors.Is(err, os.ErrNotExist) && path == dir {
+			return filepath.SkipDir // a new Component
+		}
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(dir, path)
+		if err != nil {
+			return err
+		}
+		target := filepath.Join(staging, rel)
+		switch {
+		case d.IsDir():
+			return os.MkdirAll(target, 0o755)
+		case d.Type()&os.ModeSymlink != 0:
+			link, err := os.Readlink(path)
+			if err != nil {
+				return err
+			}
+			return os.Symlink(link, target)
+		case !d.Type().IsRegular() || replaced[rel]:
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if strings.HasPrefix(string(data), Header) {
+			return nil // generated: written anew, or stale
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, data, info.Mode().Perm())
+	})
+	if err != nil {
+		return fmt.Errorf("carrying over the files of %s: %w", dir, err)
+	}
+	return nil
+}
+
+// swap puts the folder staging where dir is, keeping dir until it is done.
+func swap(staging, dir string) error {
+	old := staging + ".old"
+	hadOld := true
+	if err := os.Rename(dir, old); errors.Is(err, os.ErrNotExist) {
+		hadOld = false
+	} else if err != nil {
+		return fmt.Errorf("moving the old Component aside: %w", err)
+	}
+	if err := os.Rename(staging, dir); err != nil {
+		if hadOld {
+			err = errors.Join(err, os.Rename(old, dir))
+		}
+		return fmt.Errorf("moving the new Component into place: %w", err)
+	}
+	if hadOld {
+		if err := os.RemoveAll(old); err != nil {
+			return fmt.Errorf("removing the old Component: %w", err)
 		}
 	}
 	return nil
@@ -183,216 +398,233 @@ func findSame(items []*yaml.RNode, n *yaml.RNode) *yaml.RNode {
 	return nil
 }
 
+// patchFileName is a file name for n's patch: its kind, namespace and name
+// (checked, and cut to a length every file system takes) and a short hash of
+// all three, so that two objects never share a file.
 func patchFileName(n *yaml.RNode) string {
 	parts := []string{strings.ToLower(n.GetKind())}
 	if ns := n.GetNamespace(); ns != "" {
 		parts = append(parts, ns)
 	}
 	parts = append(parts, n.GetName())
-	return "patches/" + strings.Join(parts, "-") + ".yaml"
+	readable := strings.Map(func(r rune) rune {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '-' || r == '.' {
+			return r
+		}
+		return '-'
+	}, strings.Join(parts, "-"))
+	const maxReadable = 100
+	if len(readable) > maxReadable {
+		readable = readable[:maxReadable]
+	}
+	sum := sha256.Sum256([]byte(n.GetApiVersion() + "\n" + n.GetKind() + "\n" + n.GetNamespace() + "\n" + n.GetName()))
+	return "patches/" + readable + "-" + hex.EncodeToString(sum[:4]) + ".yaml"
 }
 
-// patchEntry lists a patch without a target: kustomize then finds the one
-// object the patch names by its own apiVersion, kind, name and namespace. A
-// strategic-merge patch with a target costs kustomize a rebuild of its whole
-// resource map, each append checked against every resource (89% of a
-// profiled build): cubic in the number of workloads, 501 s at 1,000. Found
-// by id, each patch costs one pass over the resources.
-func patchEntry(path string) string {
-	return fmt.Sprintf("- path: %s\n", path)
+// patch collects the operations of one JSON patch (RFC 6902).
+type patch struct {
+	ops []*yaml.RNode
 }
 
-// additions is a strategic-merge patch holding exactly what the function added
-// to one object, or nil when it added nothing.
+func (p *patch) add(path string, value *yaml.RNode) {
+	p.op("add", path, value)
+}
+
+// test makes kustomize fail, rather than patch the wrong element, when the
+// object no longer has what export saw at path.
+func (p *patch) test(path, value string) {
+	p.op("test", path, yaml.NewStringRNode(value))
+}
+
+func (p *patch) op(op, path string, value *yaml.RNode) {
+	quoteYAML11(value.YNode())
+	n := yaml.NewMapRNode(nil)
+	n.YNode().Content = append(n.YNode().Content,
+		yaml.NewScalarRNode("op").YNode(), yaml.NewStringRNode(op).YNode(),
+		yaml.NewScalarRNode("path").YNode(), yaml.NewStringRNode(path).YNode(),
+		yaml.NewScalarRNode("value").YNode(), value.YNode())
+	p.ops = append(p.ops, n)
+}
+
+// quoteYAML11 quotes the strings of n that YAML 1.1 reads as something else
+// ("on", "yes"): kustomize reads a JSON patch as YAML 1.1, and
+// serviceAccountName: on would become true.
+func quoteYAML11(n *yaml.Node) {
+	if n.Kind == yaml.ScalarNode && n.Style == 0 && n.Tag == yaml.NodeTagString && yaml.IsYaml1_1NonString(n) {
+		n.Style = yaml.DoubleQuotedStyle
+	}
+	for _, c := range n.Content {
+		quoteYAML11(c)
+	}
+}
+
+// pointer is the JSON pointer of a path of map keys.
+func pointer(keys ...string) string {
+	var b strings.Builder
+	for _, k := range keys {
+		b.WriteString("/" + strings.NewReplacer("~", "~0", "/", "~1").Replace(k))
+	}
+	return b.String()
+}
+
+// additions is a JSON patch holding exactly what the function added to one
+// object, or nil when it added nothing.
 func additions(before, after *yaml.RNode) (*yaml.RNode, error) {
 	if before.MustString() == after.MustString() {
 		return nil, nil
 	}
-	patch := yaml.NewMapRNode(nil)
-	patch.SetApiVersion(after.GetApiVersion())
-	patch.SetKind(after.GetKind())
-	if err := patch.SetName(after.GetName()); err != nil {
-		return nil, err
-	}
-	if ns := after.GetNamespace(); ns != "" {
-		if err := patch.SetNamespace(ns); err != nil {
-			return nil, err
-		}
-	}
-	changed := false
-	if annotations := newEntries(before.GetAnnotations(), after.GetAnnotations()); len(annotations) > 0 {
-		if err := patch.PipeE(yaml.LookupCreate(yaml.MappingNode, "metadata"), yaml.SetField("annotations", stringMap(annotations))); err != nil {
-			return nil, err
-		}
-		changed = true
-	}
+	var p patch
+	mapAdditions(&p, before, after, "metadata", "annotations")
 	// spec.serviceAccount.labels adds labels to a ServiceAccount or
 	// ConfigMap of the input.
-	if labels := newEntries(before.GetLabels(), after.GetLabels()); len(labels) > 0 {
-		if err := patch.PipeE(yaml.LookupCreate(yaml.MappingNode, "metadata"), yaml.SetField("labels", stringMap(labels))); err != nil {
-			return nil, err
-		}
-		changed = true
-	}
+	mapAdditions(&p, before, after, "metadata", "labels")
 
 	w, ok, err := workload.BuiltinLocator.Locate(after)
-	if err != nil || !ok {
-		if !changed {
-			return nil, err
-		}
-		return patch, err
-	}
-	w0, _, err := workload.BuiltinLocator.Locate(before)
 	if err != nil {
 		return nil, err
 	}
-	if len(w0.Templates) != len(w.Templates) {
-		return nil, fmt.Errorf("%s: the function changed how many pod templates it has", w)
-	}
-	for i, t := range w.Templates {
-		template := yaml.NewMapRNode(nil)
-		templateChanged, err := templateAdditions(w0.Templates[i].Node, t.Node, template)
+	if ok {
+		w0, _, err := workload.BuiltinLocator.Locate(before)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", w, err)
-		}
-		if !templateChanged {
-			continue
-		}
-		changed = true
-		if _, builtin := kinds.Kubernetes.Lookup(after.GetApiVersion(), after.GetKind()); !builtin {
-			// kustomize merges a custom resource's lists as JSON merge
-			// patch does, replacing them whole: the patch carries the
-			// whole template, so nothing of the user's is lost.
-			template = t.Node.Copy()
-		}
-		if err := placeTemplate(patch, t, template); err != nil {
-			return nil, fmt.Errorf("%s: %w", w, err)
-		}
-	}
-	if !changed {
-		return nil, nil
-	}
-	return patch, nil
-}
-
-// placeTemplate puts a template's additions where the template is in the
-// patch, by the map keys that lead to it. A strategic merge patch addresses
-// list elements by merge key, which custom resources' lists do not declare:
-// templates inside list elements cannot be exported.
-func placeTemplate(patch *yaml.RNode, t workload.PodTemplate, template *yaml.RNode) error {
-	if t.InList {
-		return fmt.Errorf("%w: the pod template at %s is inside a list element (%s), which a strategic merge patch cannot address; use the function instead of export", ErrNotExportable, t.Field, t.Path)
-	}
-	fields := t.Fields
-	if len(fields) == 0 {
-		// A Pod is its own template: its labels join the patch's metadata.
-		if labels := template.Field("metadata"); labels != nil {
-			if err := patch.PipeE(yaml.LookupCreate(yaml.MappingNode, "metadata"), yaml.SetField("labels", labels.Value.Field("labels").Value)); err != nil {
-				return err
-			}
-		}
-		if spec := template.Field("spec"); spec != nil {
-			if err := patch.PipeE(yaml.SetField("spec", spec.Value)); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	parent, last := fields[:len(fields)-1], fields[len(fields)-1]
-	return patch.PipeE(yaml.LookupCreate(yaml.MappingNode, parent...), yaml.SetField(last, template))
-}
-
-// templateAdditions fills out with the labels, serviceAccountName, volumes and
-// per-container env and mounts that after has and before has not.
-func templateAdditions(before, after, out *yaml.RNode) (bool, error) {
-	changed := false
-	labels := newEntries(labelsOf(before), labelsOf(after))
-	if len(labels) > 0 {
-		m := stringMap(labels)
-		if err := out.PipeE(yaml.LookupCreate(yaml.MappingNode, "metadata"), yaml.SetField("labels", m)); err != nil {
-			return false, err
-		}
-		changed = true
-	}
-	spec := yaml.NewMapRNode(nil)
-	specChanged := false
-	sa0 := scalar(before, "spec", "serviceAccountName")
-	if sa := scalar(after, "spec", "serviceAccountName"); sa != sa0 {
-		if err := spec.PipeE(yaml.SetField("serviceAccountName", yaml.NewStringRNode(sa))); err != nil {
-			return false, err
-		}
-		specChanged = true
-	}
-	for _, list := range []string{"initContainers", "containers"} {
-		containers, err := containerAdditions(elements(before, "spec", list), elements(after, "spec", list))
-		if err != nil {
-			return false, err
-		}
-		if len(containers) > 0 {
-			if err := spec.PipeE(yaml.SetField(list, listOf(containers))); err != nil {
-				return false, err
-			}
-			specChanged = true
-		}
-	}
-	if volumes := newElements(elements(before, "spec", "volumes"), elements(after, "spec", "volumes"), "name"); len(volumes) > 0 {
-		if err := spec.PipeE(yaml.SetField("volumes", listOf(volumes))); err != nil {
-			return false, err
-		}
-		specChanged = true
-	}
-	if specChanged {
-		if err := out.PipeE(yaml.SetField("spec", spec)); err != nil {
-			return false, err
-		}
-	}
-	return changed || specChanged, nil
-}
-
-func containerAdditions(before, after []*yaml.RNode) ([]*yaml.RNode, error) {
-	var out []*yaml.RNode
-	for _, c := range after {
-		name := yaml.GetValue(c.Field("name").Value)
-		var c0 *yaml.RNode
-		for _, b := range before {
-			if yaml.GetValue(b.Field("name").Value) == name {
-				c0 = b
-			}
-		}
-		if c0 == nil {
-			return nil, errors.New("container " + name + " appeared in the output; the function never adds containers")
-		}
-		patch := yaml.NewMapRNode(nil)
-		if err := patch.PipeE(yaml.SetField("name", yaml.NewStringRNode(name))); err != nil {
 			return nil, err
 		}
-		changed := false
-		for _, f := range []struct{ list, key string }{{"env", "name"}, {"volumeMounts", "mountPath"}} {
-			if added := newElements(elements(c0, f.list), elements(c, f.list), f.key); len(added) > 0 {
-				if err := patch.PipeE(yaml.SetField(f.list, listOf(added))); err != nil {
-					return nil, err
-				}
-				changed = true
+		if len(w0.Templates) != len(w.Templates) {
+			return nil, fmt.Errorf("%s: the function changed how many pod templates it has", w)
+		}
+		for i, t := range w.Templates {
+			n := len(p.ops)
+			if err := templateAdditions(&p, pointer(t.Fields...), w0.Templates[i].Node, t.Node); err != nil {
+				return nil, fmt.Errorf("%s: %w", w, err)
+			}
+			if len(p.ops) > n && t.InList {
+				return nil, fmt.Errorf("%w: the pod template at %s is inside a list element (%s), which export cannot address by name; use the function instead of export", ErrNotExportable, t.Field, t.Path)
 			}
 		}
-		if changed {
-			out = append(out, patch)
-		}
 	}
-	return out, nil
+	if len(p.ops) == 0 {
+		return nil, nil
+	}
+	list := yaml.NewListRNode()
+	for _, op := range p.ops {
+		list.YNode().Content = append(list.YNode().Content, op.YNode())
+	}
+	return list, nil
 }
 
-func labelsOf(template *yaml.RNode) map[string]string {
-	labels := map[string]string{}
-	m, err := template.Pipe(yaml.Lookup("metadata", "labels"))
+// mapAdditions adds the entries of the string map at path in after that
+// before has not, or has with another value.
+func mapAdditions(p *patch, before, after *yaml.RNode, path ...string) {
+	old, now := stringsAt(before, path...), stringsAt(after, path...)
+	added := newEntries(old, now)
+	if len(added) == 0 {
+		return
+	}
+	if len(old) == 0 && !has(before, path...) {
+		// Create the map, and what leads to it, in one operation.
+		value := stringMap(added)
+		i := len(path) - 1
+		for ; i > 0 && !has(before, path[:i]...); i-- {
+			wrapped := yaml.NewMapRNode(nil)
+			_ = wrapped.PipeE(yaml.SetField(path[i], value))
+			value = wrapped
+		}
+		p.add(pointer(path[:i+1]...), value)
+		return
+	}
+	for _, k := range sortedKeys(added) {
+		p.add(pointer(append(append([]string(nil), path...), k)...), yaml.NewStringRNode(added[k]))
+	}
+}
+
+// templateAdditions adds to p what the function added to one pod template at
+// the JSON pointer at: labels, annotations, serviceAccountName, volumes and
+// per-container env and mounts.
+func templateAdditions(p *patch, at string, before, after *yaml.RNode) error {
+	sub := &patch{}
+	mapAdditions(sub, before, after, "metadata", "labels")
+	mapAdditions(sub, before, after, "metadata", "annotations")
+	if sa := scalar(after, "spec", "serviceAccountName"); sa != scalar(before, "spec", "serviceAccountName") {
+		sub.add(pointer("spec", "serviceAccountName"), yaml.NewStringRNode(sa))
+	}
+	for _, list := range []string{"initContainers", "containers"} {
+		if err := containerAdditions(sub, list, elements(before, "spec", list), elements(after, "spec", list)); err != nil {
+			return err
+		}
+	}
+	listAdditions(sub, pointer("spec", "volumes"), before, after, "name", false, "spec", "volumes")
+	for _, op := range sub.ops {
+		path := op.Field("path").Value
+		path.YNode().Value = at + path.YNode().Value
+		p.ops = append(p.ops, op)
+	}
+	return nil
+}
+
+// containerAdditions adds the env and mounts the function gave each container,
+// after a test that the container at that index is still the one export saw.
+func containerAdditions(p *patch, list string, before, after []*yaml.RNode) error {
+	if len(before) != len(after) {
+		return fmt.Errorf("the function changed how many %s there are; it never adds containers", list)
+	}
+	for i, c := range after {
+		name := scalar(c, "name")
+		if scalar(before[i], "name") != name {
+			return fmt.Errorf("%s[%d] is %q in the output and %q in the input; the function never reorders containers", list, i, name, scalar(before[i], "name"))
+		}
+		at := pointer("spec", list, strconv.Itoa(i))
+		sub := &patch{}
+		// The function's variables come first, as the function puts them:
+		// a user variable may refer to them with $(NAME).
+		listAdditions(sub, at+"/env", before[i], c, "name", true, "env")
+		listAdditions(sub, at+"/volumeMounts", before[i], c, "mountPath", false, "volumeMounts")
+		if len(sub.ops) > 0 {
+			p.test(at+"/name", name)
+			p.ops = append(p.ops, sub.ops...)
+		}
+	}
+	return nil
+}
+
+// listAdditions adds the elements of the list at path in after whose key
+// before has not: first in the list, in their order, or at its end.
+func listAdditions(p *patch, at string, before, after *yaml.RNode, key string, first bool, path ...string) {
+	added := newElements(elements(before, path...), elements(after, path...), key)
+	if len(added) == 0 {
+		return
+	}
+	if !has(before, path...) {
+		p.add(at, listOf(added))
+		return
+	}
+	for i, e := range added {
+		index := "-"
+		if first {
+			index = strconv.Itoa(i)
+		}
+		p.add(at+"/"+index, e)
+	}
+}
+
+func stringsAt(n *yaml.RNode, path ...string) map[string]string {
+	values := map[string]string{}
+	m, err := n.Pipe(yaml.Lookup(path...))
 	if err != nil || m == nil {
-		return labels
+		return values
 	}
 	_ = m.VisitFields(func(node *yaml.MapNode) error {
-		labels[yaml.GetValue(node.Key)] = yaml.GetValue(node.Value)
+		values[yaml.GetValue(node.Key)] = yaml.GetValue(node.Value)
 		return nil
 	})
-	return labels
+	return values
+}
+
+// has reports whether n has a field at path (the root always).
+func has(n *yaml.RNode, path ...string) bool {
+	if len(path) == 0 {
+		return true
+	}
+	v, err := n.Pipe(yaml.Lookup(path...))
+	return err == nil && v != nil && v.YNode().Tag != yaml.NodeTagNull
 }
 
 func newEntries(before, after map[string]string) map[string]string {
@@ -405,16 +637,20 @@ func newEntries(before, after map[string]string) map[string]string {
 	return out
 }
 
-// stringMap keeps every value a string: an unquoted "true" would become a
-// boolean, which Kubernetes refuses as a label or annotation value.
-func stringMap(m map[string]string) *yaml.RNode {
+func sortedKeys(m map[string]string) []string {
 	keys := make([]string, 0, len(m))
 	for k := range m {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
+	return keys
+}
+
+// stringMap keeps every value a string: an unquoted "true" would become a
+// boolean, which Kubernetes refuses as a label or annotation value.
+func stringMap(m map[string]string) *yaml.RNode {
 	out := yaml.NewMapRNode(nil)
-	for _, k := range keys {
+	for _, k := range sortedKeys(m) {
 		out.YNode().Content = append(out.YNode().Content, yaml.NewStringRNode(k).YNode(), yaml.NewStringRNode(m[k]).YNode())
 	}
 	return out
