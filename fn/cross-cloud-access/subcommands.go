@@ -9,6 +9,7 @@ import (
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/doctor"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/export"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/trust"
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/verify"
 )
 
 // subcommands are the modes beside the function itself.
@@ -24,5 +25,6 @@ func subcommands() []*cobra.Command {
 	}, export.Command(), trust.Command(),
 		discovery.Command(),
 		doctor.Command(),
+		verify.Command(),
 	}
 }

@@ -207,3 +207,25 @@ func TestOrphanedEmittedObjectsWarn(t *testing.T) {
 		t.Errorf("warnings about orphans = %v; want the ServiceAccount and the ConfigMap left in shop (results: %v)", warned, results)
 	}
 }
+
+func TestCheckOnlySpecPassesItsOwnOutputAndFailsAMissingEntry(t *testing.T) {
+	first, _ := runStamp(t, stampSpec, stampInput)
+	wired := stream(first)
+	checkOnlySpec := strings.Replace(stampSpec, "  name: shop\n", "  name: shop\n  annotations: {crosscloud.dev/check-only: \"true\"}\n", 1)
+	out, _ := runStamp(t, checkOnlySpec, wired)
+	if got := stream(out); got != wired {
+		t.Errorf("a check-only run changed its input:\n--- in:\n%s\n--- out:\n%s", wired, got)
+	}
+	broken := strings.Replace(wired, "- name: GOOGLE_APPLICATION_CREDENTIALS\n", "- name: SOMETHING_ELSE\n", 1)
+	if broken == wired {
+		t.Fatal("the test did not remove the variable")
+	}
+	items, err := parseItems(broken)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, results := Run(yaml.MustParse(checkOnlySpec), items)
+	if results.ExitCode() == 0 || !strings.Contains(results.Error(), "lacks what CrossCloudAccess \"shop\" injects: env[app]=GOOGLE_APPLICATION_CREDENTIALS") {
+		t.Errorf("a check-only run over a template missing a variable: %v; want an error naming it", results)
+	}
+}

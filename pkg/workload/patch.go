@@ -43,9 +43,25 @@ type Patch struct {
 // overwritten. A template stamped by another spec is a *Conflict: two specs
 // for one pod would compete.
 func (p Patch) Apply(t PodTemplate) error {
+	_, err := p.apply(t)
+	return err
+}
+
+// Missing returns what Apply would add to the template, without changing
+// it: empty when every entry of the patch is in place. A value that differs
+// is a *Conflict, as in Apply.
+func (p Patch) Missing(t PodTemplate) (Injected, error) {
+	scratch := t
+	scratch.Node = t.Node.Copy()
+	p.Stamp = Stamp{}
+	return p.apply(scratch)
+}
+
+// apply is Apply, and returns what it added.
+func (p Patch) apply(t PodTemplate) (Injected, error) {
 	stamping := p.Stamp.Spec != ""
 	if p.Pod.IsEmpty() && !stamping {
-		return nil
+		return Injected{}, nil
 	}
 	// Edit a copy and swap it in only when everything applied, so that an
 	// error never leaves a half-patched template behind.
@@ -55,10 +71,10 @@ func (p Patch) Apply(t PodTemplate) error {
 	if stamping {
 		previous, found, err := t.ReadStamp()
 		if err != nil {
-			return err
+			return Injected{}, err
 		}
 		if found && previous.Spec != p.Stamp.Spec {
-			return t.attributed(&Conflict{
+			return Injected{}, t.attributed(&Conflict{
 				Location: Location{Field: t.field("metadata", "annotations", "["+StampSpec+"]")},
 				Message: fmt.Sprintf("is already wired by CrossCloudAccess %q for %s; a second spec for the same pods would compete with it: "+
 					"merge the two specs into one, or remove the crosscloud.dev/ stamp annotations if that spec is gone", previous.Spec, previous.Subject),
@@ -87,7 +103,7 @@ func (p Patch) Apply(t PodTemplate) error {
 		errs = append(errs, p.applyToPodSpec(t, template, &added)...)
 	}
 	if len(errs) > 0 {
-		return errors.Join(errs...)
+		return Injected{}, errors.Join(errs...)
 	}
 	dropEmpty(emptiedFields)
 	if stamping {
@@ -97,11 +113,11 @@ func (p Patch) Apply(t PodTemplate) error {
 			stamp.InjectedDigest = injectedDigest(template, stamp.Injected)
 		}
 		if err := writeStamp(template, stamp); err != nil {
-			return t.attributed(err)
+			return Injected{}, t.attributed(err)
 		}
 	}
 	*t.Node.YNode() = *template.YNode()
-	return nil
+	return added, nil
 }
 
 // applyToPodSpec adds the volumes to the pod spec of template and the mounts
