@@ -22,7 +22,8 @@ var ErrMismatch = errors.New("the resources do not match the spec")
 
 // Command is `cross-cloud-access verify SPEC [RESOURCES...]`.
 func Command() *cobra.Command {
-	return &cobra.Command{
+	var namespace string
+	cmd := &cobra.Command{
 		Use:   "verify SPEC [RESOURCES... | -]",
 		Short: "Check built resources against a spec: fail when an overlay changed what the function wired",
 		Long: `Reads the CrossCloudAccess SPEC and the built RESOURCES ("-" or none reads
@@ -37,7 +38,8 @@ and checks every pod template the spec selects or stamped, changing nothing:
   breaks this).
 
 Each mismatch is printed with the object and field; the exit status is 1 when
-there is one.`,
+there is one. --namespace is the namespace of objects that name none (a Helm
+release's), as for the function run standalone.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			spec, err := readStream(cmd.InOrStdin(), args[0])
@@ -59,6 +61,15 @@ there is one.`,
 				}
 				items = append(items, nodes...)
 			}
+			if namespace != "" {
+				for _, item := range items {
+					if item.GetNamespace() == "" {
+						if err := item.SetNamespace(namespace); err != nil {
+							return fmt.Errorf("setting the namespace of %s %s: %w", item.GetKind(), item.GetName(), err)
+						}
+					}
+				}
+			}
 			checked, results := function.Verify(spec[0], items)
 			for _, r := range results {
 				fmt.Fprintln(cmd.ErrOrStderr(), r.String())
@@ -70,6 +81,8 @@ there is one.`,
 			return err
 		},
 	}
+	cmd.Flags().StringVar(&namespace, "namespace", "", "the namespace of objects without one (a Helm release's)")
+	return cmd
 }
 
 // readStream parses one file, or stdin for "-", as a YAML stream.

@@ -374,3 +374,25 @@ pipeline:
 		t.Errorf("rendering again changed the deployment:\n--- before:\n%s\n--- after:\n%s", before, after)
 	}
 }
+
+func TestVerifyTakesTheReleaseNamespaceOfAHelmBuild(t *testing.T) {
+	dir := t.TempDir()
+	specFile := filepath.Join(dir, "spec.yaml")
+	write(t, dir, map[string]string{
+		"spec.yaml":       spec("web", "prod", "api", ""),
+		"deployment.yaml": strings.Replace(deployment, "  namespace: shop\n", "", 1),
+	})
+	// As a Helm post-renderer: objects without a namespace, the release's
+	// passed on.
+	wired, stderr, err := run(t, "", functionBinary, specFile, filepath.Join(dir, "deployment.yaml"), "--namespace", "prod")
+	if err != nil {
+		t.Fatalf("the function: %v\n%s", err, stderr)
+	}
+	write(t, dir, map[string]string{"wired.yaml": wired})
+	if _, stderr, err := run(t, "", functionBinary, "verify", specFile, filepath.Join(dir, "wired.yaml")); err == nil || !strings.Contains(stderr, "runs as system:serviceaccount:default:api") {
+		t.Errorf("verify without --namespace = %v; want the template counted in default, and a mismatch\n%s", err, stderr)
+	}
+	if stdout, stderr, err := run(t, "", functionBinary, "verify", "--namespace", "prod", specFile, filepath.Join(dir, "wired.yaml")); err != nil {
+		t.Errorf("verify --namespace prod = %v\n%s%s", err, stdout, stderr)
+	}
+}
