@@ -10,6 +10,7 @@ import (
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/doctor"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/export"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/trust"
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/verify"
 )
 
 // subcommands are the modes beside the function itself.
@@ -26,5 +27,6 @@ func subcommands() []*cobra.Command {
 		discovery.Command(),
 		doctor.Command(),
 		argocd.Command(),
+		verify.Command(),
 	}
 }

@@ -76,6 +76,21 @@ func builtDeployment(t *testing.T, stream string) *yaml.RNode {
 	return nil
 }
 
+// hasObject reports whether the stream holds the object kind namespace/name.
+func hasObject(t *testing.T, stream, kind, namespace, name string) bool {
+	t.Helper()
+	nodes, err := kio.FromBytes([]byte(stream))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range nodes {
+		if n.GetKind() == kind && n.GetNamespace() == namespace && n.GetName() == name {
+			return true
+		}
+	}
+	return false
+}
+
 // envNames lists the names of the first container's variables, in order.
 func envNames(t *testing.T, deployment *yaml.RNode) []string {
 	t.Helper()
@@ -161,7 +176,7 @@ func TestComponentWorksUnderNamespaceAndPrefix(t *testing.T) {
 			if len(names) < 2 || names[0] != "AWS_STS_REGIONAL_ENDPOINTS" || names[len(names)-1] != "USER_SETTING" {
 				t.Errorf("env %v; want the function's variables first, then USER_SETTING", names)
 			}
-			if !strings.Contains(built, "kind: ServiceAccount\nmetadata:\n  name: "+tt.wantSA+"\n  namespace: prod\n") {
+			if !hasObject(t, built, "ServiceAccount", "prod", tt.wantSA) {
 				t.Errorf("no ServiceAccount prod/%s in the build:\n%s", tt.wantSA, built)
 			}
 		})

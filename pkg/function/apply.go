@@ -39,6 +39,9 @@ func apply(set specSet, items []*yaml.RNode) ([]*yaml.RNode, framework.Results) 
 		if len(found.Errors()) > 0 {
 			continue
 		}
+		stale, orphans := staleEmitted(src, p, out)
+		results = append(results, orphans...)
+		out = slices.DeleteFunc(out, func(n *yaml.RNode) bool { return slices.Contains(stale, n) })
 		objects, emitted := emitObjects(src, p, out)
 		added = append(added, objects...)
 		results = append(results, emitted...)
@@ -89,11 +92,21 @@ func emitObjects(src source, p plan.Plan, items []*yaml.RNode) ([]*yaml.RNode, f
 	}
 	if step == plan.EmitNew {
 		account = newObject("v1", "ServiceAccount", sa.Namespace, sa.Name)
+		markEmitted(account, src)
 		added = append(added, account)
 	}
 	if account != nil {
+		// A ServiceAccount this spec emitted on an earlier run (a kpt
+		// package) is ours to update; any other is the user's.
+		ours := emittedBy(account) == specName(src)
 		for _, key := range p.ExclusiveAnnotations {
 			if got, ok := account.GetAnnotations()[key]; ok {
+				if ours {
+					if _, err := account.Pipe(yaml.ClearAnnotation(key)); err != nil {
+						results = append(results, &framework.Result{Severity: framework.Error, Message: fmt.Sprintf("removing annotation %s: %v", key, err), ResourceRef: ref(account), File: file(account)})
+					}
+					continue
+				}
 				results = append(results, &framework.Result{Severity: framework.Error,
 					Message: fmt.Sprintf("ServiceAccount %s has annotation %s=%q, which the spec's mode replaces; remove the annotation or choose the mode it belongs to",
 						src.scope.objectName(sa.Name), key, got),
@@ -101,6 +114,12 @@ func emitObjects(src source, p plan.Plan, items []*yaml.RNode) ([]*yaml.RNode, f
 			}
 		}
 		for _, a := range p.ServiceAccountAnnotations {
+			if ours {
+				if err := account.PipeE(yaml.SetAnnotation(a.Key, a.Value)); err != nil {
+					results = append(results, &framework.Result{Severity: framework.Error, Message: fmt.Sprintf("annotating ServiceAccount: %v", err), ResourceRef: ref(account), File: file(account)})
+				}
+				continue
+			}
 			if err := setAnnotation(account, a); err != nil {
 				results = append(results, &framework.Result{Severity: framework.Error, Message: err.Error(), ResourceRef: ref(account),
 					Field: &framework.Field{Path: "metadata.annotations." + a.Key}, File: file(account)})
@@ -131,10 +150,21 @@ func emitConfigMaps(src source, p plan.Plan, configMaps []plan.ConfigMap, items 
 				continue
 			}
 			results = append(results, setObjectMetadata(obj, p)...)
+			markEmitted(obj, src)
 			added = append(added, obj)
 			continue
 		}
 		results = append(results, setObjectMetadata(existing, p)...)
+		if emittedBy(existing) == specName(src) {
+			// Ours from an earlier run: the spec's content replaces it.
+			if sameData(existing, cm) {
+				continue
+			}
+			if err := setData(existing, cm); err != nil {
+				results = append(results, &framework.Result{Severity: framework.Error, Message: err.Error(), ResourceRef: ref(existing), File: file(existing)})
+			}
+			continue
+		}
 		for _, kv := range cm.Data {
 			got, err := existing.Pipe(yaml.Lookup("data", kv.Key))
 			if err != nil || got == nil || yaml.GetValue(got) != kv.Value {
@@ -160,16 +190,27 @@ func newObject(apiVersion, kind, namespace, name string) *yaml.RNode {
 
 func newConfigMap(namespace string, cm plan.ConfigMap) (*yaml.RNode, error) {
 	n := newObject("v1", "ConfigMap", namespace, cm.Name)
+	if err := setData(n, cm); err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// setData makes n's data the ConfigMap's, keys in the plan's order.
+func setData(n *yaml.RNode, cm plan.ConfigMap) error {
+	if _, err := n.Pipe(yaml.Clear("data")); err != nil {
+		return fmt.Errorf("clearing ConfigMap %s data: %w", cm.Name, err)
+	}
 	for _, kv := range cm.Data {
 		value := yaml.NewStringRNode(kv.Value)
 		if strings.Contains(kv.Value, "\n") {
 			value.YNode().Style = yaml.LiteralStyle
 		}
 		if err := n.PipeE(yaml.LookupCreate(yaml.MappingNode, "data"), yaml.SetField(kv.Key, value)); err != nil {
-			return nil, fmt.Errorf("writing ConfigMap %s key %s: %w", cm.Name, kv.Key, err)
+			return fmt.Errorf("writing ConfigMap %s key %s: %w", cm.Name, kv.Key, err)
 		}
 	}
-	return n, nil
+	return nil
 }
 
 // setAnnotation adds an annotation, or checks that it already has the value.
@@ -223,7 +264,8 @@ func patchWorkloads(src source, p plan.Plan, items []*yaml.RNode, env workload.E
 	spec := &src.spec.Spec
 	pod := p.Pod
 	windowsUsed := false
-	patch := workload.Patch{Pod: pod, EnvSources: env}
+	stamp := workload.Stamp{Spec: specName(src), Subject: subject(src), Clouds: cloudNames(src), CredentialsDigest: credentialsDigest(subject(src), p, pod)}
+	patch := workload.Patch{Pod: pod, EnvSources: env, Stamp: stamp}
 	table := spec.Kinds()
 	locator := workload.PodTemplateLocator{Kinds: table}
 	var selector *v1alpha1.WorkloadSelector
@@ -279,9 +321,8 @@ func patchWorkloads(src source, p plan.Plan, items []*yaml.RNode, env workload.E
 					continue
 				}
 			}
-			if pod.IsEmpty() {
-				continue
-			}
+			// Webhook modes change nothing else in the template, but the
+			// stamp's digest still rolls the pods when the credentials change.
 			templatePatch := patch
 			templatePatch.SkipContainers = control.SkipContainers
 			if p.Windows != nil {
@@ -292,6 +333,7 @@ func patchWorkloads(src source, p plan.Plan, items []*yaml.RNode, env workload.E
 				}
 				if windows {
 					templatePatch.Pod = p.Windows.Pod
+					templatePatch.Stamp.CredentialsDigest = credentialsDigest(stamp.Subject, p, p.Windows.Pod)
 					windowsUsed = true
 				}
 			}

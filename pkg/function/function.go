@@ -55,6 +55,20 @@ func Run(config *yaml.RNode, items []*yaml.RNode) ([]*yaml.RNode, framework.Resu
 	if results.ExitCode() != 0 {
 		return nil, results
 	}
+	if checkOnly(config) {
+		_, checked := verifySet(in, items)
+		results = append(results, checked...)
+		if results.ExitCode() != 0 {
+			return nil, results
+		}
+		var out []*yaml.RNode
+		for _, item := range items {
+			if !in.drop[item] {
+				out = append(out, item)
+			}
+		}
+		return out, results
+	}
 	out, applied := apply(in, items)
 	results = append(results, applied...)
 	if results.ExitCode() != 0 {

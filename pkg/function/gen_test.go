@@ -44,11 +44,6 @@ type genSpec struct {
 	YAML        string
 }
 
-// patchesPods reports whether the spec changes pod templates.
-func (s genSpec) patchesPods() bool {
-	return s.AWSMode == "projected" || s.GCPMode == "federated" || s.AzureMode != ""
-}
-
 // annotatesAccount reports whether the spec sets ServiceAccount annotations.
 func (s genSpec) annotatesAccount() bool {
 	return s.AWSMode == "webhook" || s.GCPMode == "workloadIdentity" || s.AzureMode == "webhook"
@@ -404,7 +399,8 @@ func generateWorkload(r *rand.Rand, i int, specs []genSpec) genObject {
 		if s.Namespace != key.Namespace {
 			continue
 		}
-		if account == s.Account && s.patchesPods() {
+		// Every mode stamps the templates it selects, webhook modes too.
+		if account == s.Account {
 			touched = true
 		}
 		if s.SelectLabel != "" && labels["pick"] == s.SelectLabel {

@@ -29,20 +29,27 @@ type listEntry struct {
 
 // addTo applies the rule to the list in parent (a map).
 func (l listEntry) addTo(parent *yaml.RNode) error {
+	_, err := l.add(parent)
+	return err
+}
+
+// add applies the rule and says whether it appended the entry: the stamp
+// records only what the patch added, never an identical entry the user wrote.
+func (l listEntry) add(parent *yaml.RNode) (bool, error) {
 	list, err := lookupField(parent, l.list, yaml.SequenceNode, l.list)
 	if err != nil {
-		return err
+		return false, err
 	}
 	existing, err := namedElements(list, l.list)
 	if err != nil {
-		return err
+		return false, err
 	}
 	var conflicts []error
 	found := false
 	for _, e := range existing {
 		claimed, err := l.claims(e)
 		if err != nil {
-			return err
+			return false, err
 		}
 		if !claimed {
 			continue
@@ -54,21 +61,21 @@ func (l listEntry) addTo(parent *yaml.RNode) error {
 		found = true
 	}
 	if len(conflicts) > 0 {
-		return errors.Join(conflicts...)
+		return false, errors.Join(conflicts...)
 	}
 	if found {
-		return nil
+		return false, nil
 	}
 	if l.beforeAdd != nil {
 		if err := l.beforeAdd(); err != nil {
-			return err
+			return false, err
 		}
 	}
 	list, err = createField(parent, l.list, yaml.SequenceNode, l.list)
 	if err != nil {
-		return err
+		return false, err
 	}
-	return appendElement(list, l.entry)
+	return true, appendElement(list, l.entry)
 }
 
 // sameContentOr is the check of entries that must be identical: the same

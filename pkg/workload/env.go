@@ -28,8 +28,14 @@ type EnvVar struct {
 // another value: Kubernetes lets an explicit env entry silently win over
 // envFrom, so adding ours would hide the user's value.
 func (e EnvVar) Filter(container *yaml.RNode) (*yaml.RNode, error) {
+	_, err := e.add(container)
+	return container, err
+}
+
+// add is Filter, and says whether the variable was appended.
+func (e EnvVar) add(container *yaml.RNode) (bool, error) {
 	if err := requireMap(container); err != nil {
-		return container, err
+		return false, err
 	}
 	entry := mapNode(keyValue{"name", stringNode(e.Name)}, keyValue{"value", stringNode(e.Value)})
 	add := listEntry{
@@ -52,10 +58,11 @@ func (e EnvVar) Filter(container *yaml.RNode) (*yaml.RNode, error) {
 			return nil
 		}
 	}
-	if err := add.addTo(container); err != nil && !errors.Is(err, errProvidedElsewhere) {
-		return container, err
+	added, err := add.add(container)
+	if err != nil && !errors.Is(err, errProvidedElsewhere) {
+		return false, err
 	}
-	return container, nil
+	return added, nil
 }
 
 // errProvidedElsewhere stops a default from being added where envFrom

@@ -17,30 +17,36 @@ type TemplateLabel struct {
 // Filter sets the label on template (the node holding metadata and spec), or
 // leaves an equal one alone; another value is a conflict.
 func (l TemplateLabel) Filter(template *yaml.RNode) (*yaml.RNode, error) {
+	_, err := l.set(template)
+	return template, err
+}
+
+// set is Filter, and says whether the label was added.
+func (l TemplateLabel) set(template *yaml.RNode) (bool, error) {
 	if err := requireMap(template); err != nil {
-		return template, err
+		return false, err
 	}
 	field := labelField(l.Key)
 	metadata, err := lookupField(template, "metadata", yaml.MappingNode, "metadata")
 	if err != nil {
-		return template, err
+		return false, err
 	}
 	var labels *yaml.RNode
 	if metadata != nil {
 		if labels, err = lookupField(metadata, "labels", yaml.MappingNode, "metadata.labels"); err != nil {
-			return template, err
+			return false, err
 		}
 	}
 	if labels != nil {
 		current, set, err := lookupScalar(labels, l.Key, field)
 		if err != nil {
-			return template, err
+			return false, err
 		}
 		if set && current == l.Value {
-			return template, nil
+			return false, nil
 		}
 		if set {
-			return template, &Conflict{
+			return false, &Conflict{
 				Location: Location{Field: field},
 				Message: fmt.Sprintf("label %s is already %q, want %q; set it to %q or remove it",
 					l.Key, current, l.Value, l.Value),
@@ -48,15 +54,15 @@ func (l TemplateLabel) Filter(template *yaml.RNode) (*yaml.RNode, error) {
 		}
 	}
 	if metadata, err = createField(template, "metadata", yaml.MappingNode, "metadata"); err != nil {
-		return template, err
+		return false, err
 	}
 	if labels, err = createField(metadata, "labels", yaml.MappingNode, "metadata.labels"); err != nil {
-		return template, err
+		return false, err
 	}
 	if err := labels.PipeE(yaml.SetField(l.Key, yaml.NewRNode(stringNode(l.Value)))); err != nil {
-		return template, fmt.Errorf("set label %s: %w", l.Key, err)
+		return false, fmt.Errorf("set label %s: %w", l.Key, err)
 	}
-	return template, nil
+	return true, nil
 }
 
 // labelField is the field path of a label. Keys with dots are bracketed, as

@@ -19,8 +19,14 @@ type VolumeMount struct {
 // mount of the same volume elsewhere, or of another volume at the same path,
 // is a conflict.
 func (m VolumeMount) Filter(container *yaml.RNode) (*yaml.RNode, error) {
+	_, err := m.add(container)
+	return container, err
+}
+
+// add is Filter, and says whether the mount was appended.
+func (m VolumeMount) add(container *yaml.RNode) (bool, error) {
 	if err := requireMap(container); err != nil {
-		return container, err
+		return false, err
 	}
 	mount := mapNode(
 		keyValue{"name", stringNode(m.VolumeName)},
@@ -33,7 +39,7 @@ func (m VolumeMount) Filter(container *yaml.RNode) (*yaml.RNode, error) {
 		mountPath, _, err := lookupScalar(e.Node, "mountPath", fmt.Sprintf("volumeMounts[%d].mountPath", e.Index))
 		return mountPath, err
 	}
-	return container, listEntry{
+	return listEntry{
 		list:  "volumeMounts",
 		entry: mount,
 		claims: func(e namedElement) (bool, error) {
@@ -47,7 +53,7 @@ func (m VolumeMount) Filter(container *yaml.RNode) (*yaml.RNode, error) {
 				Message:  m.conflictMessage(e.Name, mountPath, path.Clean(mountPath) == path.Clean(m.MountPath)),
 			}
 		}),
-	}.addTo(container)
+	}.add(container)
 }
 
 func (m VolumeMount) conflictMessage(name, mountPath string, samePath bool) string {

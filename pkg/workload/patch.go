@@ -24,39 +24,105 @@ type Patch struct {
 	// EnvSources resolves envFrom ConfigMaps and Secrets for conflict checks;
 	// nil skips those checks.
 	EnvSources EnvSources
+	// Stamp, when its Spec is set, is written on the template with what
+	// the patch injected; an earlier stamp of the same spec lets the patch
+	// update or remove its own entries. Empty: no stamp is read or written.
+	Stamp Stamp
 }
 
 // Apply applies the patch to a pod template. Volumes go on the pod spec;
-// mounts and env on every selected container; labels on the template's
-// metadata. All problems of the workload are returned together as a flat
-// errors.Join of *Conflict and *Malformed errors, and on any error the
+// mounts and env on every selected container, our env first; labels on the
+// template's metadata. All problems of the workload are returned together as
+// a flat errors.Join of *Conflict and *Malformed errors, and on any error the
 // workload is left as it was. Applying a patch to its own output changes
 // nothing.
+//
+// With a stamp, the entries an earlier run of the same spec injected are
+// removed first, while they are as that run wrote them, so a changed value is
+// updated and a removed cloud's entries go; a user's value is still never
+// overwritten. A template stamped by another spec is a *Conflict: two specs
+// for one pod would compete.
 func (p Patch) Apply(t PodTemplate) error {
-	if p.Pod.IsEmpty() {
-		return nil
+	_, err := p.apply(t)
+	return err
+}
+
+// Missing returns what Apply would add to the template, without changing
+// it: empty when every entry of the patch is in place. A value that differs
+// is a *Conflict, as in Apply.
+func (p Patch) Missing(t PodTemplate) (Injected, error) {
+	scratch := t
+	scratch.Node = t.Node.Copy()
+	p.Stamp = Stamp{}
+	return p.apply(scratch)
+}
+
+// apply is Apply, and returns what it added.
+func (p Patch) apply(t PodTemplate) (Injected, error) {
+	stamping := p.Stamp.Spec != ""
+	if p.Pod.IsEmpty() && !stamping {
+		return Injected{}, nil
 	}
 	// Edit a copy and swap it in only when everything applied, so that an
 	// error never leaves a half-patched template behind.
 	template := t.Node.Copy()
+	var kept Injected
+	var emptiedFields []emptied
+	if stamping {
+		previous, found, err := t.ReadStamp()
+		if err != nil {
+			return Injected{}, err
+		}
+		if found && previous.Spec != p.Stamp.Spec {
+			return Injected{}, t.attributed(&Conflict{
+				Location: Location{Field: t.field("metadata", "annotations", "["+StampSpec+"]")},
+				Message: fmt.Sprintf("is already wired by CrossCloudAccess %q for %s; a second spec for the same pods would compete with it: "+
+					"merge the two specs into one, or remove the crosscloud.dev/ stamp annotations if that spec is gone", previous.Spec, previous.Subject),
+			})
+		}
+		if found {
+			if injectedDigest(template, previous.Injected) == previous.InjectedDigest {
+				emptiedFields = removeInjected(template, previous.Injected)
+			} else {
+				// Someone edited our entries since: what is left of them
+				// is checked like a user's value, and stays recorded.
+				kept = previous.Injected
+			}
+		}
+	}
 	var errs []error
+	var added Injected
 	for _, label := range p.Pod.Labels {
-		_, err := TemplateLabel{Key: label.Key, Value: label.Value}.Filter(template)
+		set, err := TemplateLabel{Key: label.Key, Value: label.Value}.set(template)
 		errs = append(errs, t.attribute(err, "", t.Field)...)
+		if set {
+			added.Labels = append(added.Labels, label.Key)
+		}
 	}
 	if len(p.Pod.Tokens) > 0 || len(p.Pod.ConfigMapVolumes) > 0 || len(p.Pod.Env) > 0 || len(p.Pod.DefaultEnv) > 0 {
-		errs = append(errs, p.applyToPodSpec(t, template)...)
+		errs = append(errs, p.applyToPodSpec(t, template, &added)...)
 	}
 	if len(errs) > 0 {
-		return errors.Join(errs...)
+		return Injected{}, errors.Join(errs...)
+	}
+	dropEmpty(emptiedFields)
+	if stamping {
+		stamp := p.Stamp
+		stamp.Injected = added.union(kept.present(template))
+		if !stamp.Injected.IsEmpty() {
+			stamp.InjectedDigest = injectedDigest(template, stamp.Injected)
+		}
+		if err := writeStamp(template, stamp); err != nil {
+			return Injected{}, t.attributed(err)
+		}
 	}
 	*t.Node.YNode() = *template.YNode()
-	return nil
+	return added, nil
 }
 
 // applyToPodSpec adds the volumes to the pod spec of template and the mounts
-// and env to its selected containers.
-func (p Patch) applyToPodSpec(t PodTemplate, template *yaml.RNode) []error {
+// and env to its selected containers, recording in added what it added.
+func (p Patch) applyToPodSpec(t PodTemplate, template *yaml.RNode, added *Injected) []error {
 	specPath := t.field("spec")
 	spec, err := createField(template, "spec", yaml.MappingNode, "spec")
 	if err != nil {
@@ -73,31 +139,51 @@ func (p Patch) applyToPodSpec(t PodTemplate, template *yaml.RNode) []error {
 	var errs []error
 	var mounts []VolumeMount
 	for _, token := range p.Pod.Tokens {
-		_, err := ProjectedTokenVolume{Token: token}.Filter(spec)
+		appended, err := ProjectedTokenVolume{Token: token}.add(spec)
 		errs = append(errs, t.attribute(err, "", specPath)...)
+		if appended {
+			added.Volumes = append(added.Volumes, token.VolumeName)
+		}
 		mounts = append(mounts, VolumeMount{VolumeName: token.VolumeName, MountPath: token.MountPath})
 	}
 	for _, volume := range p.Pod.ConfigMapVolumes {
-		_, err := ConfigMapVolume{Volume: volume}.Filter(spec)
+		appended, err := ConfigMapVolume{Volume: volume}.add(spec)
 		errs = append(errs, t.attribute(err, "", specPath)...)
+		if appended {
+			added.Volumes = append(added.Volumes, volume.VolumeName)
+		}
 		mounts = append(mounts, VolumeMount{VolumeName: volume.VolumeName, MountPath: volume.MountPath})
 	}
 	for _, c := range containers {
 		containerPath := joinPath(specPath, c.Path)
 		_, err := StaticCredentials{Credentials: p.Pod.StaticCredentials, Sources: p.EnvSources, Namespace: t.Namespace}.Filter(c.Node)
 		errs = append(errs, t.attribute(err, c.Name, containerPath)...)
-		for _, env := range p.Pod.Env {
-			_, err := EnvVar{Name: env.Key, Value: env.Value, Sources: p.EnvSources, Namespace: t.Namespace}.Filter(c.Node)
-			err = p.explainCredentialFile(err, env.Key, spec, c.Node, t.Namespace)
+		var env, mounted []string
+		for _, e := range p.Pod.Env {
+			appended, err := EnvVar{Name: e.Key, Value: e.Value, Sources: p.EnvSources, Namespace: t.Namespace}.add(c.Node)
+			err = p.explainCredentialFile(err, e.Key, spec, c.Node, t.Namespace)
 			errs = append(errs, t.attribute(err, c.Name, containerPath)...)
+			if appended {
+				env = append(env, e.Key)
+			}
 		}
-		for _, env := range p.Pod.DefaultEnv {
-			_, err := EnvVar{Name: env.Key, Value: env.Value, Sources: p.EnvSources, Namespace: t.Namespace, Default: true}.Filter(c.Node)
+		for _, e := range p.Pod.DefaultEnv {
+			appended, err := EnvVar{Name: e.Key, Value: e.Value, Sources: p.EnvSources, Namespace: t.Namespace, Default: true}.add(c.Node)
 			errs = append(errs, t.attribute(err, c.Name, containerPath)...)
+			if appended {
+				env = append(env, e.Key)
+			}
 		}
+		moveToFront(c.Node.YNode(), env)
 		for _, mount := range mounts {
-			_, err := mount.Filter(c.Node)
+			appended, err := mount.add(c.Node)
 			errs = append(errs, t.attribute(err, c.Name, containerPath)...)
+			if appended {
+				mounted = append(mounted, mount.VolumeName)
+			}
+		}
+		if len(env) > 0 || len(mounted) > 0 {
+			added.Containers = append(added.Containers, InjectedContainer{Name: c.Name, Env: env, Mounts: mounted})
 		}
 	}
 	return errs

@@ -15,8 +15,14 @@ type ProjectedTokenVolume struct {
 
 // Filter adds the volume to podSpec, or leaves an identical one alone.
 func (v ProjectedTokenVolume) Filter(podSpec *yaml.RNode) (*yaml.RNode, error) {
+	_, err := v.add(podSpec)
+	return podSpec, err
+}
+
+// add is Filter, and says whether the volume was appended.
+func (v ProjectedTokenVolume) add(podSpec *yaml.RNode) (bool, error) {
 	if err := requireMap(podSpec); err != nil {
-		return podSpec, err
+		return false, err
 	}
 	source := mapNode(
 		keyValue{"audience", stringNode(v.Token.Audience)},
@@ -30,7 +36,7 @@ func (v ProjectedTokenVolume) Filter(podSpec *yaml.RNode) (*yaml.RNode, error) {
 		).YNode()}).YNode()},
 	)
 	purpose := fmt.Sprintf("a service account token for audience %q", v.Token.Audience)
-	return podSpec, addVolume(podSpec, v.Token.VolumeName, volume, purpose)
+	return addVolume(podSpec, v.Token.VolumeName, volume, purpose)
 }
 
 // ConfigMapVolume adds a volume of a ConfigMap's keys to a pod spec.
@@ -40,21 +46,28 @@ type ConfigMapVolume struct {
 
 // Filter adds the volume to podSpec, or leaves an identical one alone.
 func (v ConfigMapVolume) Filter(podSpec *yaml.RNode) (*yaml.RNode, error) {
+	_, err := v.add(podSpec)
+	return podSpec, err
+}
+
+// add is Filter, and says whether the volume was appended.
+func (v ConfigMapVolume) add(podSpec *yaml.RNode) (bool, error) {
 	if err := requireMap(podSpec); err != nil {
-		return podSpec, err
+		return false, err
 	}
 	volume := mapNode(
 		keyValue{"name", stringNode(v.Volume.VolumeName)},
 		keyValue{"configMap", mapNode(keyValue{"name", stringNode(v.Volume.ConfigMapName)}).YNode()},
 	)
 	purpose := fmt.Sprintf("ConfigMap %q", v.Volume.ConfigMapName)
-	return podSpec, addVolume(podSpec, v.Volume.VolumeName, volume, purpose)
+	return addVolume(podSpec, v.Volume.VolumeName, volume, purpose)
 }
 
 // addVolume appends volume to podSpec.volumes unless a volume of that name
 // exists: identical is fine, anything else is the user's and a conflict.
-// purpose says what the volume is for, in messages.
-func addVolume(podSpec *yaml.RNode, name string, volume *yaml.RNode, purpose string) error {
+// purpose says what the volume is for, in messages. It says whether the
+// volume was appended.
+func addVolume(podSpec *yaml.RNode, name string, volume *yaml.RNode, purpose string) (bool, error) {
 	return listEntry{
 		list:   "volumes",
 		entry:  volume,
@@ -66,5 +79,5 @@ func addVolume(podSpec *yaml.RNode, name string, volume *yaml.RNode, purpose str
 					"the patch needs this name for %s: rename or remove that volume", name, purpose),
 			}
 		}),
-	}.addTo(podSpec)
+	}.add(podSpec)
 }

@@ -1,0 +1,186 @@
+package workload
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/plan"
+)
+
+const stampedDeployment = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: api, namespace: shop}
+spec:
+  template:
+    metadata:
+      labels: {app: api}
+    spec:
+      serviceAccountName: api
+      containers:
+      - name: app
+        env:
+        - name: JAVA_TOOL_OPTIONS
+          value: -Daws.region=$(AWS_REGION)
+`
+
+// awsPatch and gcpPatch stand for two clouds' pod patches.
+func awsPatch(role string) plan.PodPatch {
+	return plan.PodPatch{
+		Tokens: []plan.ProjectedToken{{VolumeName: "aws-iam-token", MountPath: "/var/run/secrets/eks.amazonaws.com/serviceaccount", Path: "token", Audience: "sts.amazonaws.com", ExpirationSeconds: 86400}},
+		Env:    []plan.KeyValue{{Key: "AWS_REGION", Value: "eu-west-2"}, {Key: "AWS_ROLE_ARN", Value: role}},
+	}
+}
+
+var gcpPatch = plan.PodPatch{
+	Tokens:           []plan.ProjectedToken{{VolumeName: "gcp-iam-token", MountPath: "/var/run/secrets/iam.googleapis.com/serviceaccount", Path: "token", Audience: "//iam.googleapis.com/x", ExpirationSeconds: 3600}},
+	ConfigMapVolumes: []plan.ConfigMapVolume{{VolumeName: "gcp-credential-configuration", ConfigMapName: "api-gcp-credentials", MountPath: "/var/run/secrets/iam.googleapis.com/credential-configuration"}},
+	Env:              []plan.KeyValue{{Key: "GOOGLE_APPLICATION_CREDENTIALS", Value: "/var/run/secrets/iam.googleapis.com/credential-configuration/credential-configuration.json"}},
+	Labels:           []plan.KeyValue{{Key: "example.com/gcp", Value: "true"}},
+}
+
+func join(a, b plan.PodPatch) plan.PodPatch {
+	return plan.PodPatch{
+		Labels: append(a.Labels, b.Labels...), Tokens: append(a.Tokens, b.Tokens...),
+		ConfigMapVolumes: append(a.ConfigMapVolumes, b.ConfigMapVolumes...), Env: append(a.Env, b.Env...),
+	}
+}
+
+func stampedPatch(spec string, pod plan.PodPatch) Patch {
+	return Patch{Pod: pod, Stamp: Stamp{Spec: spec, Subject: "system:serviceaccount:shop:api", Clouds: []string{"aws"}, CredentialsDigest: "sha256:0000000000000000"}}
+}
+
+// applyTo applies p to the Deployment's template in yamlText and returns the
+// result.
+func applyTo(t *testing.T, yamlText string, p Patch) (string, error) {
+	t.Helper()
+	obj := yaml.MustParse(yamlText)
+	w, ok, err := BuiltinLocator.Locate(obj)
+	if err != nil || !ok {
+		t.Fatalf("Locate = %v, %v", ok, err)
+	}
+	err = p.Apply(w.Templates[0])
+	return obj.MustString(), err
+}
+
+func TestStampedPatchUpdatesTheValueItInjectedBefore(t *testing.T) {
+	first, err := applyTo(t, stampedDeployment, stampedPatch("s", awsPatch("arn:aws:iam::111122223333:role/old")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := applyTo(t, first, stampedPatch("s", awsPatch("arn:aws:iam::111122223333:role/new")))
+	if err != nil {
+		t.Fatalf("changing the role of a stamped template: %v", err)
+	}
+	if strings.Contains(second, "role/old") || !strings.Contains(second, "role/new") {
+		t.Errorf("the role was not updated:\n%s", second)
+	}
+	again, err := applyTo(t, second, stampedPatch("s", awsPatch("arn:aws:iam::111122223333:role/new")))
+	if err != nil || again != second {
+		t.Errorf("a third run changed the output (%v):\n%s", err, cmp.Diff(second, again))
+	}
+}
+
+func TestStampedPatchRemovesWhatARemovedCloudInjected(t *testing.T) {
+	both, err := applyTo(t, stampedDeployment, stampedPatch("s", join(awsPatch("arn:aws:iam::111122223333:role/r"), gcpPatch)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	awsOnly, err := applyTo(t, both, stampedPatch("s", awsPatch("arn:aws:iam::111122223333:role/r")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := applyTo(t, stampedDeployment, stampedPatch("s", awsPatch("arn:aws:iam::111122223333:role/r")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, awsOnly); diff != "" {
+		t.Errorf("removing gcp left other output than wiring aws alone (-aws alone +after removing gcp):\n%s", diff)
+	}
+}
+
+func TestStampedPatchNeverOverwritesAValueTheUserEdited(t *testing.T) {
+	first, err := applyTo(t, stampedDeployment, stampedPatch("s", awsPatch("arn:aws:iam::111122223333:role/old")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	edited := strings.Replace(first, "value: arn:aws:iam::111122223333:role/old", "value: arn:aws:iam::111122223333:role/mine", 1)
+	if edited == first {
+		t.Fatal("the test did not edit the role")
+	}
+	_, err = applyTo(t, edited, stampedPatch("s", awsPatch("arn:aws:iam::111122223333:role/new")))
+	if err == nil || !strings.Contains(err.Error(), `AWS_ROLE_ARN is already set to "arn:aws:iam::111122223333:role/mine"`) {
+		t.Errorf("Apply over a user's edit = %v; want the conflict naming the user's value", err)
+	}
+}
+
+func TestTemplateStampedByAnotherSpecIsAConflict(t *testing.T) {
+	first, err := applyTo(t, stampedDeployment, stampedPatch("first", awsPatch("arn:aws:iam::111122223333:role/r")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := applyTo(t, first, stampedPatch("second", awsPatch("arn:aws:iam::111122223333:role/r")))
+	if err == nil || !strings.Contains(err.Error(), `is already wired by CrossCloudAccess "first" for system:serviceaccount:shop:api`) {
+		t.Errorf("Apply of a second spec = %v; want a conflict naming the first", err)
+	}
+	if out != first {
+		t.Errorf("a refused patch changed the template:\n%s", cmp.Diff(first, out))
+	}
+}
+
+func TestOurEnvComesBeforeTheUsersSoTheirReferencesExpand(t *testing.T) {
+	out, err := applyTo(t, stampedDeployment, stampedPatch("s", awsPatch("arn:aws:iam::111122223333:role/r")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	obj := yaml.MustParse(out)
+	env, err := obj.Pipe(yaml.Lookup("spec", "template", "spec", "containers", "[name=app]", "env"))
+	if err != nil || env == nil {
+		t.Fatalf("no env: %v", err)
+	}
+	var names []string
+	for _, e := range env.YNode().Content {
+		names = append(names, yaml.NewRNode(e).Field("name").Value.YNode().Value)
+	}
+	if want := []string{"AWS_REGION", "AWS_ROLE_ARN", "JAVA_TOOL_OPTIONS"}; !cmp.Equal(names, want) {
+		t.Errorf("env order = %v; want %v (ours first: Kubernetes expands $(VAR) only from earlier entries)", names, want)
+	}
+}
+
+func TestInjectedAnnotationRoundTrips(t *testing.T) {
+	in := Injected{
+		Labels:  []string{"azure.workload.identity/use"},
+		Volumes: []string{"aws-iam-token"},
+		Containers: []InjectedContainer{
+			{Name: "app", Env: []string{"A", "B"}, Mounts: []string{"aws-iam-token"}},
+			{Name: "sidecar", Env: []string{"A", "B"}, Mounts: []string{"aws-iam-token"}},
+			{Name: "init", Env: []string{"A"}},
+		},
+	}
+	text := in.String()
+	if want := "labels=azure.workload.identity/use volumes=aws-iam-token env[app,sidecar]=A,B env[init]=A mounts[app,sidecar]=aws-iam-token"; text != want {
+		t.Errorf("String = %q; want %q", text, want)
+	}
+	out, err := ParseInjected(text)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(in, out); diff != "" {
+		t.Errorf("ParseInjected(String) differs (-want +got):\n%s", diff)
+	}
+	for _, bad := range []string{"env[app]", "volumes=", "sidecars=a", "env[app]=A,,B"} {
+		if _, err := ParseInjected(bad); err == nil {
+			t.Errorf("ParseInjected(%q) = nil error; want one", bad)
+		}
+	}
+}
+
+func TestUnreadableStampIsMalformedNotIgnored(t *testing.T) {
+	broken := strings.Replace(stampedDeployment, "      labels: {app: api}\n", "      labels: {app: api}\n      annotations: {crosscloud.dev/spec: s, crosscloud.dev/injected: 'env=A'}\n", 1)
+	_, err := applyTo(t, broken, stampedPatch("s", awsPatch("arn:aws:iam::111122223333:role/r")))
+	if err == nil || !strings.Contains(err.Error(), "crosscloud.dev/injected") || !strings.Contains(err.Error(), "remove every crosscloud.dev/ stamp annotation") {
+		t.Errorf("Apply over an unreadable stamp = %v; want a Malformed error saying how to start over", err)
+	}
+}
