@@ -492,3 +492,26 @@ func writeCanonical(b *strings.Builder, n *yaml.Node, depth int) {
 		}
 	}
 }
+
+// StripStamps removes the stamp's annotations from every map below n, and a
+// metadata map that held nothing else: the output as a tool that writes no
+// stamp (the exported Component) gives it, for comparisons.
+func StripStamps(n *yaml.Node) {
+	for _, c := range n.Content {
+		StripStamps(c)
+	}
+	if n.Kind != yaml.MappingNode {
+		return
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		key, value := n.Content[i].Value, n.Content[i+1]
+		if key == "annotations" && value.Kind == yaml.MappingNode {
+			removeKeys(value, StampAnnotations)
+		}
+	}
+	for _, field := range []string{"annotations", "metadata"} {
+		if v := fieldValue(n, field); v != nil && v.Kind == yaml.MappingNode && len(v.Content) == 0 {
+			removeKeys(n, []string{field})
+		}
+	}
+}
