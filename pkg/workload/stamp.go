@@ -3,9 +3,9 @@ package workload
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -236,19 +236,19 @@ func writeStamp(template *yaml.RNode, s Stamp) error {
 	// metadata: written in block style, they read like any manifest.
 	metadata.YNode().Style &^= yaml.FlowStyle
 	annotations.YNode().Style &^= yaml.FlowStyle
+	// The nodes are edited directly: kyaml's SetField costs more than the
+	// rest of the stamp, on every wired template.
+	m := annotations.YNode()
 	for _, key := range StampAnnotations {
 		value := values[key]
-		if value == "" {
-			if _, err := annotations.Pipe(yaml.Clear(key)); err != nil {
-				return fmt.Errorf("remove annotation %s: %w", key, err)
-			}
-			continue
-		}
-		if current := fieldValue(annotations.YNode(), key); current != nil && current.Kind == yaml.ScalarNode && current.Value == value {
-			continue
-		}
-		if err := annotations.PipeE(yaml.SetField(key, yaml.NewRNode(stringNode(value)))); err != nil {
-			return fmt.Errorf("set annotation %s: %w", key, err)
+		current := fieldValue(m, key)
+		switch {
+		case value == "":
+			removeKeys(m, []string{key})
+		case current == nil:
+			m.Content = append(m.Content, yaml.NewStringRNode(key).YNode(), stringNode(value))
+		case current.Kind != yaml.ScalarNode || current.Value != value:
+			*current = *stringNode(value)
 		}
 	}
 	return nil
@@ -445,21 +445,52 @@ func removeKeys(m *yaml.Node, keys []string) {
 	m.Content = kept
 }
 
-// encoded is a node's data as canonical JSON (map keys sorted), whatever
-// its quoting, style or comments; "missing" for nil.
+// encoded is a node's data in one canonical form (map keys sorted, styles
+// and comments left out), "missing" for nil: a digest of it changes with
+// the data only. It walks the nodes itself; decoding into Go values and
+// marshalling them cost several times more for every wired template.
 func encoded(n *yaml.Node) string {
 	if n == nil {
 		return "missing"
 	}
-	var v any
-	if err := n.Decode(&v); err != nil {
-		return "unreadable"
+	var b strings.Builder
+	writeCanonical(&b, n, 0)
+	return b.String()
+}
+
+// maxAliasDepth stops an alias cycle, which hand-written YAML can hold.
+const maxAliasDepth = 32
+
+func writeCanonical(b *strings.Builder, n *yaml.Node, depth int) {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		b.WriteString(strconv.Quote(n.Value))
+	case yaml.SequenceNode:
+		b.WriteByte('[')
+		for _, c := range n.Content {
+			writeCanonical(b, c, depth)
+			b.WriteByte(',')
+		}
+		b.WriteByte(']')
+	case yaml.MappingNode:
+		keys := make([]int, 0, len(n.Content)/2)
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			keys = append(keys, i)
+		}
+		slices.SortFunc(keys, func(i, j int) int { return strings.Compare(n.Content[i].Value, n.Content[j].Value) })
+		b.WriteByte('{')
+		for _, i := range keys {
+			b.WriteString(strconv.Quote(n.Content[i].Value))
+			b.WriteByte(':')
+			writeCanonical(b, n.Content[i+1], depth)
+			b.WriteByte(',')
+		}
+		b.WriteByte('}')
+	case yaml.AliasNode:
+		if n.Alias != nil && depth < maxAliasDepth {
+			writeCanonical(b, n.Alias, depth+1)
+		}
 	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		return "unreadable"
-	}
-	return string(b)
 }
 
 // StripStamps removes the stamp's annotations from every map below n, and a
