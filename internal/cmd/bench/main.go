@@ -4,9 +4,13 @@
 // on the same input, and on the function's output. It reports wall time
 // per workload (the median of several runs), CPU time, peak RSS (the
 // child's maximum resident set, as /usr/bin/time reports it) and bytes
-// allocated per workload (one run of the same code in this process, from
+// allocated per workload (one run of the same code in a child process, from
 // runtime.MemStats). It is a measurement (`make bench`), not a test:
 // timings on a shared machine vary, so read the ratios of one run.
+//
+// Everything that takes memory runs in a child process (this program run
+// again with -child): Linux starts a child's peak RSS at its parent's, so
+// the parent must stay small for the children's peaks to be theirs.
 package main
 
 import (
@@ -35,11 +39,21 @@ func main() {
 	sizes := flag.String("n", "100,1000,10000", "workload counts, comma-separated")
 	function := flag.String("function", "bin/cross-cloud-access", "the cross-cloud-access binary")
 	identity := flag.String("identity", "bin/kyaml-identity", "the kyaml identity function's binary")
-	minRuns := flag.Int("runs", 3, "runs of each binary at least; more while they take under -min-time together")
-	minTime := flag.Duration("min-time", 2*time.Second, "run each binary at least this long (and at least -runs times)")
+	minRuns := flag.Int("runs", 3, "rounds at least (a round runs each binary once); more while the rounds take under three times -min-time")
+	minTime := flag.Duration("min-time", 2*time.Second, "run each binary about this long in all (and at least -runs times)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the in-process function run at the largest -n here")
 	memProfile := flag.String("memprofile", "", "write an allocation profile of the in-process function run at the largest -n here")
+	kyamlIO := flag.Bool("kyaml-io", false, "count the function's allocations with kyaml's reader and writer, as the binary did before pkg/resourcelist: for -function pointing at such a binary")
+	child := flag.String("child", "", "internal: generate N (-n) into -path, or count the allocations of function, function-kyaml or identity on -path")
+	path := flag.String("path", "", "internal: the child's file")
 	flag.Parse()
+	if *child != "" {
+		if err := runChild(*child, *sizes, *path, *cpuProfile, *memProfile); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	var ns []int
 	for _, field := range strings.Split(*sizes, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(field))
@@ -49,7 +63,10 @@ func main() {
 		}
 		ns = append(ns, n)
 	}
-	b := bench{function: *function, identity: *identity, minRuns: *minRuns, minTime: *minTime}
+	b := bench{function: *function, identity: *identity, minRuns: *minRuns, minTime: *minTime, functionInProcess: "function"}
+	if *kyamlIO {
+		b.functionInProcess = "function-kyaml"
+	}
 	if err := b.run(ns, *cpuProfile, *memProfile); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
@@ -60,6 +77,9 @@ type bench struct {
 	function, identity string
 	minRuns            int
 	minTime            time.Duration
+	// functionInProcess is the child that counts the function's
+	// allocations: function or function-kyaml.
+	functionInProcess string
 }
 
 // measurement is one subject at one size.
@@ -76,7 +96,7 @@ func (b bench) run(ns []int, cpuProfile, memProfile string) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	fmt.Printf("GOMAXPROCS=%d, %d CPUs; medians of at least %d runs and %s per binary\n\n", runtime.GOMAXPROCS(0), runtime.NumCPU(), b.minRuns, b.minTime)
+	fmt.Printf("%d CPUs; medians of at least %d runs and about %s per binary, the binaries in turn\n\n", runtime.NumCPU(), b.minRuns, b.minTime)
 	fmt.Printf("%-9s %-17s %8s %8s %12s %11s %10s %10s %5s\n", "workloads", "subject", "in MB", "out MB", "ns/workload", "B/workload", "peak RSS", "CPU s/run", "runs")
 	type row struct {
 		n                     int
@@ -84,53 +104,56 @@ func (b bench) run(ns []int, cpuProfile, memProfile string) error {
 	}
 	var rows []row
 	for i, n := range ns {
-		input, err := benchdata.ResourceList(n)
-		if err != nil {
-			return err
-		}
 		inPath := filepath.Join(dir, fmt.Sprintf("in-%d.yaml", n))
 		outPath := filepath.Join(dir, fmt.Sprintf("out-%d.yaml", n))
-		if err := os.WriteFile(inPath, input, 0o644); err != nil {
+		if _, err := self("generate", strconv.Itoa(n), inPath, "", ""); err != nil {
 			return err
 		}
 		// The function's output, once, untimed: the second baseline's input.
 		if err := runOnce(b.function, inPath, outPath); err != nil {
 			return fmt.Errorf("%d workloads: %w", n, err)
 		}
-		output, err := os.ReadFile(outPath)
-		if err != nil {
-			return err
-		}
+		inSize, outSize := size(inPath), size(outPath)
 		r := row{n: n}
 		last := i == len(ns)-1
 		subjects := []struct {
-			name   string
-			binary string
-			path   string
-			data   []byte
-			out    []byte
-			inProc func(io.Reader, io.Writer) error
-			m      *measurement
+			name, binary, path, inProcess string
+			in, out                       int64
+			m                             *measurement
 		}{
-			{"function", b.function, inPath, input, output, runFunction, &r.function},
-			{"identity(input)", b.identity, inPath, input, input, runIdentity, &r.idIn},
-			{"identity(output)", b.identity, outPath, output, output, runIdentity, &r.idOut},
+			{"function", b.function, inPath, b.functionInProcess, inSize, outSize, &r.function},
+			{"identity(input)", b.identity, inPath, "identity", inSize, inSize, &r.idIn},
+			{"identity(output)", b.identity, outPath, "identity", outSize, outSize, &r.idOut},
 		}
-		for _, s := range subjects {
-			m, err := b.measure(s.binary, s.path)
-			if err != nil {
-				return fmt.Errorf("%d workloads, %s: %w", n, s.name, err)
+		// Rounds of the three in turn: a machine whose load changes
+		// changes it for all three alike.
+		var runs [3][]run
+		start := time.Now()
+		for round := 0; round < b.minRuns || time.Since(start) < 3*b.minTime; round++ {
+			for j, s := range subjects {
+				wall, cpu, rss, err := timed(s.binary, s.path)
+				if err != nil {
+					return fmt.Errorf("%d workloads, %s: %w", n, s.name, err)
+				}
+				runs[j] = append(runs[j], run{wall, cpu, rss})
 			}
+		}
+		for j, s := range subjects {
+			m := summary(runs[j])
 			cpu, mem := "", ""
 			if last && s.name == "function" {
 				cpu, mem = cpuProfile, memProfile
 			}
-			if m.allocated, err = allocated(s.data, s.inProc, cpu, mem); err != nil {
+			out, err := self(s.inProcess, "", s.path, cpu, mem)
+			if err != nil {
 				return fmt.Errorf("%d workloads, %s in process: %w", n, s.name, err)
+			}
+			if m.allocated, err = strconv.ParseUint(strings.TrimSpace(out), 10, 64); err != nil {
+				return fmt.Errorf("%d workloads, %s in process: %q: %w", n, s.name, out, err)
 			}
 			*s.m = m
 			fmt.Printf("%-9d %-17s %8.1f %8.1f %12.0f %11.0f %7.0f MB %10.2f %5d\n", n, s.name,
-				float64(len(s.data))/1e6, float64(len(s.out))/1e6,
+				float64(s.in)/1e6, float64(s.out)/1e6,
 				float64(m.wall.Nanoseconds())/float64(n), float64(m.allocated)/float64(n),
 				float64(m.rssKB)/1024, m.cpu.Seconds(), m.runs)
 		}
@@ -152,22 +175,22 @@ func (b bench) run(ns []int, cpuProfile, memProfile string) error {
 
 func ratio(a, b time.Duration) float64 { return float64(a) / float64(b) }
 
-// measure runs binary on the file at path, stdout to /dev/null, at least
-// minRuns times and for at least minTime.
-func (b bench) measure(binary, path string) (measurement, error) {
+// run is one run of a binary.
+type run struct {
+	wall, cpu time.Duration
+	rssKB     int64
+}
+
+// summary is the median wall and CPU time of runs and their largest peak RSS.
+func summary(runs []run) measurement {
 	var walls, cpus []time.Duration
 	var m measurement
-	start := time.Now()
-	for len(walls) < b.minRuns || time.Since(start) < b.minTime {
-		wall, cpu, rss, err := timed(binary, path)
-		if err != nil {
-			return m, err
-		}
-		walls, cpus = append(walls, wall), append(cpus, cpu)
-		m.rssKB = max(m.rssKB, rss)
+	for _, r := range runs {
+		walls, cpus = append(walls, r.wall), append(cpus, r.cpu)
+		m.rssKB = max(m.rssKB, r.rssKB)
 	}
-	m.wall, m.cpu, m.runs = median(walls), median(cpus), len(walls)
-	return m, nil
+	m.wall, m.cpu, m.runs = median(walls), median(cpus), len(runs)
+	return m
 }
 
 func median(d []time.Duration) time.Duration {
@@ -216,6 +239,69 @@ func runOnce(binary, inPath, outPath string) error {
 		return fmt.Errorf("%s: %w\n%s", binary, err, stderr.String())
 	}
 	return nil
+}
+
+// self runs this program as a child, to do what takes memory.
+func self(child, n, path, cpuProfile, memProfile string) (string, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", err
+	}
+	args := []string{"-child", child, "-path", path}
+	if n != "" {
+		args = append(args, "-n", n)
+	}
+	if cpuProfile != "" {
+		args = append(args, "-cpuprofile", cpuProfile)
+	}
+	if memProfile != "" {
+		args = append(args, "-memprofile", memProfile)
+	}
+	var stdout, stderr bytes.Buffer
+	cmd := exec.Command(exe, args...)
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("%s %s: %w\n%s", exe, strings.Join(args, " "), err, stderr.String())
+	}
+	return stdout.String(), nil
+}
+
+func size(path string) int64 {
+	info, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return info.Size()
+}
+
+// runChild is the child's work: writing the input of n workloads, or
+// counting what one run of the function or the identity allocates.
+func runChild(child, n, path, cpuProfile, memProfile string) error {
+	switch child {
+	case "generate":
+		count, err := strconv.Atoi(n)
+		if err != nil {
+			return err
+		}
+		input, err := benchdata.ResourceList(count)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(path, input, 0o644)
+	case "function", "function-kyaml", "identity":
+		run := map[string]func(io.Reader, io.Writer) error{"function": runFunction, "function-kyaml": runFunctionKyaml, "identity": runIdentity}[child]
+		input, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		allocated, err := allocated(input, run, cpuProfile, memProfile)
+		if err != nil {
+			return err
+		}
+		fmt.Println(allocated)
+		return nil
+	}
+	return fmt.Errorf("-child %s: want generate, function, function-kyaml or identity", child)
 }
 
 // allocated is what one run of the subject's code allocates in this process.
