@@ -64,8 +64,11 @@ e2e: build
 argocd: build
 	$(MAKE) -C e2e/argocd test
 
-## bench: speed and memory of the function
-bench:
+## bench: speed and memory of the function binary at 100, 1,000 and 10,000 workloads beside kyaml's identity function on its input and on its output (BENCH_SIZES=100,1000,10000), then the in-process benchmarks
+BENCH_SIZES ?= 100,1000,10000
+bench: build
+	$(GO) build -o bin/kyaml-identity ./internal/cmd/kyaml-identity
+	$(GO) run ./internal/cmd/bench -function $(BIN) -identity bin/kyaml-identity -n $(BENCH_SIZES)
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 ## bench-kustomize: seconds of `kustomize build` at 200 and 1,000 workloads without the function, with it as an exec transformer, and with the exported Component (BENCH_N=200,1000; a measurement, not a test)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/api/v1alpha1"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/function"
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/resourcelist"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/workload"
 )
 
@@ -86,12 +87,11 @@ func (s standalone) run(args []string) error {
 			return fmt.Errorf("restoring %s %s: %w", n.GetKind(), n.GetName(), err)
 		}
 	}
-	var buf bytes.Buffer
-	if err := (kio.ByteWriter{Writer: &buf}).Write(out); err != nil {
+	// kio.ByteWriter's bytes, written as they are encoded.
+	if err := resourcelist.WriteStream(s.stdout, out); err != nil {
 		return fmt.Errorf("writing the output: %w", err)
 	}
-	_, err = s.stdout.Write(buf.Bytes())
-	return err
+	return nil
 }
 
 // read parses one file, or stdin for "-", as a YAML stream of its own.

@@ -9,12 +9,12 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/crosscloud-dev/cross-cloud-access/internal/golden"
 	"github.com/crosscloud-dev/cross-cloud-access/internal/kubecheck"
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/resourcelist"
 )
 
 // goldenRoot is the repository's testdata/: the golden cases of the whole
@@ -28,7 +28,7 @@ const goldenRoot = "../../testdata"
 // ResourceList and returns what it writes to stdout.
 func runResourceList(rl []byte) ([]byte, error) {
 	var out bytes.Buffer
-	err := framework.Execute(Processor{}, &kio.ByteReadWriter{Reader: bytes.NewReader(rl), Writer: &out, KeepReaderAnnotations: true})
+	err := resourcelist.Execute(Processor{}, bytes.NewReader(rl), &out)
 	return out.Bytes(), err
 }
 
