@@ -105,7 +105,7 @@ func rootCommand(s standalone) *cobra.Command {
 // same bytes at a fraction of the cost. command.Build still defines the
 // flags (--stack) and prints errors the same way.
 func resourceList(c *cobra.Command) error {
-	err := resourcelist.Execute(function.Processor{}, c.InOrStdin(), c.OutOrStdout())
+	err := resourcelist.Execute(function.Processor{Warnings: c.ErrOrStderr()}, c.InOrStdin(), c.OutOrStdout())
 	if err == nil {
 		return nil
 	}

@@ -52,3 +52,47 @@ func TestGoInstallOfFnInstallsOnlyCrossCloudAccess(t *testing.T) {
 		t.Errorf("go install ./fn/... would install %v; want exactly [cross-cloud-access]", binaries)
 	}
 }
+
+// kustomize shows an exec function's stderr but never the Results of a run
+// that succeeds: in ResourceList mode each warning must reach stderr too.
+func TestResourceListModePrintsWarningsOnStderr(t *testing.T) {
+	input := `apiVersion: config.kubernetes.io/v1
+kind: ResourceList
+items:
+- apiVersion: v1
+  kind: Pod
+  metadata:
+    name: api
+    namespace: apps
+  spec:
+    serviceAccountName: api
+    containers: [{name: app, image: example.com/api:1.0}]
+functionConfig:
+  apiVersion: crosscloud.dev/v1alpha1
+  kind: CrossCloudAccess
+  metadata:
+    name: shop
+  spec:
+    cluster:
+      provider: generic
+      issuer: https://kubernetes.example.com
+    serviceAccount:
+      name: api
+    aws:
+      mode: projected
+      region: eu-west-2
+      roleArn: arn:aws:iam::111122223333:role/api
+`
+	var stdout, stderr strings.Builder
+	cmd := rootCommand(standalone{stdin: strings.NewReader(input), stdout: &stdout, stderr: &stderr})
+	cmd.SetArgs(nil)
+	if err := cmd.Execute(); err != nil {
+		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "[warning]") || !strings.Contains(stderr.String(), "spec.serviceAccount.namespace") {
+		t.Errorf("the warning of the inferred namespace is not on stderr:\n%s", stderr.String())
+	}
+	if !strings.Contains(stdout.String(), "kind: ResourceList") {
+		t.Errorf("no ResourceList on stdout:\n%s", stdout.String())
+	}
+}
