@@ -5,12 +5,16 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	kyamlerrors "sigs.k8s.io/kustomize/kyaml/errors"
+	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/fn/framework/command"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/function"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/resourcelist"
@@ -67,7 +71,7 @@ func main() {
 // (kustomize, kpt, Argo CD), standalone with a spec argument (Helm), and the
 // subcommands. It prints its own errors.
 func rootCommand(s standalone) *cobra.Command {
-	cmd := command.Build(function.Processor{Warnings: s.stderr}, command.StandaloneDisabled, false)
+	cmd := command.Build(function.Processor{}, command.StandaloneDisabled, false)
 	cmd.Use = "cross-cloud-access [SPEC [RESOURCES... | -]]"
 	cmd.Short = "Keyless cross-cloud access for Kubernetes workloads (KRM function)"
 	cmd.Long = usage
@@ -105,7 +109,8 @@ func rootCommand(s standalone) *cobra.Command {
 // same bytes at a fraction of the cost. command.Build still defines the
 // flags (--stack) and prints errors the same way.
 func resourceList(c *cobra.Command) error {
-	err := resourcelist.Execute(function.Processor{Warnings: c.ErrOrStderr()}, c.InOrStdin(), c.OutOrStdout())
+	p := warningsOnStderr{processor: function.Processor{}, stderr: c.ErrOrStderr()}
+	err := resourcelist.Execute(p, c.InOrStdin(), c.OutOrStdout())
 	if err == nil {
 		return nil
 	}
@@ -117,4 +122,43 @@ func resourceList(c *cobra.Command) error {
 	}
 	fmt.Fprintln(c.ErrOrStderr())
 	return err
+}
+
+// warningsOnStderr is the processor with its warnings on stderr too, one
+// line each, with the object and the field: kustomize shows an exec
+// function's stderr and drops its results, and Argo CD's plugin sidecar
+// logs it. kpt prints the results itself, and a function's stderr beside
+// them: under kpt the results stay the only channel. A failed run prints
+// every result already, in its error.
+type warningsOnStderr struct {
+	processor framework.ResourceListProcessor
+	stderr    io.Writer
+}
+
+func (w warningsOnStderr) Process(rl *framework.ResourceList) error {
+	kpt := fromKpt(rl.Items)
+	err := w.processor.Process(rl)
+	if err != nil || kpt {
+		return err
+	}
+	for _, r := range rl.Results {
+		if r.Severity == framework.Warning {
+			fmt.Fprintln(w.stderr, r.String())
+		}
+	}
+	return nil
+}
+
+// fromKpt reports whether kpt wrote the ResourceList: it gives every item
+// the package it came from, and passes the package's Kptfile.
+func fromKpt(items []*yaml.RNode) bool {
+	for _, item := range items {
+		if item.GetKind() == "Kptfile" && strings.HasPrefix(item.GetApiVersion(), "kpt.dev/") {
+			return true
+		}
+		if _, ok := item.GetAnnotations()["internal.config.kubernetes.io/package-path"]; ok {
+			return true
+		}
+	}
+	return false
 }

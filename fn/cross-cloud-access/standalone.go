@@ -56,9 +56,12 @@ func (s standalone) run(args []string) error {
 		}
 		paths = []string{"-"}
 	}
+	// The text of every object read, to write those the function leaves
+	// alone exactly as they came.
+	sources := resourcelist.NewSources()
 	var items []*yaml.RNode
 	for _, path := range paths {
-		nodes, err := s.read(path)
+		nodes, err := s.read(path, sources)
 		if err != nil {
 			return err
 		}
@@ -87,15 +90,17 @@ func (s standalone) run(args []string) error {
 			return fmt.Errorf("restoring %s %s: %w", n.GetKind(), n.GetName(), err)
 		}
 	}
-	// kio.ByteWriter's bytes, written as they are encoded.
-	if err := resourcelist.WriteStream(s.stdout, out); err != nil {
+	// Objects nothing changed leave as they came, the others as kyaml
+	// writes them, with their block scalars' values kept.
+	if err := resourcelist.WriteStream(s.stdout, out, sources); err != nil {
 		return fmt.Errorf("writing the output: %w", err)
 	}
 	return nil
 }
 
-// read parses one file, or stdin for "-", as a YAML stream of its own.
-func (s standalone) read(path string) ([]*yaml.RNode, error) {
+// read parses one file, or stdin for "-", as a YAML stream of its own, and
+// records the objects' text in sources.
+func (s standalone) read(path string, sources *resourcelist.Sources) ([]*yaml.RNode, error) {
 	var data []byte
 	var err error
 	if path == "-" {
@@ -106,7 +111,7 @@ func (s standalone) read(path string) ([]*yaml.RNode, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
-	nodes, err := (&kio.ByteReader{Reader: bytes.NewReader(data), OmitReaderAnnotations: true}).Read()
+	nodes, err := sources.Read(data)
 	if err != nil {
 		if path == "-" {
 			path = "stdin"

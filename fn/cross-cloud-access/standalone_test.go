@@ -75,6 +75,11 @@ func runStandalone(t *testing.T, stdin string, terminal bool, args ...string) ru
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	cmd := rootCommand(standalone{stdin: strings.NewReader(stdin), stdinIsTerminal: terminal, stdout: &stdout, stderr: &stderr})
+	// cobra reads os.Args when given nil: a test run with -update must
+	// not reach the command as its flags.
+	if args == nil {
+		args = []string{}
+	}
 	cmd.SetArgs(args)
 	err := cmd.Execute()
 	return runResult{stdout.String(), stderr.String(), err}

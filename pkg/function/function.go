@@ -7,7 +7,6 @@ package function
 import (
 	"errors"
 	"fmt"
-	"io"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -18,27 +17,15 @@ import (
 var ErrInvalid = errors.New("cross-cloud-access: the input is not valid")
 
 // Processor is the function's framework.ResourceListProcessor.
-type Processor struct {
-	// Warnings, when set, receives every warning Result as a line:
-	// kustomize shows a function's stderr but never the Results of a run
-	// that succeeds.
-	Warnings io.Writer
-}
+type Processor struct{}
 
 // Process applies every spec of the ResourceList to its items. On any error
 // the items are dropped, so that kustomize, kpt or ArgoCD never see a partial
 // result, and an error is returned so the process exits non-zero: the
 // framework would otherwise exit 0 with error Results.
-func (p Processor) Process(rl *framework.ResourceList) error {
+func (Processor) Process(rl *framework.ResourceList) error {
 	items, results := Run(rl.FunctionConfig, rl.Items)
 	rl.Results = append(rl.Results, results...)
-	if p.Warnings != nil {
-		for _, r := range results {
-			if r.Severity == framework.Warning {
-				fmt.Fprintln(p.Warnings, r.String())
-			}
-		}
-	}
 	if rl.Results.ExitCode() != 0 {
 		rl.Items = nil
 		return fmt.Errorf("%w:\n%s", ErrInvalid, rl.Results.Error())

@@ -63,6 +63,13 @@ func (e *emitter) item(node *yaml.Node) bool {
 	return !e.failed
 }
 
+// reset cuts what a failed attempt appended, to try again from dst[:at].
+// It is true, to chain.
+func (e *emitter) reset(dst []byte, at int) bool {
+	e.buf = dst[:at]
+	return true
+}
+
 // document appends the text of node as a document of a stream, without
 // the separator before it, and reports whether it could. A scalar alone
 // is left to yaml.v3: it may leave the document open.

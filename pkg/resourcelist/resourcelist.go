@@ -4,7 +4,11 @@
 //
 // The bytes are kyaml's, byte for byte: Execute writes what
 // framework.Execute writes with a kio.ByteReadWriter, and WriteStream what
-// kio.ByteWriter writes. What differs is the cost. kyaml encodes the whole
+// kio.ByteWriter writes, but for one bug of yaml.v3 they do not repeat: a
+// folded scalar with more-indented lines, which yaml.v3 writes back with a
+// line break more before each of them, is written as a literal block (or
+// double-quoted), so that it reads back as it was read. What differs too is
+// the cost. kyaml encodes the whole
 // output as one YAML document through one yaml.v3 encoder, whose event
 // buffer keeps every event of the document, after a deep copy of every
 // item; that is most of a function's time and memory on large inputs. Here
@@ -35,16 +39,17 @@ import (
 // Execute reads a ResourceList from r, has p process it and writes the
 // resulting ResourceList to w: framework.Execute with a
 // kio.ByteReadWriter{KeepReaderAnnotations: true}, as command.Build runs a
-// processor, with the same output and errors. Input that is not one
-// ResourceList (or List) document goes to kyaml itself.
+// processor, with the same output and errors (but for folded scalars that
+// would not read back: see the package's documentation). Input that is not
+// one ResourceList (or List) document goes to kyaml itself.
 func Execute(p framework.ResourceListProcessor, r io.Reader, w io.Writer) error {
 	data, err := readAll(r)
 	if err != nil {
-		return framework.Execute(p, &kio.ByteReadWriter{Reader: errReader{err}, Writer: w, KeepReaderAnnotations: true})
+		return framework.Execute(keepingValues{p}, &kio.ByteReadWriter{Reader: errReader{err}, Writer: w, KeepReaderAnnotations: true})
 	}
 	in, ok := parse(data)
 	if !ok {
-		return framework.Execute(p, &kio.ByteReadWriter{Reader: bytes.NewReader(data), Writer: w, KeepReaderAnnotations: true})
+		return framework.Execute(keepingValues{p}, &kio.ByteReadWriter{Reader: bytes.NewReader(data), Writer: w, KeepReaderAnnotations: true})
 	}
 	rl := framework.ResourceList{Items: in.items, FunctionConfig: in.functionConfig}
 	nodeAnnos, err := preprocessAnnotations(rl.Items)
@@ -70,6 +75,22 @@ func Execute(p framework.ResourceListProcessor, r io.Reader, w io.Writer) error 
 		return err
 	}
 	return retErr
+}
+
+// keepingValues is a processor whose items' folded scalars are restyled
+// after it, as List.Write restyles them, for the inputs left to kyaml.
+type keepingValues struct {
+	framework.ResourceListProcessor
+}
+
+func (k keepingValues) Process(rl *framework.ResourceList) error {
+	err := k.ResourceListProcessor.Process(rl)
+	for _, item := range rl.Items {
+		if !item.IsNil() {
+			keepFoldedScalars(item.YNode())
+		}
+	}
+	return err
 }
 
 // readAll reads r whole, into one buffer of the right size when r is a

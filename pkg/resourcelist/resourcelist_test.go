@@ -17,11 +17,20 @@ import (
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/function"
 )
 
-// kyamlExecute is the reference: what command.Build runs.
+// kyamlExecute is the reference: what command.Build runs, with one
+// difference Execute makes on purpose: folded scalars yaml.v3 would not
+// write back as they were are restyled first.
 func kyamlExecute(p framework.ResourceListProcessor, in []byte) (out []byte, err error) {
 	defer catch(&err)
 	var buf bytes.Buffer
-	err = framework.Execute(p, &kio.ByteReadWriter{Reader: bytes.NewReader(in), Writer: &buf, KeepReaderAnnotations: true})
+	restyled := framework.ResourceListProcessorFunc(func(rl *framework.ResourceList) error {
+		err := p.Process(rl)
+		for _, item := range rl.Items {
+			keepFoldedScalars(item.YNode())
+		}
+		return err
+	})
+	err = framework.Execute(restyled, &kio.ByteReadWriter{Reader: bytes.NewReader(in), Writer: &buf, KeepReaderAnnotations: true})
 	return buf.Bytes(), err
 }
 

@@ -41,7 +41,7 @@ func streamSameAsKyaml(t *testing.T, data []byte) {
 		}()
 		gotErr := func() (err error) {
 			defer catch(&err)
-			return WriteStream(&gotOut, got)
+			return WriteStream(&gotOut, got, nil)
 		}()
 		if fmt.Sprint(gotErr) != fmt.Sprint(wantErr) {
 			t.Errorf("error %v; kyaml's is %v", gotErr, wantErr)

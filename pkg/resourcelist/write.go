@@ -24,7 +24,8 @@ type List struct {
 // Write writes items wrapped in l, byte for byte what
 // kio.ByteWriter{WrappingKind: l.Kind, WrappingAPIVersion: l.APIVersion,
 // FunctionConfig: l.FunctionConfig, Results: l.Results,
-// KeepReaderAnnotations: true} writes. Unlike ByteWriter it does not copy
+// KeepReaderAnnotations: true} writes, but for folded scalars that would
+// not read back, which it restyles first. Unlike ByteWriter it does not copy
 // the items first: it clears their empty annotations and metadata in place,
 // as ByteWriter does on its copies, and it drops them from items once they
 // are written, so that their memory can go while the rest is written.
@@ -34,6 +35,11 @@ func (l List) Write(w io.Writer, items []*yaml.RNode) error {
 			WrappingKind: l.Kind, WrappingAPIVersion: l.APIVersion}
 	}
 	if l.Kind == "" || len(items) == 0 || hasNil(items) {
+		for _, item := range items {
+			if !item.IsNil() {
+				keepFoldedScalars(item.YNode())
+			}
+		}
 		return writer().Write(items)
 	}
 	if err := forEach(items, yaml.ClearEmptyAnnotations); err != nil {
@@ -41,6 +47,9 @@ func (l List) Write(w io.Writer, items []*yaml.RNode) error {
 	}
 	head, tail, ok := l.frame()
 	if !ok {
+		for _, item := range items {
+			keepFoldedScalars(item.YNode())
+		}
 		return writer().Write(items)
 	}
 	bw := bufio.NewWriterSize(w, 64<<10)
@@ -116,7 +125,9 @@ func encodeItems(e *emitter, dst []byte, items []*yaml.RNode, endsDocument bool)
 		last := endsDocument && i == len(items)-1
 		start := len(dst)
 		e.buf = dst
-		if e.item(item.YNode()) {
+		// The emitter leaves folded scalars to yaml.v3; those that would not
+		// read back as they were are restyled first.
+		if e.item(item.YNode()) || keepFoldedScalars(item.YNode()) && e.reset(dst, start) && e.item(item.YNode()) {
 			dst = e.buf
 			if last && e.openEnded {
 				// yaml.v3 closes the stream with a document end marker.
@@ -296,7 +307,12 @@ var errPanicked = errors.New("resourcelist: encoding panicked")
 // the reader recorded. Unlike ByteWriter it does not copy the nodes first:
 // it clears those annotations in place, as ByteWriter does on its copies,
 // and drops the nodes from the slice once they are written.
-func WriteStream(w io.Writer, nodes []*yaml.RNode) error {
+//
+// With sources (nil for none), a node read by sources.Read that nothing
+// changed since is written as the text it was read from, and a node that
+// changed keeps the values of its block scalars: one yaml.v3 would not read
+// back as it was is written in a style that reads back the same.
+func WriteStream(w io.Writer, nodes []*yaml.RNode, sources *Sources) error {
 	if len(nodes) == 0 || hasNil(nodes) || (len(nodes) == 1 && jsonFile(nodes[0])) {
 		return kio.ByteWriter{Writer: w}.Write(nodes)
 	}
@@ -323,10 +339,16 @@ func WriteStream(w io.Writer, nodes []*yaml.RNode) error {
 			if i > 0 {
 				dst = append(dst, "---\n"...)
 			}
+			if text, ok := sources.unchanged(n); ok {
+				dst = append(dst, text...)
+				continue
+			}
 			doc := unwrapBareSequence(n.Document())
 			at := len(dst)
 			e.buf = dst
-			if e.document(doc, wide[i]) {
+			// The emitter leaves folded scalars to yaml.v3, and keeps values
+			// only with sources: without, the bytes are kyaml's.
+			if e.document(doc, wide[i]) || sources != nil && keepFoldedScalars(doc) && e.reset(dst, at) && e.document(doc, wide[i]) {
 				dst = e.buf
 				if i == last && e.openEnded {
 					dst = append(dst, "...\n"...)
@@ -344,6 +366,50 @@ func WriteStream(w io.Writer, nodes []*yaml.RNode) error {
 		return err
 	}
 	return bw.Flush()
+}
+
+// keepFoldedScalars gives every folded scalar under n that yaml.v3 would
+// not read back as it is a style that reads back the same: literal, or
+// double quoted. yaml.v3 writes a folded scalar whose text has
+// more-indented lines with one line break more before each of them, at
+// every writing (kustomize, which writes with it, does the same). It
+// reports whether it changed a style. Other styles read back as they are.
+func keepFoldedScalars(n *yaml.Node) bool {
+	if n == nil {
+		return false
+	}
+	if n.Kind == yaml.ScalarNode {
+		if n.Style&yaml.FoldedStyle == 0 || readsBack(n) {
+			return false
+		}
+		n.Style = n.Style&^yaml.FoldedStyle | yaml.LiteralStyle
+		if !readsBack(n) {
+			n.Style = n.Style&^yaml.LiteralStyle | yaml.DoubleQuotedStyle
+		}
+		return true
+	}
+	changed := false
+	for _, child := range n.Content {
+		changed = keepFoldedScalars(child) || changed
+	}
+	return changed
+}
+
+// readsBack reports whether yaml.v3 reads the scalar n back as it is,
+// written as a value in a mapping.
+func readsBack(n *yaml.Node) bool {
+	scalar := *n
+	scalar.HeadComment, scalar.LineComment, scalar.FootComment, scalar.Anchor = "", "", "", ""
+	var buf bytes.Buffer
+	doc := &yaml.Node{Kind: yaml.MappingNode, Content: []*yaml.Node{{Kind: yaml.ScalarNode, Value: "k"}, &scalar}}
+	if err := yaml.NewEncoder(&buf).Encode(doc); err != nil {
+		return false
+	}
+	var back yaml.Node
+	if err := yaml.Unmarshal(buf.Bytes(), &back); err != nil || len(back.Content) != 1 || len(back.Content[0].Content) != 2 {
+		return false
+	}
+	return back.Content[0].Content[1].Value == n.Value
 }
 
 // jsonFile is kio.ByteWriter's test for writing a lone node as JSON: it
