@@ -111,9 +111,9 @@ func (s *Sources) Read(data []byte) ([]*yaml.RNode, error) {
 }
 
 // record keeps the text of a document that can be written back as it is:
-// without the "---" line that may start it (the writer writes its own) and
-// ending in a line break, unless it holds directives, which only the start
-// of a stream may hold.
+// without the "---" line that may start it (the writer writes its own). A
+// text that holds directives (only the start of a stream may), or that does
+// not end in a line break, is not kept: the object is encoded instead.
 func (s *Sources) record(n *yaml.RNode, text []byte) {
 	if rest, ok := bytes.CutPrefix(text, []byte("---")); ok {
 		line, after, found := bytes.Cut(rest, []byte("\n"))
@@ -126,7 +126,10 @@ func (s *Sources) record(n *yaml.RNode, text []byte) {
 		return
 	}
 	if len(text) > 0 && text[len(text)-1] != '\n' {
-		text = append(text[:len(text):len(text)], '\n')
+		// The last line of a file without its line break may end a block
+		// scalar ("|" keeps its final break, "|+" all of them): the break
+		// the writer would add changes its value. Such a text is encoded.
+		return
 	}
 	sum := s.sum(n.Document())
 	s.mu.Lock()
