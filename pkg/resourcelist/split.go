@@ -42,7 +42,7 @@ type chunk struct {
 // line that starts with "- ") leaves a chunk the parser refuses.
 func splitItems(data []byte) (split, bool) {
 	var s split
-	if len(data) < splitFrom || bytes.IndexByte(data, '#') >= 0 {
+	if len(data) < splitFrom || bytes.IndexByte(data, '#') >= 0 || hasOtherLineBreaks(data) {
 		return s, false
 	}
 	var start int // of the "items:" line
@@ -172,6 +172,14 @@ func moveLines(n *yaml.Node, by int) {
 	for _, child := range n.Content {
 		moveLines(child, by)
 	}
+}
+
+// hasOtherLineBreaks reports line breaks besides "\n": yaml.v3 also counts
+// "\r" and NEL, LS and PS (U+0085, U+2028, U+2029) as breaks, and a split
+// that counts only "\n" would give the items other line numbers.
+func hasOtherLineBreaks(data []byte) bool {
+	return bytes.IndexByte(data, '\r') >= 0 || bytes.Contains(data, []byte("\u0085")) ||
+		bytes.Contains(data, []byte("\u2028")) || bytes.Contains(data, []byte("\u2029"))
 }
 
 func isLetter(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
