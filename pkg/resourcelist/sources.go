@@ -111,9 +111,10 @@ func (s *Sources) Read(data []byte) ([]*yaml.RNode, error) {
 }
 
 // record keeps the text of a document that can be written back as it is:
-// without the "---" line that may start it (the writer writes its own). A
-// text that holds directives (only the start of a stream may), or that does
-// not end in a line break, is not kept: the object is encoded instead.
+// without the "---" line that may start it (the writer writes its own) and
+// ending in a line break. A text that holds directives (only the start of a
+// stream may), or that reads otherwise with the line break added, is not
+// kept: the object is encoded instead.
 func (s *Sources) record(n *yaml.RNode, text []byte) {
 	if rest, ok := bytes.CutPrefix(text, []byte("---")); ok {
 		line, after, found := bytes.Cut(rest, []byte("\n"))
@@ -125,13 +126,17 @@ func (s *Sources) record(n *yaml.RNode, text []byte) {
 	if bytes.HasPrefix(text, []byte("%")) || bytes.Contains(text, []byte("\n%")) || bytes.HasPrefix(text, []byte("\xef\xbb\xbf")) {
 		return
 	}
-	if len(text) > 0 && text[len(text)-1] != '\n' {
-		// The last line of a file without its line break may end a block
-		// scalar ("|" keeps its final break, "|+" all of them): the break
-		// the writer would add changes its value. Such a text is encoded.
-		return
-	}
 	sum := s.sum(n.Document())
+	if len(text) > 0 && text[len(text)-1] != '\n' {
+		// The writer ends every text with a line break. On the last line of
+		// a file that may change a value (a block scalar keeps its final
+		// break): such a text is encoded instead.
+		text = append(text[:len(text):len(text)], '\n')
+		var doc yaml.Node
+		if err := yaml.NewDecoder(bytes.NewReader(text)).Decode(&doc); err != nil || s.sum(&doc) != sum {
+			return
+		}
+	}
 	s.mu.Lock()
 	s.docs[n] = source{text: text, sum: sum}
 	s.mu.Unlock()
