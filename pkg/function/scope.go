@@ -68,8 +68,8 @@ func (s accountScope) subjectNamespace() string {
 	return s.namespace
 }
 
-// previousIdentity is one item that kustomize renamed or moved, and its identities
-// before that.
+// previousIdentity is one earlier name and namespace of an item that
+// kustomize renamed or moved.
 type previousIdentity struct{ name, namespace string }
 
 // previousIdentities reads kustomize's record of an item's earlier names and
@@ -200,8 +200,8 @@ func resolveScope(src source, items []*yaml.RNode) (source, framework.Results) {
 		scope.namespace = found[0]
 		if given {
 			results = append(results, fieldResults(src.node, v1alpha1.FieldErrors{{Field: "spec.serviceAccount.namespace", Severity: framework.Warning,
-				Message: fmt.Sprintf("the ServiceAccount and its workloads were moved from namespace %s to %s in this build (kustomize's namespace): wired there; trust must pin the subject system:serviceaccount:%s:%s",
-					sa.Namespace, found[0], found[0], current)}})...)
+				Message: fmt.Sprintf("the ServiceAccount and its workloads were moved from namespace %s to %s in this build (kustomize's namespace): wired there; trust must pin the subject %s",
+					sa.Namespace, found[0], v1alpha1.ServiceAccount{Namespace: found[0], Name: current}.Subject())}})...)
 		} else if found[0] != "" && found[0] != v1alpha1.DefaultNamespace {
 			results = append(results, fieldResults(src.node, v1alpha1.FieldErrors{{Field: "spec.serviceAccount.namespace", Severity: framework.Warning,
 				Message: fmt.Sprintf("is not set, and the ServiceAccount's workloads are in namespace %s: wired there, but trust on this spec pins namespace %s; set spec.serviceAccount.namespace: %s so that both agree",
@@ -213,8 +213,8 @@ func resolveScope(src source, items []*yaml.RNode) (source, framework.Results) {
 	}
 	if current != sa.Name {
 		results = append(results, fieldResults(src.node, v1alpha1.FieldErrors{{Field: "spec.serviceAccount.name", Severity: framework.Warning,
-			Message: fmt.Sprintf("the ServiceAccount %s is named %s in this build (kustomize's namePrefix or nameSuffix): wired under that name; trust must pin the subject system:serviceaccount:%s:%s",
-				sa.Name, current, scope.subjectNamespace(), current)}})...)
+			Message: fmt.Sprintf("the ServiceAccount %s is named %s in this build (kustomize's namePrefix or nameSuffix): wired under that name; trust must pin the subject %s",
+				sa.Name, current, v1alpha1.ServiceAccount{Namespace: scope.subjectNamespace(), Name: current}.Subject())}})...)
 	}
 	if scope.namespace == "" && spec.AdmissionPolicy != nil {
 		return src, fieldResults(src.node, v1alpha1.FieldErrors{{Field: "spec.serviceAccount.namespace",

@@ -8,6 +8,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/api/v1alpha1"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/plan"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/workload"
 )
@@ -29,7 +30,7 @@ func specName(src source) string {
 // cloud's trust pins.
 func subject(src source) string {
 	sa := src.spec.Spec.ServiceAccount
-	return "system:serviceaccount:" + workload.EffectiveNamespace(sa.Namespace) + ":" + sa.Name
+	return v1alpha1.ServiceAccount{Namespace: workload.EffectiveNamespace(sa.Namespace), Name: sa.Name}.Subject()
 }
 
 // cloudNames are the spec's clouds in the stamp's order.

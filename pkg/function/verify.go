@@ -109,7 +109,7 @@ func verifySpec(src source, items []*yaml.RNode) (int, framework.Results) {
 			}
 			checked++
 			annotationsField := strings.TrimPrefix(t.Field+".metadata.annotations", ".")
-			runsAsSubject := "system:serviceaccount:" + namespaceOf(item) + ":" + renamedAccount(items, namespaceOf(item), runsAs(t))
+			runsAsSubject := v1alpha1.ServiceAccount{Namespace: namespaceOf(item), Name: renamedAccount(items, namespaceOf(item), runsAs(t))}.Subject()
 			if ours && stamp.Subject != runsAsSubject {
 				results = append(results, &framework.Result{Severity: framework.Error,
 					Message: fmt.Sprintf("was wired by CrossCloudAccess %q for %s but runs as %s: a later step (an overlay's namespace, prefix or suffix) renamed it, and the cloud's trust accepts only the subject it was written for; run the function after the rename (in the leaf kustomization) or write the trust for %s",
