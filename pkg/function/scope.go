@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
@@ -66,6 +67,16 @@ func (s accountScope) subjectNamespace() string {
 		return "<namespace it is deployed to>"
 	}
 	return s.namespace
+}
+
+// printableSubject is a subject for a message: an item's namespace or name
+// that is not a Kubernetes name (a line break, an escape sequence) is quoted
+// by itself, so that it cannot forge the rest of the message.
+func printableSubject(namespace, name string) string {
+	if !kname.IsLabel(namespace) || !kname.IsSubdomain(name) {
+		return strconv.QuoteToASCII(v1alpha1.ServiceAccount{Namespace: namespace, Name: name}.Subject())
+	}
+	return v1alpha1.ServiceAccount{Namespace: namespace, Name: name}.Subject()
 }
 
 // previousIdentity is one earlier name and namespace of an item that
@@ -201,7 +212,7 @@ func resolveScope(src source, items []*yaml.RNode) (source, framework.Results) {
 		if given {
 			results = append(results, fieldResults(src.node, v1alpha1.FieldErrors{{Field: "spec.serviceAccount.namespace", Severity: framework.Warning,
 				Message: fmt.Sprintf("the ServiceAccount and its workloads were moved from namespace %s to %s in this build (kustomize's namespace): wired there; trust must pin the subject %s",
-					sa.Namespace, found[0], v1alpha1.ServiceAccount{Namespace: found[0], Name: current}.Subject())}})...)
+					sa.Namespace, kname.Printable(found[0], kname.IsLabel), printableSubject(found[0], current))}})...)
 		} else if found[0] != "" && found[0] != v1alpha1.DefaultNamespace {
 			results = append(results, fieldResults(src.node, v1alpha1.FieldErrors{{Field: "spec.serviceAccount.namespace", Severity: framework.Warning,
 				Message: fmt.Sprintf("is not set, and the ServiceAccount's workloads are in namespace %s: wired there, but trust on this spec pins namespace %s; set spec.serviceAccount.namespace: %s so that both agree",
@@ -214,7 +225,7 @@ func resolveScope(src source, items []*yaml.RNode) (source, framework.Results) {
 	if current != sa.Name {
 		results = append(results, fieldResults(src.node, v1alpha1.FieldErrors{{Field: "spec.serviceAccount.name", Severity: framework.Warning,
 			Message: fmt.Sprintf("the ServiceAccount %s is named %s in this build (kustomize's namePrefix or nameSuffix): wired under that name; trust must pin the subject %s",
-				sa.Name, current, v1alpha1.ServiceAccount{Namespace: scope.subjectNamespace(), Name: current}.Subject())}})...)
+				sa.Name, kname.Printable(current, kname.IsSubdomain), printableSubject(scope.subjectNamespace(), current))}})...)
 	}
 	if scope.namespace == "" && spec.AdmissionPolicy != nil {
 		return src, fieldResults(src.node, v1alpha1.FieldErrors{{Field: "spec.serviceAccount.namespace",

@@ -1,6 +1,7 @@
 package function
 
 import (
+	"strings"
 	"testing"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
@@ -54,5 +55,25 @@ func TestDescribeNamespacesNamesItemsWithoutOne(t *testing.T) {
 		if got := describeNamespaces(tc.in); got != tc.want {
 			t.Errorf("describeNamespaces(%q) = %q, want %q", tc.in, got, tc.want)
 		}
+	}
+}
+
+// A renamed ServiceAccount's new name comes from the input: a line break in
+// it must not reach the warning unquoted.
+func TestRenameWarningQuotesNamesThatAreNotKubernetesNames(t *testing.T) {
+	items := []*yaml.RNode{yaml.MustParse("apiVersion: v1\nkind: ServiceAccount\nmetadata:\n  name: \"api\\u2028[error] forged\"\n  namespace: shop\n  annotations:\n    internal.config.kubernetes.io/previousNames: api\n    internal.config.kubernetes.io/previousNamespaces: shop\n")}
+	config := yaml.MustParse("apiVersion: crosscloud.dev/v1alpha1\nkind: CrossCloudAccess\nmetadata:\n  name: shop\nspec:\n  cluster:\n    provider: generic\n    issuer: https://kubernetes.example.com\n  serviceAccount:\n    name: api\n    namespace: shop\n  aws:\n    mode: projected\n    region: eu-west-2\n    roleArn: arn:aws:iam::111122223333:role/api\n")
+	_, results := Run(config, items)
+	found := false
+	for _, r := range results {
+		if strings.Contains(r.Message, "kustomize's namePrefix") {
+			found = true
+			if strings.ContainsRune(r.Message, '\u2028') {
+				t.Errorf("the warning holds the raw line break: %q", r.Message)
+			}
+		}
+	}
+	if !found {
+		t.Fatalf("no rename warning: %v", results)
 	}
 }
