@@ -10,12 +10,18 @@ import (
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/api/v1alpha1"
 )
 
-// Limits Microsoft Entra ID sets.
-const (
-	azureMaxCredentialsPerClient = 20
-	// azureNameMax is the longest federated identity credential name.
-	azureNameMax = 120
-)
+// azureNameMax is the longest federated identity credential name Microsoft
+// Entra ID accepts.
+const azureNameMax = 120
+
+// AzureCredentialsPerIdentity is Entra ID's limit on federated identity
+// credentials on one application or user-assigned managed identity.
+var AzureCredentialsPerIdentity = Quota{
+	Cloud: "Microsoft Entra ID", Name: "federated identity credentials per identity", Limit: 20, Unit: "credentials",
+	WaysOut: []string{
+		"split the ServiceAccounts or clusters over several identities (spec.azure.clientId), each holding at most 20",
+	},
+}
 
 // Azure is what Microsoft Entra ID must hold.
 type Azure struct {
@@ -90,10 +96,7 @@ func (b *azureBuilder) build(t *Trust) error {
 	})
 	var errs []error
 	for _, id := range sortedKeys(perClient) {
-		if perClient[id] > azureMaxCredentialsPerClient {
-			errs = append(errs, fmt.Errorf("%w: client ID %s would need %d federated identity credentials; Azure allows %d",
-				ErrConflict, id, perClient[id], azureMaxCredentialsPerClient))
-		}
+		errs = append(errs, AzureCredentialsPerIdentity.Check("client ID "+id, perClient[id]))
 	}
 	return errors.Join(errs...)
 }

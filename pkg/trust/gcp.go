@@ -15,8 +15,17 @@ const (
 	GCPSubjectAttribute         = "google.subject"
 	GCPSubjectAssertion         = "assertion.sub"
 	GCPAudienceAssertion        = "assertion.aud"
-	gcpMaxAllowedAudiences      = 10
 )
+
+// GCPAllowedAudiencesPerProvider is Google's limit on a workload identity
+// pool provider's allowed audiences.
+var GCPAllowedAudiencesPerProvider = Quota{
+	Cloud: "Google Cloud IAM", Name: "allowed audiences per workload identity pool provider", Limit: 10, Unit: "audiences",
+	WaysOut: []string{
+		"leave spec.gcp.audience unset, so tokens carry the provider's own name and no audience is listed",
+		"give ServiceAccounts that need their own audience another provider (spec.gcp.workloadIdentityProvider)",
+	},
+}
 
 // GCP is what Google Cloud IAM must hold.
 type GCP struct {
@@ -169,10 +178,8 @@ func (b *gcpBuilder) build(t *Trust) error {
 		if p.custom {
 			provider.AllowedAudiences = sortedKeys(p.audiences)
 		}
-		if len(provider.AllowedAudiences) > gcpMaxAllowedAudiences {
-			errs = append(errs, fmt.Errorf("%w: workload identity pool provider %s/%s/%s would need %d allowed audiences; Google allows %d",
-				ErrConflict, k.projectNumber, k.poolID, k.providerID, len(provider.AllowedAudiences), gcpMaxAllowedAudiences))
-		}
+		errs = append(errs, GCPAllowedAudiencesPerProvider.Check(
+			fmt.Sprintf("workload identity pool provider %s/%s/%s", k.projectNumber, k.poolID, k.providerID), len(provider.AllowedAudiences)))
 		pool := &g.WorkloadIdentityPools[len(g.WorkloadIdentityPools)-1]
 		pool.Providers = append(pool.Providers, provider)
 	}

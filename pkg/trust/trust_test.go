@@ -175,10 +175,10 @@ func TestBuildStopsAtCloudLimits(t *testing.T) {
 		gcp = append(gcp, decodeSpec(t, specYAML("ns", name, "", "  gcp: {projectNumber: '123456789012', workloadIdentityPool: pool-one, workloadIdentityProvider: prov-one, audience: aud-"+name+"}\n")))
 		azure = append(azure, decodeSpec(t, specYAML("ns", name, "", azureAppYAML)))
 	}
-	if _, err := Build(gcp); !errors.Is(err, ErrConflict) || !strings.Contains(err.Error(), "Google allows 10") {
+	if _, err := Build(gcp); !errors.Is(err, ErrQuota) || !strings.Contains(err.Error(), "would need 21 audiences; the Google Cloud IAM quota allowed audiences per workload identity pool provider is 10") {
 		t.Errorf("21 audiences on one provider: %v", err)
 	}
-	if _, err := Build(azure); !errors.Is(err, ErrConflict) || !strings.Contains(err.Error(), "Azure allows 20") {
+	if _, err := Build(azure); !errors.Is(err, ErrQuota) || !strings.Contains(err.Error(), "would need 21 credentials; the Microsoft Entra ID quota federated identity credentials per identity is 20") {
 		t.Errorf("21 credentials on one identity: %v", err)
 	}
 }
@@ -255,5 +255,20 @@ func TestIssuerLabelNamesManagedClustersByTheirParts(t *testing.T) {
 		if got := issuerLabel(iss); got != want {
 			t.Errorf("issuerLabel(%q) = %q, want %q", iss, got, want)
 		}
+	}
+}
+
+func TestQuotaCheck(t *testing.T) {
+	q := Quota{Cloud: "AWS IAM", Name: "role trust policy length", Code: "L-C07B4B0D", Limit: 2048, Unit: "characters", WaysOut: []string{"raise the quota", "split the role"}}
+	if err := q.Check("role x", 2048); err != nil {
+		t.Errorf("at the limit: %v", err)
+	}
+	err := q.Check("role x", 2049)
+	if !errors.Is(err, ErrQuota) {
+		t.Fatalf("over the limit: %v does not wrap ErrQuota", err)
+	}
+	want := "role x would need 2049 characters; the AWS IAM quota role trust policy length (L-C07B4B0D) is 2048; ways out: raise the quota; split the role"
+	if err.Error() != want {
+		t.Errorf("got  %s\nwant %s", err, want)
 	}
 }
