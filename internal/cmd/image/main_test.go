@@ -232,7 +232,8 @@ func TestRunRefusesBadArguments(t *testing.T) {
 // numeric user, the function as entrypoint, its labels, one layer with the
 // binary and nothing else (no shell). The binary of this machine's platform,
 // taken out of the pulled image, prints its version and renders a golden
-// case, in a root of the image's files alone when the test runs as root.
+// case, chrooted into a folder holding the binary alone when the test runs
+// as root.
 func TestPushedImage(t *testing.T) {
 	layout, digest := buildFirstLayout(t)
 	reg := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
@@ -426,7 +427,7 @@ func checkImage(t *testing.T, img v1.Image, p image.Platform, wantLabels map[str
 
 // runImageBinary runs the image's binary as the image runs it: with the
 // image's environment only and, as root, chrooted into a folder holding the
-// image's files alone, as the image's user.
+// binary alone, as the image's user.
 func runImageBinary(t *testing.T, binary []byte) {
 	t.Helper()
 	root := t.TempDir()
@@ -440,6 +441,12 @@ func runImageBinary(t *testing.T, binary []byte) {
 	if err := os.WriteFile(file, binary, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	user, group, _ := strings.Cut(image.User, ":")
+	uid, uidErr := strconv.ParseUint(user, 10, 32)
+	gid, gidErr := strconv.ParseUint(group, 10, 32)
+	if uidErr != nil || gidErr != nil {
+		t.Fatalf("image.User %q is not UID:GID", image.User)
+	}
 	command := func(args ...string) *exec.Cmd {
 		cmd := exec.Command(file, args...)
 		cmd.Env = []string{image.PathEnv}
@@ -447,7 +454,7 @@ func runImageBinary(t *testing.T, binary []byte) {
 			cmd = exec.Command(image.BinaryPath, args...)
 			cmd.Env = []string{image.PathEnv}
 			cmd.Dir = "/"
-			cmd.SysProcAttr = &syscall.SysProcAttr{Chroot: root, Credential: &syscall.Credential{Uid: 65532, Gid: 65532}}
+			cmd.SysProcAttr = &syscall.SysProcAttr{Chroot: root, Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}
 		}
 		return cmd
 	}
