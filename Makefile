@@ -8,24 +8,42 @@ VERSION  ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev
 EXAMPLE  ?= examples/gke-to-aws
 FUZZTIME ?= 60s
 PLATFORMS ?= linux/amd64 linux/arm64 darwin/amd64 darwin/arm64
+# The container image: its platforms, its layout's folder (`make image`) and
+# the name `make push` pushes it to. REVISION and SOURCE_DATE_EPOCH (the
+# commit's time, the image's creation time) make the same commit give the
+# same image digest.
+IMAGE_PLATFORMS ?= linux/amd64 linux/arm64
+IMAGE_LAYOUT ?= bin/image
 IMAGE    ?= ghcr.io/crosscloud-dev/cross-cloud-access:$(VERSION)
+REVISION ?= $(shell git rev-parse HEAD 2>/dev/null)
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null)
 
-.PHONY: build release demo test lint unit helm flux e2e argocd bench bench-kustomize fuzz generate update image clean
+# go-build OS ARCH OUT: the static function binary (no cgo, no local paths,
+# the version stamped); an empty OS or ARCH is this machine's.
+go-build = CGO_ENABLED=0 GOOS=$(1) GOARCH=$(2) $(GO) build -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o $(3) ./fn/cross-cloud-access
+
+# image-layout OUT BINARY-PREFIX: the OCI image layout at OUT from the
+# binaries BINARY-PREFIXos-arch, one per IMAGE_PLATFORMS (internal/cmd/image).
+image-layout = SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) $(GO) run ./internal/cmd/image -o $(1) -version $(VERSION) -revision $(REVISION) \
+	  $(foreach platform,$(IMAGE_PLATFORMS),-binary $(platform)=$(2)$(subst /,-,$(platform)))
+
+.PHONY: build release demo test lint unit helm flux e2e argocd bench bench-kustomize fuzz generate update image push clean
 
 ## build: the static function binary
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o $(BIN) ./fn/cross-cloud-access
+	$(call go-build,,,$(BIN))
 
-## release: static binaries for every platform in PLATFORMS, with SHA-256 checksums, in dist/
+## release: static binaries for every platform in PLATFORMS, with SHA-256 checksums, and the container image's OCI layout made of the Linux ones, in dist/
 release:
 	rm -rf dist && mkdir -p dist
 	@for platform in $(PLATFORMS); do \
 	  os=$${platform%/*}; arch=$${platform#*/}; out=dist/cross-cloud-access-$(VERSION)-$$os-$$arch; \
 	  echo "$$out"; \
-	  CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags "-s -w -X main.version=$(VERSION)" -o $$out ./fn/cross-cloud-access || exit 1; \
+	  $(call go-build,$$os,$$arch,$$out) || exit 1; \
 	done
 	cd dist && if command -v sha256sum >/dev/null; then sha256sum cross-cloud-access-*; else shasum -a 256 cross-cloud-access-*; fi > SHA256SUMS
 	cat dist/SHA256SUMS
+	$(call image-layout,dist/cross-cloud-access-$(VERSION)-oci,dist/cross-cloud-access-$(VERSION)-)
 
 ## demo: render one example through real kustomize (EXAMPLE=examples/NAME for another)
 demo: build
@@ -98,10 +116,17 @@ update:
 	  | awk '/ [^ ]*\/internal\/golden( |$$)/ { print $$1 }') -update
 	cd test/helm && $(GO) test ./... -update
 
-## image: the container image (needs a Docker engine)
+## image: the container image, linux/amd64 and linux/arm64 in one index, as an OCI image layout in IMAGE_LAYOUT (no Docker needed; docs/image.md)
 image:
-	@docker info >/dev/null 2>&1 || { echo "make image: no Docker engine is running here; build the image where one is (the Dockerfile needs nothing else)"; exit 1; }
-	docker build --build-arg VERSION=$(VERSION) -t $(IMAGE) .
+	@for platform in $(IMAGE_PLATFORMS); do \
+	  os=$${platform%/*}; arch=$${platform#*/}; \
+	  $(call go-build,$$os,$$arch,bin/image-binaries/$$os-$$arch) || exit 1; \
+	done
+	$(call image-layout,$(IMAGE_LAYOUT),bin/image-binaries/)
+
+## push: the image layout to IMAGE with crane (pinned in go.mod; log in first: go tool crane auth login)
+push:
+	$(GO) tool crane push $(IMAGE_LAYOUT) $(IMAGE)
 
 clean:
 	rm -rf bin dist

@@ -6,32 +6,17 @@ import (
 	"strings"
 	"testing"
 
-	sigsyaml "sigs.k8s.io/yaml"
+	"github.com/crosscloud-dev/cross-cloud-access/internal/image"
 )
-
-// catalogMetadata is the kpt functions catalog's metadata.yaml.
-type catalogMetadata struct {
-	Image              string   `json:"image"`
-	Description        string   `json:"description"`
-	Tags               []string `json:"tags"`
-	SourceURL          string   `json:"sourceURL"`
-	ExamplePackageURLs []string `json:"examplePackageURLs"`
-	Emails             []string `json:"emails"`
-	License            string   `json:"license"`
-}
 
 const repoURL = "https://github.com/crosscloud-dev/cross-cloud-access/tree/main/"
 
 // The catalog metadata must name folders that exist and the image the
 // Makefile builds.
 func TestCatalogMetadata(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join("..", "metadata.yaml"))
+	m, err := image.ReadMetadata(filepath.Join("..", "metadata.yaml"))
 	if err != nil {
 		t.Fatal(err)
-	}
-	var m catalogMetadata
-	if err := sigsyaml.UnmarshalStrict(data, &m); err != nil {
-		t.Fatalf("metadata.yaml: %v", err)
 	}
 	if m.Description == "" || len(m.Tags) == 0 || m.License == "" {
 		t.Errorf("metadata.yaml lacks a description, tags or license: %+v", m)

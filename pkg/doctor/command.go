@@ -115,6 +115,9 @@ with kubectl create token SA -n NS --audience AUD.`,
 			}
 			r := run{env: env, ctx: cmd.Context(), tokens: tokens, kubectl: o.kubectl, trust: given}
 			if o.online {
+				if err := installFallbackRoots(); err != nil {
+					return fmt.Errorf("--online: %w", err)
+				}
 				r.fetch = &fetcher{ctx: cmd.Context(), client: env.HTTPClient, cache: map[string]*published{}}
 			}
 			var out bytes.Buffer

@@ -19,8 +19,9 @@ import (
 const fetchTimeout = 5 * time.Second
 
 // NewHTTPClient is the client the online checks fetch with: the system's
-// trust store (as the clouds use public CAs), no redirects followed (a
-// document must be at its exact URL), the clouds' timeout.
+// trust store (as the clouds use public CAs; where the system has none, the
+// embedded roots of installFallbackRoots), no redirects followed (a document
+// must be at its exact URL), the clouds' timeout.
 func NewHTTPClient() *http.Client {
 	return &http.Client{
 		Timeout: fetchTimeout,

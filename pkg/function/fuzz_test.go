@@ -1,7 +1,6 @@
 package function
 
 import (
-	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -9,9 +8,10 @@ import (
 	"testing"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
-	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 	sigsyaml "sigs.k8s.io/yaml"
+
+	"github.com/crosscloud-dev/cross-cloud-access/internal/benchdata"
 )
 
 // fuzzSeedConfig is a valid spec that patches the workloads of the
@@ -39,40 +39,13 @@ spec:
     clientId: 0e5a3f8c-1b2d-4c6e-9f70-123456789abc
 `
 
-// resourceList wraps a functionConfig and items, as written in the golden
-// cases, into the ResourceList the function reads on stdin.
-func resourceList(config, input []byte) ([]byte, error) {
-	doc := yaml.MustParse("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n")
-	items, err := kio.FromBytes(input)
-	if err != nil {
-		return nil, err
-	}
-	list := yaml.NewListRNode()
-	for _, item := range items {
-		list.YNode().Content = append(list.YNode().Content, item.YNode())
-	}
-	if err := doc.PipeE(yaml.SetField("items", list)); err != nil {
-		return nil, err
-	}
-	if len(bytes.TrimSpace(config)) > 0 {
-		c, err := yaml.Parse(string(config))
-		if err != nil {
-			return nil, err
-		}
-		if err := doc.PipeE(yaml.SetField("functionConfig", c)); err != nil {
-			return nil, err
-		}
-	}
-	return []byte(doc.MustString()), nil
-}
-
 // fuzzSeeds are ResourceLists built from every golden case and from the
 // pkg/workload cases (under fuzzSeedConfig), plus the raw files themselves.
 func fuzzSeeds(tb testing.TB) [][]byte {
 	tb.Helper()
 	var seeds [][]byte
 	add := func(config, input []byte) {
-		if rl, err := resourceList(config, input); err == nil {
+		if rl, err := benchdata.Wrap(config, input); err == nil {
 			seeds = append(seeds, rl)
 		}
 	}
@@ -143,7 +116,7 @@ func FuzzFunctionConfigAndItems(f *testing.F) {
 		f.Add(fuzzSeedConfig, string(input))
 	}
 	f.Fuzz(func(t *testing.T, config, input string) {
-		rl, err := resourceList([]byte(config), []byte(input))
+		rl, err := benchdata.Wrap([]byte(config), []byte(input))
 		if err != nil {
 			return
 		}

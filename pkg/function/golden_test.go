@@ -12,6 +12,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
+	"github.com/crosscloud-dev/cross-cloud-access/internal/benchdata"
 	"github.com/crosscloud-dev/cross-cloud-access/internal/golden"
 	"github.com/crosscloud-dev/cross-cloud-access/internal/kubecheck"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/resourcelist"
@@ -35,7 +36,7 @@ func runResourceList(rl []byte) ([]byte, error) {
 // runFunction runs the function on a golden case's config and items.
 func runFunction(t *testing.T, config, input []byte) ([]byte, error) {
 	t.Helper()
-	rl, err := resourceList(config, input)
+	rl, err := benchdata.Wrap(config, input)
 	if err != nil {
 		t.Fatalf("building the ResourceList: %v", err)
 	}

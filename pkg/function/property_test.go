@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 	sigsyaml "sigs.k8s.io/yaml"
 
+	"github.com/crosscloud-dev/cross-cloud-access/internal/benchdata"
 	"github.com/crosscloud-dev/cross-cloud-access/internal/kubecheck"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/gcp"
 )
@@ -67,7 +68,7 @@ func generatedRun(t *testing.T, seed int64) caseRun {
 // execute runs the function exactly as the binary does and returns its
 // stdout.
 func execute(config, input string) ([]byte, error) {
-	rl, err := resourceList([]byte(config), []byte(input))
+	rl, err := benchdata.Wrap([]byte(config), []byte(input))
 	if err != nil {
 		return nil, fmt.Errorf("building the ResourceList: %w", err)
 	}
