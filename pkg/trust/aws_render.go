@@ -154,7 +154,10 @@ func krmAWS(o *krmOutput, t *Trust) error {
 			spec.Path = role.Path
 		}
 		o.add(ACKIAMAPIVersion, "Role", r.RoleARN, []string{role.Name}, spec,
-			roleComment(role)+". To keep a role that exists, adopt it (services.k8s.aws AdoptedResource) first.")
+			roleComment(role)+".",
+			// ACK dropped its AdoptedResource kind; adoption is by annotation.
+			"To take over a role that exists, annotate this object services.k8s.aws/adoption-policy: adopt-or-create;",
+			"ACK then makes the role match this spec.")
 	}
 	for _, p := range a.PodIdentityAssociations {
 		o.add(ACKEKSAPIVersion, "PodIdentityAssociation", associationID(p), associationLabel(p),
