@@ -110,9 +110,12 @@ func terraformAWS(f *terraformFile, t *Trust) error {
 
 func shellAWS(s *shellScript, t *Trust) error {
 	for _, p := range t.AWS.OIDCProviders {
-		addClientID := shellCommand("aws", "iam", "add-client-id-to-open-id-connect-provider", "--open-id-connect-provider-arn", p.ARN) + " --client-id ID"
-		s.section(oidcProviderComment(p), "If the provider exists, add each client ID with: "+addClientID)
+		s.section(oidcProviderComment(p))
 		s.command(append([]string{"aws", "iam", "create-open-id-connect-provider", "--url", p.URL, "--client-id-list"}, p.ClientIDList...)...)
+		s.comment("If the provider exists, add the client IDs to it instead:")
+		for _, id := range p.ClientIDList {
+			s.commentedCommand("aws", "iam", "add-client-id-to-open-id-connect-provider", "--open-id-connect-provider-arn", p.ARN, "--client-id", id)
+		}
 	}
 	for _, r := range t.AWS.Roles {
 		role, err := parseTrustedRole(r)
