@@ -24,7 +24,8 @@ func terraformAzure(f *terraformFile, t *Trust) error {
 	for _, c := range z.FederatedIdentityCredentials {
 		name := f.names.name("azurerm_federated_identity_credential/"+c.ClientID+"/"+c.Name, c.Name)
 		body := f.resource("azurerm_federated_identity_credential", name, credentialComment(c),
-			"hashicorp/azurerm 5.x; on 4.x write parent_id and resource_group_name instead of user_assigned_identity_id.")
+			"user_assigned_identity_id needs hashicorp/azurerm 4.65.0 or later; before it the argument was parent_id,",
+			"and before 4.60.0 resource_group_name was required as well.")
 		body.SetAttributeValue("name", cty.StringVal(c.Name))
 		body.SetAttributeTraversal("user_assigned_identity_id", reference("var", variables[c.ClientID]))
 		body.SetAttributeValue("issuer", cty.StringVal(c.Issuer))
