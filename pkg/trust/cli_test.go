@@ -67,7 +67,7 @@ func TestShellGoldensRunInTheRealCLIs(t *testing.T) {
 				case "gcloud":
 					got.gcloud(t, call, result.requests)
 				case "az":
-					got.az(call)
+					got.az(t, call)
 				}
 			}
 			got.compare(t, &want)
@@ -362,6 +362,8 @@ type receivedTrust struct {
 	bindings      []GCPIAMBinding
 	principals    []string // members of the commented example bucket grant
 	credentials   []AzureFederatedIdentityCredential
+	// appCredentials are the commented alternative's, for an app registration.
+	appCredentials []AzureFederatedIdentityCredential
 }
 
 func (r *receivedTrust) aws(t *testing.T, call []string, requests []recordedRequest) {
@@ -451,9 +453,14 @@ func (r *receivedTrust) gcloud(t *testing.T, call []string, requests []recordedR
 			if body.Policy != nil {
 				bindings = body.Policy.Bindings
 			}
+			storage := strings.HasPrefix(req.Path, "/storage/")
+			if storage && req.Path != "/storage/v1/b/BUCKET/iam" {
+				t.Errorf("%q set the IAM policy of %s, which this test does not compare with the JSON golden yet: extend receivedTrust.gcloud", call, req.Path)
+				continue
+			}
 			for _, b := range bindings {
 				for _, m := range b.Members {
-					if strings.HasPrefix(req.Path, "/storage/") {
+					if storage {
 						// The commented example grant of a resource principal.
 						r.principals = append(r.principals, m)
 						continue
@@ -461,6 +468,10 @@ func (r *receivedTrust) gcloud(t *testing.T, call []string, requests []recordedR
 					r.bindings = append(r.bindings, GCPIAMBinding{Resource: strings.TrimSuffix(path, ":setIamPolicy"), Role: b.Role, Member: m})
 				}
 			}
+		case req.Method == http.MethodGet, strings.HasSuffix(path, ":getIamPolicy"):
+			// Reads before a write.
+		default:
+			t.Errorf("%q sent %s %s, which this test does not compare with the JSON golden yet: extend receivedTrust.gcloud", call, req.Method, req.Path)
 		}
 	}
 }
@@ -473,15 +484,28 @@ type policyBindings struct {
 }
 
 // az sends nothing; what the parser took is the arguments themselves.
-func (r *receivedTrust) az(call []string) {
-	if len(call) < 4 || strings.Join(call[1:4], " ") != "identity federated-credential create" {
-		return
+func (r *receivedTrust) az(t *testing.T, call []string) {
+	t.Helper()
+	switch command := strings.Join(call[1:], " ") + " "; {
+	case strings.HasPrefix(command, "identity list "):
+		// The lookup of the identity's name and resource group.
+	case strings.HasPrefix(command, "identity federated-credential create "):
+		c := AzureFederatedIdentityCredential{Name: flagValue(call, "--name"), Issuer: flagValue(call, "--issuer"), Subject: flagValue(call, "--subject")}
+		if i := slices.Index(call, "--audiences"); i >= 0 {
+			c.Audiences = call[i+1:]
+		}
+		r.credentials = append(r.credentials, c)
+	case strings.HasPrefix(command, "ad app federated-credential create "):
+		// The commented alternative for an app registration.
+		var c AzureFederatedIdentityCredential
+		if err := json.Unmarshal([]byte(flagValue(call, "--parameters")), &c); err != nil {
+			t.Fatalf("%q: --parameters: %v", call, err)
+		}
+		c.ClientID = flagValue(call, "--id")
+		r.appCredentials = append(r.appCredentials, c)
+	default:
+		t.Errorf("%q is an az command this test does not compare with the JSON golden yet: extend receivedTrust.az", call)
 	}
-	c := AzureFederatedIdentityCredential{Name: flagValue(call, "--name"), Issuer: flagValue(call, "--issuer"), Subject: flagValue(call, "--subject")}
-	if i := slices.Index(call, "--audiences"); i >= 0 {
-		c.Audiences = call[i+1:]
-	}
-	r.credentials = append(r.credentials, c)
 }
 
 // compare holds what arrived to the JSON golden: each OIDC provider, trust
@@ -534,13 +558,15 @@ func (r *receivedTrust) compare(t *testing.T, want *Trust) {
 	check(t, "service account IAM bindings", wantBindings, r.bindings)
 	check(t, "principals in the example bucket grant", wantPrincipals, r.principals)
 
-	var wantCredentials []AzureFederatedIdentityCredential
+	var wantCredentials, wantAppCredentials []AzureFederatedIdentityCredential
 	if want.Azure != nil {
 		for _, c := range want.Azure.FederatedIdentityCredentials {
 			wantCredentials = append(wantCredentials, AzureFederatedIdentityCredential{Name: c.Name, Issuer: c.Issuer, Subject: c.Subject, Audiences: c.Audiences})
+			wantAppCredentials = append(wantAppCredentials, AzureFederatedIdentityCredential{Name: c.Name, Issuer: c.Issuer, Subject: c.Subject, Audiences: c.Audiences, ClientID: c.ClientID})
 		}
 	}
 	check(t, "Azure federated identity credentials", wantCredentials, r.credentials)
+	check(t, "Azure federated identity credentials of app registrations", wantAppCredentials, r.appCredentials)
 }
 
 func check[T any](t *testing.T, what string, want, got []T) {
