@@ -193,6 +193,10 @@ func scriptCalls(t *testing.T, script string) [][]string {
 	return calls
 }
 
+// shellCalls runs the script in shell with aws, gcloud, az (and pwned, which
+// no script should run) as functions that record their arguments, and
+// returns one argument list per call. "az identity list" answers with a
+// made-up name.
 func shellCalls(t *testing.T, shell, script string) [][]string {
 	t.Helper()
 	path := needShell(t, shell)
@@ -203,6 +207,7 @@ record() { printf '%s\0' "$@" >&4; printf '\1\0' >&4; }
 aws() { record aws "$@"; }
 gcloud() { record gcloud "$@"; }
 az() { record az "$@"; if [ "$1 $2" = "identity list" ]; then echo test-identity; fi; }
+pwned() { record pwned "$@"; }
 `
 	cmd := exec.Command(path, "-c", prelude+script)
 	var stderr bytes.Buffer
