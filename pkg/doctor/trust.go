@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/api/v1alpha1"
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/gcpid"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/trust"
 )
 
@@ -289,7 +290,7 @@ func gcpPins(want *trust.GCP, given *givenTrust) (bool, string) {
 	}
 	for _, wp := range want.WorkloadIdentityPools {
 		p := wp.Providers[0]
-		name := "projects/" + wp.ProjectNumber + "/locations/global/workloadIdentityPools/" + wp.PoolID + "/providers/" + p.ProviderID
+		name := gcpid.ProviderName(wp.ProjectNumber, wp.PoolID, p.ProviderID)
 		var found *trust.GCPPoolProvider
 		for _, gp := range given.GCP.WorkloadIdentityPools {
 			if gp.ProjectNumber != wp.ProjectNumber || gp.PoolID != wp.PoolID {

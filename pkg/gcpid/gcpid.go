@@ -75,10 +75,23 @@ const (
 	poolNameMiddle   = "/locations/global/workloadIdentityPools/"
 )
 
+// PoolName is the resource name of a workload identity pool,
+// projects/N/locations/global/workloadIdentityPools/P: what the IAM API and
+// gcloud take to name it, with the project given by number.
+func PoolName(projectNumber, poolID string) string {
+	return poolNamePrefix + projectNumber + poolNameMiddle + poolID
+}
+
+// ProviderName is the resource name of a workload identity pool provider,
+// POOL_NAME/providers/PR.
+func ProviderName(projectNumber, poolID, providerID string) string {
+	return PoolName(projectNumber, poolID) + "/providers/" + providerID
+}
+
 // Principal is the principal identifier of subject in a workload identity
 // pool: what roles are granted to, and what may impersonate a service account.
 func Principal(projectNumber, poolID, subject string) string {
-	return PrincipalPrefix + poolNamePrefix + projectNumber + poolNameMiddle + poolID + PrincipalSubject + subject
+	return PrincipalPrefix + PoolName(projectNumber, poolID) + PrincipalSubject + subject
 }
 
 // ParsePrincipal reads the pool and the subject of a principal identifier.

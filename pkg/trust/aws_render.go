@@ -110,9 +110,12 @@ func terraformAWS(f *terraformFile, t *Trust) error {
 
 func shellAWS(s *shellScript, t *Trust) error {
 	for _, p := range t.AWS.OIDCProviders {
-		addClientID := shellCommand("aws", "iam", "add-client-id-to-open-id-connect-provider", "--open-id-connect-provider-arn", p.ARN) + " --client-id ID"
-		s.section(oidcProviderComment(p), "If the provider exists, add each client ID with: "+addClientID)
+		s.section(oidcProviderComment(p))
 		s.command(append([]string{"aws", "iam", "create-open-id-connect-provider", "--url", p.URL, "--client-id-list"}, p.ClientIDList...)...)
+		s.comment("If the provider exists, add the client IDs to it instead:")
+		for _, id := range p.ClientIDList {
+			s.commentedCommand("aws", "iam", "add-client-id-to-open-id-connect-provider", "--open-id-connect-provider-arn", p.ARN, "--client-id", id)
+		}
 	}
 	for _, r := range t.AWS.Roles {
 		role, err := parseTrustedRole(r)
@@ -154,7 +157,10 @@ func krmAWS(o *krmOutput, t *Trust) error {
 			spec.Path = role.Path
 		}
 		o.add(ACKIAMAPIVersion, "Role", r.RoleARN, []string{role.Name}, spec,
-			roleComment(role)+". To keep a role that exists, adopt it (services.k8s.aws AdoptedResource) first.")
+			roleComment(role)+".",
+			// ACK dropped its AdoptedResource kind; adoption is by annotation.
+			"To take over a role that exists, annotate this object services.k8s.aws/adoption-policy: adopt-or-create;",
+			"ACK then makes the role match this spec.")
 	}
 	for _, p := range a.PodIdentityAssociations {
 		o.add(ACKEKSAPIVersion, "PodIdentityAssociation", associationID(p), associationLabel(p),

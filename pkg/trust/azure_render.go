@@ -2,6 +2,7 @@ package trust
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/zclconf/go-cty/cty"
@@ -23,7 +24,8 @@ func terraformAzure(f *terraformFile, t *Trust) error {
 	for _, c := range z.FederatedIdentityCredentials {
 		name := f.names.name("azurerm_federated_identity_credential/"+c.ClientID+"/"+c.Name, c.Name)
 		body := f.resource("azurerm_federated_identity_credential", name, credentialComment(c),
-			"hashicorp/azurerm 5.x; on 4.x write parent_id and resource_group_name instead of user_assigned_identity_id.")
+			"user_assigned_identity_id needs hashicorp/azurerm 4.65.0 or later; before it the argument was parent_id,",
+			"and before 4.60.0 resource_group_name was required as well.")
 		body.SetAttributeValue("name", cty.StringVal(c.Name))
 		body.SetAttributeTraversal("user_assigned_identity_id", reference("var", variables[c.ClientID]))
 		body.SetAttributeValue("issuer", cty.StringVal(c.Issuer))
@@ -57,12 +59,54 @@ func shellAzure(s *shellScript, t *Trust) error {
 	return nil
 }
 
-// krmAzure only notes the credentials: no controller in the KRM output's
-// reach manages them.
+// krmAzure writes an Azure Service Operator FederatedIdentityCredential per
+// credential. The spec knows the identity by client ID only, while ASO names
+// it by its owner: the UserAssignedIdentity object in the namespace the
+// objects are applied to, or the identity's ARM resource ID. owner.name is a
+// name to fill in, derived from the client ID, and the comment says so.
 func krmAzure(o *krmOutput, t *Trust) error {
-	o.note(fmt.Sprintf("Azure: %d federated identity credential(s) have no object here; use --format terraform or shell.",
-		len(t.Azure.FederatedIdentityCredentials)))
+	for _, c := range t.Azure.FederatedIdentityCredentials {
+		owner := asoIdentityOwner(c.ClientID)
+		o.add(ASOManagedIdentityAPIVersion, "FederatedIdentityCredential", c.ClientID+"/"+c.Name, []string{c.Name},
+			asoFederatedIdentityCredentialSpec{
+				AzureName: c.Name,
+				Owner:     asoOwner{Name: owner},
+				Issuer:    c.Issuer,
+				Subject:   c.Subject,
+				Audiences: c.Audiences,
+			},
+			credentialComment(c),
+			"owner.name "+owner+" stands for the ASO UserAssignedIdentity with this client ID, in the namespace of this object:",
+			"use that object's name, or for an identity ASO does not manage replace name with armId: the identity's resource ID",
+			"(az identity list --query \"[?clientId=='"+c.ClientID+"'].id\" --output tsv). For an app registration use --format terraform or shell.")
+	}
 	return nil
+}
+
+// ASOManagedIdentityAPIVersion is the API version of Azure Service Operator
+// v2's managed identity kinds (FederatedIdentityCredential,
+// UserAssignedIdentity), served by ASO v2.13.0.
+const ASOManagedIdentityAPIVersion = "managedidentity.azure.com/v1api20230131"
+
+// ASO FederatedIdentityCredential spec (its CRD's field names).
+type asoFederatedIdentityCredentialSpec struct {
+	AzureName string   `json:"azureName"`
+	Owner     asoOwner `json:"owner"`
+	Issuer    string   `json:"issuer"`
+	Subject   string   `json:"subject"`
+	Audiences []string `json:"audiences"`
+}
+
+// asoOwner is ASO's reference to the owning resource by Kubernetes name (the
+// CRD also takes armId, which the user writes in its place).
+type asoOwner struct {
+	Name string `json:"name"`
+}
+
+// asoIdentityOwner is the owner name written for the identity of a client
+// ID: a Kubernetes name that says which identity it stands for.
+func asoIdentityOwner(clientID string) string {
+	return strings.ReplaceAll(identifier("identity", clientID), "_", "-")
 }
 
 func credentialComment(c AzureFederatedIdentityCredential) string {

@@ -108,9 +108,11 @@ func terraformGCP(f *terraformFile, t *Trust) error {
 func shellGCP(s *shellScript, t *Trust) error {
 	g := t.GCP
 	for _, pool := range g.WorkloadIdentityPools {
+		// gcloud refuses a project number in --project for these commands
+		// but takes the full resource name, which names the project by
+		// number exactly as the trust does.
 		s.section(poolComment(pool))
-		s.command("gcloud", "iam", "workload-identity-pools", "create", pool.PoolID,
-			"--project="+pool.ProjectNumber, "--location=global")
+		s.command("gcloud", "iam", "workload-identity-pools", "create", gcpid.PoolName(pool.ProjectNumber, pool.PoolID))
 		for _, p := range pool.Providers {
 			mapping := make([]string, 0, len(p.AttributeMapping))
 			for _, k := range sortedKeys(p.AttributeMapping) {
@@ -120,8 +122,8 @@ func shellGCP(s *shellScript, t *Trust) error {
 			if err != nil {
 				return err
 			}
-			args := []string{"gcloud", "iam", "workload-identity-pools", "providers", "create-oidc", p.ProviderID,
-				"--project=" + pool.ProjectNumber, "--location=global", "--workload-identity-pool=" + pool.PoolID,
+			args := []string{"gcloud", "iam", "workload-identity-pools", "providers", "create-oidc",
+				gcpid.ProviderName(pool.ProjectNumber, pool.PoolID, p.ProviderID),
 				"--issuer-uri=" + p.IssuerURI,
 				"--attribute-mapping=" + mappingArg,
 				"--attribute-condition=" + p.AttributeCondition}
@@ -139,7 +141,9 @@ func shellGCP(s *shellScript, t *Trust) error {
 	}
 	for _, binding := range g.IAMBindings {
 		s.section(bindingComment(binding))
-		s.command("gcloud", "iam", "service-accounts", "add-iam-policy-binding", serviceAccountEmail(binding),
+		// The full resource name names the project; with the email alone
+		// gcloud needs a configured project.
+		s.command("gcloud", "iam", "service-accounts", "add-iam-policy-binding", binding.Resource,
 			"--role="+binding.Role, "--member="+binding.Member)
 	}
 	for _, principal := range g.ResourcePrincipals {

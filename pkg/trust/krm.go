@@ -12,9 +12,9 @@ import (
 // IAM from a cluster: ACK (iam.services.k8s.aws) OpenIDConnectProvider and
 // Role for AWS, Config Connector (iam.cnrm.cloud.google.com)
 // IAMWorkloadIdentityPool, IAMWorkloadIdentityPoolProvider and IAMPolicyMember
-// for GCP. Azure federated identity credentials have no object here; a
-// comment says to use another format. Objects carry no namespace: apply them
-// where the controller manages the account or project.
+// for GCP, Azure Service Operator (managedidentity.azure.com)
+// FederatedIdentityCredential for Azure. Objects carry no namespace: apply
+// them where the controller manages the account, project or identity.
 func RenderKRM(w io.Writer, t *Trust) error {
 	out := &krmOutput{names: newNameTable(63, "-")}
 	if err := eachPresentCloud(t, func(c cloud) error { return c.krm(out, t) }); err != nil {
@@ -27,9 +27,7 @@ func RenderKRM(w io.Writer, t *Trust) error {
 		if i > 0 {
 			b.WriteString("---\n")
 		}
-		if o.comment != "" {
-			writeComments(&b, o.comment)
-		}
+		writeComments(&b, o.comments...)
 		data, err := sigsyaml.Marshal(o)
 		if err != nil {
 			return fmt.Errorf("write %s %s: %w", o.Kind, o.Metadata.Name, err)
@@ -51,14 +49,15 @@ type krmOutput struct {
 }
 
 // add appends an object named after the readable words, unique among the
-// objects of its kind's group (id says which one it is), and returns the name.
-func (o *krmOutput) add(apiVersion, kind, id string, readable []string, spec any, comment string) string {
+// objects of its kind's group (id says which one it is), with the comment
+// lines above it, and returns the name.
+func (o *krmOutput) add(apiVersion, kind, id string, readable []string, spec any, comments ...string) string {
 	name := o.names.name(kind+"/"+id, readable...)
 	o.objects = append(o.objects, krmObject{
 		APIVersion: apiVersion, Kind: kind,
 		Metadata: krmObjectMeta{Name: name},
 		Spec:     spec,
-		comment:  comment,
+		comments: comments,
 	})
 	return name
 }
@@ -75,7 +74,7 @@ type krmObject struct {
 	Kind       string        `json:"kind"`
 	Metadata   krmObjectMeta `json:"metadata"`
 	Spec       any           `json:"spec"`
-	comment    string        // written above the object
+	comments   []string      // written above the object
 }
 
 type krmObjectMeta struct {

@@ -3,12 +3,16 @@ package trust
 import (
 	"bytes"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"regexp"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/crosscloud-dev/cross-cloud-access/internal/crdcheck"
 )
 
 var dns1123Label = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
@@ -23,6 +27,7 @@ func TestKRMObjectsCarryTheTrust(t *testing.T) {
 		"IAMWorkloadIdentityPoolProvider": ConfigConnectorIAMAPIVersion,
 		"IAMPolicyMember":                 ConfigConnectorIAMAPIVersion,
 		"PodIdentityAssociation":          ACKEKSAPIVersion,
+		"FederatedIdentityCredential":     ASOManagedIdentityAPIVersion,
 	}
 	for _, name := range goldenCases(t) {
 		t.Run(name, func(t *testing.T) {
@@ -39,6 +44,7 @@ func TestKRMObjectsCarryTheTrust(t *testing.T) {
 			var policies []PolicyDocument
 			var members []string
 			var associations []AWSPodIdentityAssociation
+			var credentials []AzureFederatedIdentityCredential
 			for _, o := range objects {
 				if want, ok := kinds[o.GetKind()]; !ok || o.GetApiVersion() != want {
 					t.Errorf("unexpected %s %s", o.GetApiVersion(), o.GetKind())
@@ -56,6 +62,19 @@ func TestKRMObjectsCarryTheTrust(t *testing.T) {
 					policies = append(policies, p)
 				case "IAMPolicyMember":
 					members = append(members, field(t, o, "spec", "member"))
+				case "FederatedIdentityCredential":
+					list, err := o.Pipe(yaml.Lookup("spec", "audiences"))
+					if err != nil || list == nil {
+						t.Fatalf("%s has no spec.audiences", o.GetName())
+					}
+					var audiences []string
+					for _, a := range list.YNode().Content {
+						audiences = append(audiences, a.Value)
+					}
+					credentials = append(credentials, AzureFederatedIdentityCredential{
+						Name: field(t, o, "spec", "azureName"), Issuer: field(t, o, "spec", "issuer"),
+						Subject: field(t, o, "spec", "subject"), Audiences: audiences,
+					})
 				case "PodIdentityAssociation":
 					associations = append(associations, AWSPodIdentityAssociation{
 						ClusterName: field(t, o, "spec", "clusterName"), Namespace: field(t, o, "spec", "namespace"),
@@ -86,6 +105,15 @@ func TestKRMObjectsCarryTheTrust(t *testing.T) {
 			if diff := cmp.Diff(wantMembers, members); diff != "" {
 				t.Errorf("IAMPolicyMember members (-want +got):\n%s", diff)
 			}
+			var wantCredentials []AzureFederatedIdentityCredential
+			if trust.Azure != nil {
+				for _, c := range trust.Azure.FederatedIdentityCredentials {
+					wantCredentials = append(wantCredentials, AzureFederatedIdentityCredential{Name: c.Name, Issuer: c.Issuer, Subject: c.Subject, Audiences: c.Audiences})
+				}
+			}
+			if diff := cmp.Diff(wantCredentials, credentials); diff != "" {
+				t.Errorf("FederatedIdentityCredentials (-want +got):\n%s", diff)
+			}
 		})
 	}
 }
@@ -97,4 +125,36 @@ func field(t *testing.T, o *yaml.RNode, path ...string) string {
 		t.Fatalf("%s %s has no %v", o.GetKind(), o.GetName(), path)
 	}
 	return yaml.GetValue(n)
+}
+
+// Every object of every KRM golden is one its controller's CRD accepts on a
+// strict create (crdcheck runs the API server's own validation). Goldens are
+// found by file name, so a case added anywhere under testdata/ is checked.
+func TestKRMGoldensPassTheControllersCRDs(t *testing.T) {
+	checker, err := crdcheck.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	goldens, err := filepath.Glob(filepath.Join("testdata", "*", goldenFiles["krm"]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(goldens) == 0 {
+		t.Fatal("no KRM goldens found")
+	}
+	total := 0
+	for _, golden := range goldens {
+		t.Run(filepath.Base(filepath.Dir(golden)), func(t *testing.T) {
+			data, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n, err := checker.CheckStream(data)
+			if err != nil {
+				t.Error(err)
+			}
+			total += n
+		})
+	}
+	t.Logf("%d objects in %d goldens checked against %d served CRD versions", total, len(goldens), len(checker.Kinds()))
 }

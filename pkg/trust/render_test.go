@@ -104,10 +104,10 @@ func TestCommentsCannotBeBrokenOutOf(t *testing.T) {
 					t.Errorf("krm: a value became a key: %s", o.MustString())
 				}
 			}
-			// An OIDC provider, a pool, a pool provider and a grant: any
-			// other object came from a value.
-			if len(objects) != 4 {
-				t.Errorf("krm: %d objects, want the OIDC provider, pool, pool provider and grant", len(objects))
+			// An OIDC provider, a pool, a pool provider, a grant and an
+			// Azure credential: any other object came from a value.
+			if len(objects) != 5 {
+				t.Errorf("krm: %d objects, want the OIDC provider, pool, pool provider, grant and Azure credential", len(objects))
 			}
 		})
 	}

@@ -69,38 +69,13 @@ func TestShellParsesLineByLine(t *testing.T) {
 	}
 }
 
-// runWithStubs runs the script with aws, gcloud and az replaced by functions
-// that record their arguments, and returns one argument list per call. "az
-// identity list" answers with a made-up identity so the lookups work; a
-// command "pwned", which no script should run, is recorded too.
+// runWithStubs runs the script in bash with aws, gcloud and az replaced by
+// functions that record their arguments, and returns one argument list per
+// call (see shellCalls). A command "pwned", which no script should run, is
+// recorded too.
 func runWithStubs(t *testing.T, script string) [][]string {
 	t.Helper()
-	bash := needShell(t, "bash")
-	stubs := `
-record() { printf '%s\0' "$@"; printf '\1\0'; }
-aws() { record aws "$@"; }
-gcloud() { record gcloud "$@"; }
-az() { if [ "$1 $2" = "identity list" ]; then echo stub-identity; else record az "$@"; fi; }
-pwned() { record pwned "$@"; }
-`
-	cmd := exec.Command(bash, "-c", stubs+script)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.Output()
-	if err != nil {
-		t.Fatalf("script failed: %v\n%s\n%s", err, stderr.String(), script)
-	}
-	var calls [][]string
-	var call []string
-	for _, field := range strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00") {
-		if field == "\x01" {
-			calls = append(calls, call)
-			call = nil
-			continue
-		}
-		call = append(call, field)
-	}
-	return calls
+	return shellCalls(t, "bash", script)
 }
 
 // flagValue returns the value of --name (as "--name value" or "--name=value").
@@ -207,8 +182,8 @@ func TestShellQuotingSurvivesOddValues(t *testing.T) {
 	for flagName, want := range map[string]string{
 		"--issuer":         c.Issuer,
 		"--subject":        c.Subject,
-		"--identity-name":  "stub-identity",
-		"--resource-group": "stub-identity",
+		"--identity-name":  "test-identity",
+		"--resource-group": "test-identity",
 		"--audiences":      c.Audiences[0],
 	} {
 		if got := flagValue(fic, flagName); got != want {

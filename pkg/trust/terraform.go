@@ -17,28 +17,48 @@ import (
 // and azurerm_federated_identity_credential. Resource names are derived from
 // the issuer, role, pool, provider and ServiceAccount, so they stay the same
 // from one run to the next.
+//
+// A terraform { required_providers { ... } } block comes first: each provider
+// the resources need, at the version the most demanding of them needs
+// (terraformResourceTypes says which and why).
 func RenderTerraform(w io.Writer, t *Trust) error {
-	f := &terraformFile{file: hclwrite.NewEmptyFile(), names: newNameTable(64, "_")}
-	f.comment(generatedBy("terraform"), "Regenerate it rather than editing it: the specs are the source of truth.")
+	f := &terraformFile{file: hclwrite.NewEmptyFile(), names: newNameTable(64, "_"), providers: requiredProviders{}}
 	if err := eachPresentCloud(t, func(c cloud) error { return c.terraform(f, t) }); err != nil {
 		return err
 	}
+	if f.err != nil {
+		return f.err
+	}
+	out := hclwrite.NewEmptyFile()
+	appendComments(out.Body(), generatedBy("terraform"), "Regenerate it rather than editing it: the specs are the source of truth.")
+	if len(f.providers) > 0 {
+		out.Body().AppendNewline()
+		f.providers.block(out.Body())
+	}
+	out.Body().AppendUnstructuredTokens(f.file.BuildTokens(nil))
 	// hclwrite lays the tokens out the way `terraform fmt` does.
-	if _, err := f.file.WriteTo(w); err != nil {
+	if _, err := out.WriteTo(w); err != nil {
 		return fmt.Errorf("write Terraform: %w", err)
 	}
 	return nil
 }
 
-// terraformFile is the Terraform being written and the names given out so
-// far, which must be unique across clouds.
+// terraformFile is the Terraform being written, the names given out so far,
+// which must be unique across clouds, and what its resources need of their
+// providers.
 type terraformFile struct {
-	file  *hclwrite.File
-	names *nameTable
+	file      *hclwrite.File
+	names     *nameTable
+	providers requiredProviders
+	err       error // the first resource type without a row in terraformResourceTypes
 }
 
-// resource appends a resource block; see block.
+// resource appends a resource block (see block) and records what its type
+// needs of its provider.
 func (f *terraformFile) resource(resourceType, name string, comments ...string) *hclwrite.Body {
+	if err := f.providers.need(resourceType); err != nil && f.err == nil {
+		f.err = err
+	}
 	return f.block("resource", []string{resourceType, name}, comments...)
 }
 
@@ -51,8 +71,13 @@ func (f *terraformFile) block(blockType string, labels []string, comments ...str
 }
 
 func (f *terraformFile) comment(lines ...string) {
+	appendComments(f.file.Body(), lines...)
+}
+
+// appendComments appends each line to body as a comment line.
+func appendComments(body *hclwrite.Body, lines ...string) {
 	for _, line := range lines {
-		f.file.Body().AppendUnstructuredTokens(hclwrite.Tokens{{Type: hclsyntax.TokenComment, Bytes: []byte(commentLine(line))}})
+		body.AppendUnstructuredTokens(hclwrite.Tokens{{Type: hclsyntax.TokenComment, Bytes: []byte(commentLine(line))}})
 	}
 }
 

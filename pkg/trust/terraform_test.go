@@ -3,6 +3,8 @@ package trust
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -10,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/hcl/v2/hclwrite"
@@ -252,6 +255,9 @@ func TestTerraformNamesAreValidIdentifiers(t *testing.T) {
 		body := parseHCL(t, renderTerraform(t, buildCase(t, name)))
 		seen := map[string]bool{}
 		for _, block := range body.Blocks {
+			if len(block.Labels) == 0 {
+				continue // terraform { required_providers { ... } }
+			}
 			label := block.Labels[len(block.Labels)-1]
 			if !hclsyntax.ValidIdentifier(label) || strings.Contains(label, "-") {
 				t.Errorf("%s: %s %q is not a plain identifier", name, block.Type, label)
@@ -262,5 +268,192 @@ func TestTerraformNamesAreValidIdentifiers(t *testing.T) {
 			}
 			seen[key] = true
 		}
+	}
+}
+
+// Every .tf golden is what `terraform fmt` writes, and states every provider
+// its resources need, at the version the table says, in required_providers.
+// Goldens are found by file name, so a case added under testdata/ is checked.
+func TestTerraformGoldensAreFormattedAndStateTheirProviders(t *testing.T) {
+	terraform, lookErr := exec.LookPath("terraform")
+	for _, golden := range terraformGoldens(t) {
+		t.Run(filepath.Base(filepath.Dir(golden)), func(t *testing.T) {
+			src, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body := parseHCL(t, src)
+			want := requiredProviders{}
+			for _, block := range body.Blocks {
+				if block.Type == "resource" {
+					if err := want.need(block.Labels[0]); err != nil {
+						t.Error(err)
+					}
+				}
+			}
+			got := map[string]string{}
+			for _, block := range body.Blocks {
+				if block.Type != "terraform" {
+					continue
+				}
+				for _, inner := range block.Body.Blocks {
+					for name, attr := range inner.Body.Attributes {
+						v, diags := attr.Expr.Value(nil)
+						if diags.HasErrors() {
+							t.Fatalf("required_providers.%s: %s", name, diags.Error())
+						}
+						constraint := ""
+						if version, ok := v.AsValueMap()["version"]; ok {
+							constraint = version.AsString()
+						}
+						if source := v.AsValueMap()["source"].AsString(); source != terraformProviders[name].source {
+							t.Errorf("required_providers.%s.source = %q, want %q", name, source, terraformProviders[name].source)
+						}
+						got[name] = constraint
+					}
+				}
+			}
+			wantConstraints := map[string]string{}
+			for name, req := range want {
+				wantConstraints[name] = ""
+				if req.minVersion != "" {
+					wantConstraints[name] = ">= " + req.minVersion
+				}
+			}
+			if diff := cmp.Diff(wantConstraints, got, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("required_providers (-resources need +golden states):\n%s", diff)
+			}
+			if lookErr != nil {
+				t.Skipf("terraform is not on PATH (%v); terraform fmt -check not run", lookErr)
+			}
+			if out, err := exec.Command(terraform, "fmt", "-check", "-diff", golden).CombinedOutput(); err != nil {
+				t.Errorf("terraform fmt -check %s: %v\n%s", golden, err, out)
+			}
+		})
+	}
+}
+
+func terraformGoldens(t *testing.T) []string {
+	t.Helper()
+	goldens, err := filepath.Glob(filepath.Join("testdata", "*", goldenFiles["terraform"]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(goldens) == 0 {
+		t.Fatal("no Terraform goldens found")
+	}
+	return goldens
+}
+
+// terraformMirrorEnv names a directory that holds Terraform providers in the
+// filesystem mirror layout (registry.terraform.io/hashicorp/aws/VERSION/OS_ARCH/);
+// with no network, that is the only way terraform init finds a provider.
+const terraformMirrorEnv = "TERRAFORM_PLUGIN_MIRROR"
+
+// `terraform validate` runs on every .tf golden whose providers the mirror
+// holds (hashicorp/aws here): it needs the provider's schema, and checks that
+// its version is one required_providers admits and that every resource,
+// argument and reference is one that version knows.
+func TestTerraformGoldensValidate(t *testing.T) {
+	terraform, err := exec.LookPath("terraform")
+	if err != nil {
+		t.Skipf("terraform is not on PATH: %v", err)
+	}
+	mirror := os.Getenv(terraformMirrorEnv)
+	if mirror == "" {
+		t.Skipf("%s is not set: no provider mirror for terraform init (.ci/run sets it where the machine has one)", terraformMirrorEnv)
+	}
+	validated := 0
+	for _, golden := range terraformGoldens(t) {
+		src, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatal(err)
+		}
+		needs := requiredProviders{}
+		for _, block := range parseHCL(t, src).Blocks {
+			if block.Type == "resource" {
+				_ = needs.need(block.Labels[0])
+			}
+		}
+		var missing []string
+		for name := range needs {
+			if _, err := os.Stat(filepath.Join(mirror, "registry.terraform.io", terraformProviders[name].source)); err != nil {
+				missing = append(missing, terraformProviders[name].source)
+			}
+		}
+		if len(needs) == 0 {
+			continue // no resource, no provider
+		}
+		if len(missing) > 0 {
+			slices.Sort(missing)
+			t.Logf("%s: not validated, the mirror lacks %v", golden, missing)
+			continue
+		}
+		t.Run(filepath.Base(filepath.Dir(golden)), func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, "main.tf"), src, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			config := filepath.Join(dir, "terraform.rc")
+			rc := fmt.Sprintf("provider_installation {\n  filesystem_mirror {\n    path = %q\n  }\n}\n", mirror)
+			if err := os.WriteFile(config, []byte(rc), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			env := append(os.Environ(), "TF_CLI_CONFIG_FILE="+config, "TF_IN_AUTOMATION=1", "CHECKPOINT_DISABLE=1", "TF_DATA_DIR="+filepath.Join(dir, ".terraform"))
+			for _, args := range [][]string{{"init", "-backend=false", "-input=false", "-no-color"}, {"validate", "-no-color"}} {
+				cmd := exec.Command(terraform, args...)
+				cmd.Dir, cmd.Env = dir, env
+				if out, err := cmd.CombinedOutput(); err != nil {
+					t.Fatalf("terraform %s: %v\n%s", strings.Join(args, " "), err, out)
+				}
+			}
+		})
+		validated++
+	}
+	if validated == 0 {
+		t.Skipf("the mirror in %s holds the providers of no golden", terraformMirrorEnv)
+	}
+}
+
+func TestRequiredProvidersTakeTheHighestMinimum(t *testing.T) {
+	r := requiredProviders{}
+	for _, resourceType := range []string{"aws_iam_role", "aws_eks_pod_identity_association", "aws_iam_openid_connect_provider", "google_service_account_iam_member"} {
+		if err := r.need(resourceType); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := r["aws"].minVersion; got != "5.81.0" {
+		t.Errorf("aws needs %q, want the highest minimum 5.81.0", got)
+	}
+	if got := r["google"].minVersion; got != "" {
+		t.Errorf("google needs %q, want no minimum", got)
+	}
+	if err := r.need("aws_iam_role_policy_attachment_typo"); err == nil || !strings.Contains(err.Error(), "terraformResourceTypes") {
+		t.Errorf("an unknown resource type gave %v, want an error naming the table", err)
+	}
+	for _, tc := range []struct {
+		a, b string
+		want int
+	}{{"5.81.0", "5.29.0", 1}, {"4.9.0", "4.65.0", -1}, {"", "1.0.0", -1}, {"4.65.0", "4.65.0", 0}} {
+		if got := compareVersions(tc.a, tc.b); (got > 0) != (tc.want > 0) || (got < 0) != (tc.want < 0) {
+			t.Errorf("compareVersions(%q, %q) = %d, want the sign of %d", tc.a, tc.b, got, tc.want)
+		}
+	}
+}
+
+// Every resource type a renderer writes has its row in the table, with a
+// provider the table knows and a source for its minimum.
+func TestTerraformResourceTypesAreComplete(t *testing.T) {
+	for resourceType, row := range terraformResourceTypes {
+		if _, ok := terraformProviders[row.provider]; !ok || !strings.HasPrefix(resourceType, row.provider+"_") {
+			t.Errorf("%s: provider %q is not its prefix or not in terraformProviders", resourceType, row.provider)
+		}
+		if row.why == "" || row.source == "" {
+			t.Errorf("%s: the row needs why and source", resourceType)
+		}
+	}
+	var out bytes.Buffer
+	if err := RenderTerraform(&out, oddTrust()); err != nil {
+		t.Fatalf("RenderTerraform: %v", err)
 	}
 }

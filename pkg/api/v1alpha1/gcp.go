@@ -1,7 +1,6 @@
 package v1alpha1
 
 import (
-	"fmt"
 	"strings"
 
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/gcpid"
@@ -43,8 +42,7 @@ func (g *GCP) defaults(c *Cluster) {
 // pool provider without a scheme ("//iam.googleapis.com/projects/..."): the
 // audience Google STS expects in a token exchange.
 func (g *GCP) ProviderResource() string {
-	return fmt.Sprintf("//iam.googleapis.com/projects/%s/locations/global/workloadIdentityPools/%s/providers/%s",
-		g.ProjectNumber, g.WorkloadIdentityPool, g.WorkloadIdentityProvider)
+	return "//iam.googleapis.com/" + gcpid.ProviderName(g.ProjectNumber, g.WorkloadIdentityPool, g.WorkloadIdentityProvider)
 }
 
 // Impersonates reports whether tokens are exchanged for a Google service
