@@ -155,22 +155,35 @@ func start(o options) (int, error) {
 	return code, err
 }
 
+// missingTools lists what the run needs and cannot find: the servers and
+// helpers `make build` writes to bin, etcd in bin (built from tools/etcd where
+// Debian's package cannot be installed) or on PATH, and the clients on PATH.
+func missingTools(bin string) []string {
+	var missing []string
+	for _, name := range []string{"kube-apiserver", "minio", "fake-gcs-server", "gcs-read", "azure-token"} {
+		if _, err := os.Stat(filepath.Join(bin, name)); err != nil {
+			missing = append(missing, filepath.Join(bin, name))
+		}
+	}
+	if _, err := os.Stat(filepath.Join(bin, "etcd")); err != nil {
+		if _, err := exec.LookPath("etcd"); err != nil {
+			missing = append(missing, "etcd (in "+bin+" or on PATH)")
+		}
+	}
+	for _, name := range []string{"unshare", "kubectl", "aws", "gcloud"} {
+		if _, err := exec.LookPath(name); err != nil {
+			missing = append(missing, name+" (on PATH)")
+		}
+	}
+	return missing
+}
+
 // preflight checks what the run needs before anything starts.
 func preflight(o options) error {
 	if os.Geteuid() != 0 {
 		return fmt.Errorf("run as root: the suite needs network and mount namespaces")
 	}
-	var missing []string
-	for _, name := range []string{"kube-apiserver", "minio", "fake-gcs-server", "gcs-read", "azure-token"} {
-		if _, err := os.Stat(filepath.Join(o.bin, name)); err != nil {
-			missing = append(missing, filepath.Join(o.bin, name))
-		}
-	}
-	for _, name := range []string{"etcd", "unshare", "kubectl", "aws", "gcloud"} {
-		if _, err := exec.LookPath(name); err != nil {
-			missing = append(missing, name+" (on PATH)")
-		}
-	}
+	missing := missingTools(o.bin)
 	if len(missing) > 0 {
 		return fmt.Errorf("missing %v: run `make build` first (aws, gcloud and kubectl come with the machine image)", missing)
 	}
