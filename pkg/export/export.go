@@ -424,6 +424,16 @@ func patchFileName(n *yaml.RNode) string {
 // patch collects the operations of one JSON patch (RFC 6902).
 type patch struct {
 	ops []*yaml.RNode
+	// created are the JSON pointers of the maps an earlier operation of this
+	// patch added whole: a later addition goes inside them, since a second
+	// add of the same map would replace the first one's entries.
+	created map[string]bool
+}
+
+// exists reports whether the map at path is in before or was added by an
+// earlier operation of the patch.
+func (p *patch) exists(before *yaml.RNode, path ...string) bool {
+	return has(before, path...) || p.created[pointer(path...)]
 }
 
 func (p *patch) add(path string, value *yaml.RNode) {
@@ -519,16 +529,22 @@ func mapAdditions(p *patch, before, after *yaml.RNode, path ...string) {
 	if len(added) == 0 {
 		return
 	}
-	if len(old) == 0 && !has(before, path...) {
+	if len(old) == 0 && !p.exists(before, path...) {
 		// Create the map, and what leads to it, in one operation.
 		value := stringMap(added)
 		i := len(path) - 1
-		for ; i > 0 && !has(before, path[:i]...); i-- {
+		for ; i > 0 && !p.exists(before, path[:i]...); i-- {
 			wrapped := yaml.NewMapRNode(nil)
 			_ = wrapped.PipeE(yaml.SetField(path[i], value))
 			value = wrapped
 		}
 		p.add(pointer(path[:i+1]...), value)
+		if p.created == nil {
+			p.created = map[string]bool{}
+		}
+		for j := i + 1; j <= len(path); j++ {
+			p.created[pointer(path[:j]...)] = true
+		}
 		return
 	}
 	for _, k := range sortedKeys(added) {
