@@ -31,6 +31,9 @@ func Plan(spec *v1alpha1.Spec) (plan.Target, error) {
 	switch a.Mode {
 	case v1alpha1.ModeWebhook:
 		t.ServiceAccountAnnotations = webhookAnnotations(a)
+		// The webhook adds the role; keys a container still sets would
+		// win over it, as in projected mode.
+		t.Pod.StaticCredentials = StaticCredentials
 		return t, nil
 	case v1alpha1.ModePodIdentity:
 		// EKS's agent and webhook give the pod its credentials; an IRSA
@@ -38,6 +41,9 @@ func Plan(spec *v1alpha1.Spec) (plan.Target, error) {
 		// set of AWS variables.
 		sa := spec.ServiceAccount
 		t.ExclusiveAnnotations = []string{RoleARNAnnotation}
+		// The SDKs read keys from the environment before the Pod Identity
+		// Agent's container credentials.
+		t.Pod.StaticCredentials = StaticCredentials
 		t.Notes = []string{fmt.Sprintf("EKS Pod Identity: nothing is written on ServiceAccount %s/%s or its pods; "+
 			"EKS gives them role %s once the pod identity association of cluster %s exists: `cross-cloud-access trust` writes it",
 			sa.Namespace, sa.Name, a.RoleARN, spec.Cluster.EKS.ClusterName)}
@@ -82,7 +88,7 @@ const NoRegionWarning = "is not set, so the pods get no AWS_REGION: outside EC2 
 	"and the AWS CLI v1 (botocore) fail to call STS for the web identity without a region; " +
 	"set spec.aws.region to the region the pods use (it sets AWS_REGION and AWS_DEFAULT_REGION)"
 
-const envKeysWin = "every AWS SDK and the AWS CLI take from the environment before web identity"
+const envKeysWin = "every AWS SDK and the AWS CLI take from the environment before web identity or EKS Pod Identity"
 
 // projectedEnv is the environment the EKS webhook would inject, in its
 // order, so a pod reads the same either way.

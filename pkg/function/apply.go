@@ -339,7 +339,9 @@ func patchWorkloads(src source, p plan.Plan, items []*yaml.RNode, env workload.E
 			}
 			if err := templatePatch.Apply(t); err != nil {
 				results = append(results, workloadResult(item, err)...)
+				continue
 			}
+			results = append(results, uncheckedSecrets(item, templatePatch, t)...)
 		}
 	}
 	// With an admission policy, Pods created at runtime are wired too: a
@@ -351,6 +353,25 @@ func patchWorkloads(src source, p plan.Plan, items []*yaml.RNode, env workload.E
 			ResourceRef: ref(src.node), Field: &framework.Field{Path: "spec.serviceAccount"}, File: file(src.node)})
 	}
 	return results, windowsUsed
+}
+
+// uncheckedSecrets are warnings about the envFrom Secrets of a wired
+// template that are not among the input: the static credentials a Secret
+// might provide could not be checked. Advice only: the output is right as far
+// as the input shows.
+func uncheckedSecrets(item *yaml.RNode, p workload.Patch, t workload.PodTemplate) framework.Results {
+	unchecked, err := p.UncheckedSecrets(t)
+	if err != nil {
+		return workloadResult(item, err)
+	}
+	var out framework.Results
+	for _, u := range unchecked {
+		message, field := locatedMessage(u.Location, fmt.Sprintf(
+			"reads Secret %q through envFrom, which is not among the input, so whether it sets %s could not be checked; if it does, the SDKs use that credential instead of the keyless one: remove those keys from the Secret, or add the Secret to the input to have it checked",
+			u.Secret, workload.CredentialNames(p.Pod.StaticCredentials)))
+		out = append(out, &framework.Result{Severity: framework.Warning, Message: message, ResourceRef: ref(item), Field: field, File: file(item)})
+	}
+	return out
 }
 
 // runsAs is the ServiceAccount a pod template runs as: one without

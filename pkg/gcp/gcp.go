@@ -47,6 +47,7 @@ func Plan(spec *v1alpha1.Spec) (plan.Target, error) {
 	g := spec.GCP
 	t := plan.Target{Name: "gcp"}
 	if g.Mode == v1alpha1.ModeWorkloadIdentity {
+		t.Pod.StaticCredentials = WorkloadIdentityStaticCredentials
 		if g.Impersonates() {
 			t.ServiceAccountAnnotations = []plan.KeyValue{{Key: ServiceAccountAnnotation, Value: g.ServiceAccountEmail}}
 			return t, nil
@@ -74,6 +75,18 @@ func Plan(spec *v1alpha1.Spec) (plan.Target, error) {
 	}
 	t.Windows = &windows
 	return t, nil
+}
+
+// WorkloadIdentityStaticCredentials are the variables that make Google's
+// clients use a credential file instead of GKE's metadata server: Application
+// Default Credentials read GOOGLE_APPLICATION_CREDENTIALS first, gcloud
+// CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE. In federated mode the function sets
+// both itself, and another value is a conflict like any other.
+var WorkloadIdentityStaticCredentials = []plan.StaticCredential{
+	{Name: credentialConfigurationEnv, What: "a credential file (a service account key, or another identity's configuration)",
+		Why: "the Google client libraries' Application Default Credentials read before GKE's metadata server"},
+	{Name: gcloudCredentialOverride, What: "a credential file (a service account key, or another identity's configuration)",
+		Why: "gcloud reads before GKE's metadata server"},
 }
 
 // federatedParts is the pod patch and ConfigMap of federated mode, with paths as

@@ -99,7 +99,9 @@ func (p Patch) apply(t PodTemplate) (Injected, error) {
 			added.Labels = append(added.Labels, label.Key)
 		}
 	}
-	if len(p.Pod.Tokens) > 0 || len(p.Pod.ConfigMapVolumes) > 0 || len(p.Pod.Env) > 0 || len(p.Pod.DefaultEnv) > 0 {
+	// A webhook mode adds nothing to the containers, but its credentials
+	// lose to static ones all the same: those are checked in every mode.
+	if len(p.Pod.Tokens) > 0 || len(p.Pod.ConfigMapVolumes) > 0 || len(p.Pod.Env) > 0 || len(p.Pod.DefaultEnv) > 0 || len(p.Pod.StaticCredentials) > 0 {
 		errs = append(errs, p.applyToPodSpec(t, template, &added)...)
 	}
 	if len(errs) > 0 {
