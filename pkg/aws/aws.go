@@ -34,6 +34,10 @@ func Plan(spec *v1alpha1.Spec) (plan.Target, error) {
 		// The webhook adds the role; keys a container still sets would
 		// win over it, as in projected mode.
 		t.Pod.StaticCredentials = StaticCredentials
+		// The webhook sets the cluster's region only where a container sets
+		// no region of its own: the spec's region is such a default, so
+		// that one aws block serves an EKS cluster and any other alike.
+		t.Pod.DefaultEnv = regionEnv(a.Region)
 		return t, nil
 	case v1alpha1.ModePodIdentity:
 		// EKS's agent and webhook give the pod its credentials; an IRSA
@@ -94,11 +98,7 @@ const envKeysWin = "every AWS SDK and the AWS CLI take from the environment befo
 // order, so a pod reads the same either way.
 func projectedEnv(a *v1alpha1.AWS, tokenFile string) []plan.KeyValue {
 	env := []plan.KeyValue{{Key: "AWS_STS_REGIONAL_ENDPOINTS", Value: a.STSRegionalEndpoints}}
-	if a.Region != "" {
-		env = append(env,
-			plan.KeyValue{Key: "AWS_DEFAULT_REGION", Value: a.Region},
-			plan.KeyValue{Key: "AWS_REGION", Value: a.Region})
-	}
+	env = append(env, regionEnv(a.Region)...)
 	env = append(env,
 		plan.KeyValue{Key: "AWS_ROLE_ARN", Value: a.RoleARN},
 		plan.KeyValue{Key: "AWS_WEB_IDENTITY_TOKEN_FILE", Value: tokenFile})
@@ -106,6 +106,15 @@ func projectedEnv(a *v1alpha1.AWS, tokenFile string) []plan.KeyValue {
 		env = append(env, plan.KeyValue{Key: "AWS_ROLE_SESSION_NAME", Value: a.RoleSessionName})
 	}
 	return env
+}
+
+// regionEnv is the region as the EKS webhook writes it (both variables,
+// AWS_DEFAULT_REGION first); none without a region.
+func regionEnv(region string) []plan.KeyValue {
+	if region == "" {
+		return nil
+	}
+	return []plan.KeyValue{{Key: "AWS_DEFAULT_REGION", Value: region}, {Key: "AWS_REGION", Value: region}}
 }
 
 // webhookAnnotations writes only what differs from the webhook's defaults on

@@ -58,7 +58,6 @@ func (a *AWS) check(v *checker, c *Cluster) {
 		if provider != ProviderEKS {
 			v.errorf("spec.aws.mode", "webhook needs the EKS pod identity webhook, which only EKS runs (provider is %q); use projected or auto", provider)
 		}
-		v.unused("spec.aws.region", a.Region != "", a.Mode, "the EKS webhook sets AWS_REGION from the cluster's region")
 		v.unused("spec.aws.roleSessionName", a.RoleSessionName != "", a.Mode, "the EKS webhook has no session-name annotation")
 		v.between("spec.aws.tokenExpirationSeconds", a.TokenExpirationSeconds, 3600, MaxTokenExpirationSeconds, "the EKS webhook's eks.amazonaws.com/token-expiration range")
 	case ModeProjected:
