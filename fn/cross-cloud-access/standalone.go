@@ -29,7 +29,10 @@ type standalone struct {
 	// namespace is where objects without one count as being, as Helm
 	// installs them into the release namespace; empty: "default".
 	namespace string
-	stdin     io.Reader
+	// errorsInOutput writes an error to stdout as a YAML list and exits 0
+	// (writeErrorList): Helm 4 shows nothing else of a plugin's failure.
+	errorsInOutput bool
+	stdin          io.Reader
 	// stdinIsTerminal says nobody piped anything in.
 	stdinIsTerminal bool
 	stdout, stderr  io.Writer
@@ -74,7 +77,9 @@ func (s standalone) run(args []string) error {
 			return err
 		}
 	}
-	s.warnUnselected(config, items, namespaced)
+	if err := unplaced(config, items, namespaced, s.namespace); err != nil {
+		return err
+	}
 
 	out, results := function.Run(config, items)
 	for _, r := range results {
@@ -150,17 +155,22 @@ func countAsNamespace(ns string, config *yaml.RNode, items []*yaml.RNode) ([]*ya
 	return changed, nil
 }
 
-// warnUnselected says why nothing was wired when the workloads have no
-// namespace of their own and the spec's ServiceAccount is in another one:
-// the usual first run of a post-renderer, where Helm leaves namespaces to
-// install time.
-func (s standalone) warnUnselected(config *yaml.RNode, items, namespaced []*yaml.RNode) {
+// errUnplaced is wrapped when the workloads have no namespace of their own
+// and the spec's ServiceAccount is in another one than they count as.
+var errUnplaced = errors.New("the workloads are not in the spec's namespace")
+
+// unplaced refuses a run that would wire nothing because the workloads have
+// no namespace of their own and the spec's ServiceAccount is in another one
+// than they count as: the usual first run of a post-renderer, where Helm
+// leaves namespaces to install time. Helm, Argo CD and Flux hide warnings, so
+// it is an error, with the flag that fixes it.
+func unplaced(config *yaml.RNode, items, namespaced []*yaml.RNode, namespace string) error {
 	spec, errs := v1alpha1.Decode(config.Copy())
 	if spec == nil || len(errs) > 0 {
-		return // the function reports what is wrong with the spec
+		return nil // the function reports what is wrong with the spec
 	}
 	want := spec.Spec.ServiceAccount.Namespace
-	assumed := workload.EffectiveNamespace(s.namespace)
+	assumed := workload.EffectiveNamespace(namespace)
 	given := map[*yaml.RNode]bool{}
 	for _, n := range namespaced {
 		given[n] = true
@@ -171,7 +181,7 @@ func (s standalone) warnUnselected(config *yaml.RNode, items, namespaced []*yaml
 			continue
 		}
 		if workload.EffectiveNamespace(n.GetNamespace()) == want && !given[n] {
-			return // something is in the spec's namespace
+			return nil // something is in the spec's namespace
 		}
 		if n.GetNamespace() != "" && !given[n] {
 			continue
@@ -181,11 +191,19 @@ func (s standalone) warnUnselected(config *yaml.RNode, items, namespaced []*yaml
 		}
 	}
 	if without == 0 || want == assumed {
-		return
+		return nil
 	}
-	fmt.Fprintf(s.stderr, "warning: %d workloads have no namespace and count as %q, so ServiceAccount %s/%s selects none of them; "+
-		"pass --namespace %s (Helm: --post-renderer-args=--namespace=%s, the release namespace)\n",
-		without, assumed, want, spec.Spec.ServiceAccount.Name, want, want)
+	how := "without --namespace"
+	if namespace != "" {
+		how = "with --namespace " + namespace
+	}
+	workloads := fmt.Sprintf("the %d workloads without a namespace count", without)
+	if without == 1 {
+		workloads = "the 1 workload without a namespace counts"
+	}
+	return fmt.Errorf("%w: %s as %q (%s), but the spec's ServiceAccount is %s/%s, so none of them would be wired; "+
+		"pass the namespace they are installed in with --namespace (Helm: --post-renderer-args=--namespace=%s, for the release namespace %s); if they are installed in another one, the spec must name it",
+		errUnplaced, workloads, assumed, how, want, spec.Spec.ServiceAccount.Name, want, want)
 }
 
 // isTerminal reports whether f is a terminal rather than a pipe or a file.

@@ -30,6 +30,7 @@ func apply(set specSet, items []*yaml.RNode) ([]*yaml.RNode, framework.Results) 
 	var added []*yaml.RNode
 	for _, src := range set.sources {
 		src, scoped := resolveScope(src, out)
+		scoped = append(scoped, misplaced(src)...)
 		results = append(results, scoped...)
 		if scoped.ExitCode() != 0 {
 			continue
@@ -347,9 +348,13 @@ func patchWorkloads(src source, p plan.Plan, items []*yaml.RNode, env workload.E
 	// With an admission policy, Pods created at runtime are wired too: a
 	// build without workloads is the expected case, not a mistake.
 	if selected == 0 && !pod.IsEmpty() && spec.AdmissionPolicy == nil {
+		how := "set serviceAccountName on the workloads or select them with spec.workloads.selector"
+		if selector != nil {
+			how = "set serviceAccountName on the workloads or fix spec.workloads.selector, which selects none"
+		}
 		results = append(results, &framework.Result{Severity: framework.Warning,
-			Message: fmt.Sprintf("no workload among the input runs as ServiceAccount %s, so no pod was patched; set serviceAccountName on the workloads or select them with spec.workloads.selector",
-				src.scope.objectName(spec.ServiceAccount.Name)),
+			Message: fmt.Sprintf("no workload among the input runs as ServiceAccount %s, so no pod was patched; %s",
+				src.scope.objectName(spec.ServiceAccount.Name), how),
 			ResourceRef: ref(src.node), Field: &framework.Field{Path: "spec.serviceAccount"}, File: file(src.node)})
 	}
 	return results, windowsUsed

@@ -59,6 +59,10 @@ type genObject struct {
 	// Strict says the object decodes strictly into Kubernetes' types (it
 	// carries no unknown field) and is of a kind kubecheck knows.
 	Strict bool
+	// Account is the ServiceAccount the object is (a ServiceAccount) or
+	// names as its serviceAccountName (a workload); Pick is a workload's
+	// pick label, which a spec's selector may match.
+	Account, Pick string
 }
 
 // genCase is one generated run of the function.
@@ -108,6 +112,7 @@ func generateCase(r *rand.Rand) genCase {
 				YAML:    serviceAccountYAML(r, s.Account, s.Namespace, i),
 				Touched: s.annotatesAccount(),
 				Strict:  true,
+				Account: s.Account,
 			})
 		}
 	}
@@ -142,6 +147,40 @@ stringData:
 	workloads := 2 + r.Intn(10)
 	for i := 0; i < workloads; i++ {
 		objects = append(objects, generateWorkload(r, i, c.Specs))
+	}
+	// A spec whose namespace has neither its ServiceAccount nor a workload
+	// of it, while another namespace has, is refused (scope.go's misplaced):
+	// such a spec gets its ServiceAccount in the input, as a user would fix it
+	// (until none is left: one added ServiceAccount is elsewhere for another).
+	for changed := true; changed; {
+		changed = false
+		for i, s := range c.Specs {
+			if s.AccountInInput {
+				continue
+			}
+			here, elsewhere := false, false
+			for _, o := range objects {
+				if o.Account != s.Account && (s.SelectLabel == "" || o.Pick != s.SelectLabel) {
+					continue
+				}
+				if o.Key.Namespace == s.Namespace {
+					here = true
+				} else {
+					elsewhere = true
+				}
+			}
+			if elsewhere && !here {
+				c.Specs[i].AccountInInput = true
+				changed = true
+				objects = append(objects, genObject{
+					Key:     objectKey{"v1", "ServiceAccount", s.Namespace, s.Account},
+					YAML:    serviceAccountYAML(r, s.Account, s.Namespace, i),
+					Touched: s.annotatesAccount(),
+					Strict:  true,
+					Account: s.Account,
+				})
+			}
+		}
 	}
 	r.Shuffle(len(objects), func(i, j int) { objects[i], objects[j] = objects[j], objects[i] })
 	c.Objects = objects
@@ -463,7 +502,7 @@ func generateWorkload(r *rand.Rand, i int, specs []genSpec) genObject {
 		b.WriteString("  template:\n")
 		template("    ")
 	}
-	return genObject{Key: key, YAML: b.String(), Touched: touched, Strict: strict}
+	return genObject{Key: key, YAML: b.String(), Touched: touched, Strict: strict, Account: account, Pick: labels["pick"]}
 }
 
 // podSpec returns the lines of a pod spec, unindented.
