@@ -218,12 +218,12 @@ func resolveScope(src source, items []*yaml.RNode) (source, framework.Results) {
 		scope.namespace = found[0]
 		if given {
 			results = append(results, fieldResults(src.node, v1alpha1.FieldErrors{{Field: "spec.serviceAccount.namespace", Severity: framework.Warning,
-				Message: fmt.Sprintf("the ServiceAccount and its workloads were moved from namespace %s to %s in this build (kustomize's namespace): wired there; trust must pin the subject %s",
-					sa.Namespace, kname.Printable(found[0], kname.IsLabel), printableSubject(found[0], current))}})...)
+				Message: fmt.Sprintf("the ServiceAccount and its workloads were moved from namespace %s to %s in this build (kustomize's namespace): wired there, for the subject %s; trust on the spec alone pins %s: give trust the built output with the spec (... | cross-cloud-access trust SPEC -), or name %s in the spec",
+					sa.Namespace, kname.Printable(found[0], kname.IsLabel), printableSubject(found[0], current), sa.Subject(), kname.Printable(found[0], kname.IsLabel))}})...)
 		} else if found[0] != "" && found[0] != v1alpha1.DefaultNamespace {
 			results = append(results, fieldResults(src.node, v1alpha1.FieldErrors{{Field: "spec.serviceAccount.namespace", Severity: framework.Warning,
-				Message: fmt.Sprintf("is not set, and the ServiceAccount's workloads are in namespace %s: wired there, but trust on this spec pins namespace %s; set spec.serviceAccount.namespace: %s so that both agree",
-					found[0], v1alpha1.DefaultNamespace, found[0])}})...)
+				Message: fmt.Sprintf("is not set, and the ServiceAccount's workloads are in namespace %s: wired there; trust on the spec alone cannot know it and refuses the spec: set spec.serviceAccount.namespace: %s, or give trust --namespace %s or the built output",
+					kname.Printable(found[0], kname.IsLabel), kname.Printable(found[0], kname.IsLabel), kname.Printable(found[0], kname.IsLabel))}})...)
 		}
 	case len(found) == 0 && !given:
 		// Nothing says where: the objects land where they are applied.
@@ -231,8 +231,8 @@ func resolveScope(src source, items []*yaml.RNode) (source, framework.Results) {
 	}
 	if current != sa.Name {
 		results = append(results, fieldResults(src.node, v1alpha1.FieldErrors{{Field: "spec.serviceAccount.name", Severity: framework.Warning,
-			Message: fmt.Sprintf("the ServiceAccount %s is named %s in this build (kustomize's namePrefix or nameSuffix): wired under that name; trust must pin the subject %s",
-				sa.Name, kname.Printable(current, kname.IsSubdomain), printableSubject(scope.subjectNamespace(), current))}})...)
+			Message: fmt.Sprintf("the ServiceAccount %s is named %s in this build (kustomize's namePrefix or nameSuffix): wired under that name, for the subject %s; trust on the spec alone pins the spec's name: give trust the built output with the spec (... | cross-cloud-access trust SPEC -), or name %s in the spec",
+				sa.Name, kname.Printable(current, kname.IsSubdomain), printableSubject(scope.subjectNamespace(), current), kname.Printable(current, kname.IsSubdomain))}})...)
 	}
 	if scope.namespace == "" && spec.AdmissionPolicy != nil {
 		return src, fieldResults(src.node, v1alpha1.FieldErrors{{Field: "spec.serviceAccount.namespace",

@@ -206,3 +206,25 @@ func TestServiceAccountLabelsAndAnnotationsFollowKubernetesRulesAndAvoidOurDomai
 		})
 	}
 }
+
+// ParseSubject is Subject read back; anything else is not a subject.
+func TestParseSubject(t *testing.T) {
+	for _, tc := range []struct {
+		subject         string
+		namespace, name string
+		ok              bool
+	}{
+		{"system:serviceaccount:shop:api", "shop", "api", true},
+		{ServiceAccount{Namespace: "a", Name: "b.c"}.Subject(), "a", "b.c", true},
+		{"system:serviceaccount:shop:", "", "", false},
+		{"system:serviceaccount::api", "", "", false},
+		{"system:serviceaccount:shop:api:x", "", "", false},
+		{"system:serviceaccounts:shop", "", "", false},
+		{"shop:api", "", "", false},
+	} {
+		sa, ok := ParseSubject(tc.subject)
+		if ok != tc.ok || sa.Namespace != tc.namespace || sa.Name != tc.name {
+			t.Errorf("ParseSubject(%q) = %q, %q, %v; want %q, %q, %v", tc.subject, sa.Namespace, sa.Name, ok, tc.namespace, tc.name, tc.ok)
+		}
+	}
+}
