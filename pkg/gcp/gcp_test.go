@@ -117,7 +117,7 @@ func TestPlanWorkloadIdentityOnlyAnnotatesAndChecksCredentialFiles(t *testing.T)
 	}
 	want := plan.Target{Name: "gcp",
 		ServiceAccountAnnotations: []plan.KeyValue{{Key: "iam.gke.io/gcp-service-account", Value: "a@b.iam.gserviceaccount.com"}},
-		Pod:                       plan.PodPatch{StaticCredentials: WorkloadIdentityStaticCredentials}}
+		Pod:                       plan.PodPatch{StaticCredentials: WorkloadIdentityStaticCredentials, HostNetworkUnsupported: HostNetworkUnsupported}}
 	if diff := cmp.Diff(want, target); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
