@@ -49,10 +49,12 @@ var ErrNotExportable = errors.New("not expressible as a kustomize Component")
 // part of a file name or of kustomization.yaml.
 var ErrInvalidName = errors.New("not a valid Kubernetes name")
 
-// ErrNamespaceNeeded is wrapped when the Component would wire workloads that
-// carry no namespace for a spec that names none without being told where
-// they are applied: its stamps, and the trust written from them, would say
-// "default" wherever the kustomization that lists it puts them.
+// ErrNamespaceNeeded is wrapped when export must be told where the
+// resources without a namespace are applied (Options.Namespace): for a spec
+// that names none, the Component's stamps, and the trust written from them,
+// would say "default" wherever the kustomization that lists it puts them; for
+// a spec that names another namespace than they count as, it would wire
+// nothing.
 var ErrNamespaceNeeded = errors.New("export needs the namespace the workloads are applied in")
 
 // Options are export's settings.

@@ -42,7 +42,7 @@ var ErrNoSpec = errors.New("no " + v1alpha1.APIVersion + " " + v1alpha1.Kind + "
 func Command() *cobra.Command {
 	format, namespace := "json", ""
 	cmd := &cobra.Command{
-		Use:   "trust [--format json|terraform|shell|krm] FILE...",
+		Use:   "trust [--format json|terraform|shell|krm] [--namespace NS] FILE...",
 		Short: "Print the cloud-side trust (AWS, GCP, Azure) for CrossCloudAccess specs",
 		Long: `Reads every CrossCloudAccess in the given YAML files ("-" is stdin) and prints
 what to configure in each cloud so that exactly those ServiceAccounts, and
