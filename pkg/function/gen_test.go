@@ -107,13 +107,7 @@ func generateCase(r *rand.Rand) genCase {
 	var objects []genObject
 	for i, s := range c.Specs {
 		if s.AccountInInput {
-			objects = append(objects, genObject{
-				Key:     objectKey{"v1", "ServiceAccount", s.Namespace, s.Account},
-				YAML:    serviceAccountYAML(r, s.Account, s.Namespace, i),
-				Touched: s.annotatesAccount(),
-				Strict:  true,
-				Account: s.Account,
-			})
+			objects = append(objects, accountObject(r, s, i))
 		}
 	}
 	// envFrom sources: never providing a variable the function sets.
@@ -172,13 +166,7 @@ stringData:
 			if elsewhere && !here {
 				c.Specs[i].AccountInInput = true
 				changed = true
-				objects = append(objects, genObject{
-					Key:     objectKey{"v1", "ServiceAccount", s.Namespace, s.Account},
-					YAML:    serviceAccountYAML(r, s.Account, s.Namespace, i),
-					Touched: s.annotatesAccount(),
-					Strict:  true,
-					Account: s.Account,
-				})
+				objects = append(objects, accountObject(r, s, i))
 			}
 		}
 	}
@@ -206,6 +194,17 @@ stringData:
 	}
 	c.Input = strings.Join(docs, "---\n")
 	return c
+}
+
+// accountObject is the ServiceAccount of spec number i, among the input.
+func accountObject(r *rand.Rand, s genSpec, i int) genObject {
+	return genObject{
+		Key:     objectKey{"v1", "ServiceAccount", s.Namespace, s.Account},
+		YAML:    serviceAccountYAML(r, s.Account, s.Namespace, i),
+		Touched: s.annotatesAccount(),
+		Strict:  true,
+		Account: s.Account,
+	}
 }
 
 // generateSpec builds spec number i for ServiceAccount ns/account.
