@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -80,14 +81,25 @@ func rootCommand(s standalone) *cobra.Command {
 	cmd.SetOut(s.stdout)
 	cmd.SetErr(s.stderr)
 	cmd.Flags().StringVar(&s.namespace, "namespace", "", "standalone mode: objects without a namespace count as being in this one (Helm's release namespace)")
+	cmd.Flags().BoolVar(&s.errorsInOutput, "errors-in-output", false,
+		"standalone mode, for Helm 4's post-renderer plugin: on an error, exit 0 and write the error as a YAML list instead of objects, which Helm 4 shows in its own error (it discards a failing plugin's stderr)")
 	cmd.RunE = func(c *cobra.Command, args []string) error {
 		if len(args) == 0 {
-			if s.namespace != "" {
-				err := errors.New("--namespace needs a SPEC argument: it is for standalone mode (a ResourceList carries its own namespaces)")
-				fmt.Fprintln(s.stderr, err)
-				return err
+			for _, f := range []struct {
+				flag string
+				set  bool
+			}{{"--namespace", s.namespace != ""}, {"--errors-in-output", s.errorsInOutput}} {
+				if flag := f.flag; f.set {
+					err := fmt.Errorf("%s needs a SPEC argument: it is for standalone mode (a ResourceList carries its own namespaces and results)", flag)
+					fmt.Fprintln(s.stderr, err)
+					return err
+				}
 			}
 			return resourceList(c)
+		}
+		var said bytes.Buffer
+		if s.errorsInOutput {
+			s.stderr = io.MultiWriter(s.stderr, &said)
 		}
 		err := s.run(args)
 		if err != nil {
@@ -96,12 +108,35 @@ func rootCommand(s standalone) *cobra.Command {
 		if errors.Is(err, errNoInput) {
 			fmt.Fprint(s.stderr, "\n"+c.UsageString())
 		}
+		if err != nil && s.errorsInOutput {
+			return writeErrorList(s.stdout, said.String())
+		}
 		return err
 	}
 	for _, sub := range subcommands() {
 		cmd.AddCommand(sub)
 	}
 	return cmd
+}
+
+// writeErrorList writes what --errors-in-output puts on stdout instead of
+// objects: a YAML list holding the message. Helm 4 runs a post-renderer
+// plugin with its stderr in a buffer it never shows, and answers a non-zero
+// exit with only "plugin exited with error"; output it cannot read as objects
+// it does show, in "wrong node kind: expected MappingNode but got
+// SequenceNode: node contents:" followed by the list. Helm stops there, so
+// nothing is installed, as after any other error.
+func writeErrorList(w io.Writer, message string) error {
+	item := yaml.NewStringRNode("cross-cloud-access failed; nothing was written:\n" + strings.TrimRight(message, "\n"))
+	item.YNode().Style = yaml.LiteralStyle
+	list := yaml.NewListRNode()
+	list.YNode().Content = append(list.YNode().Content, item.YNode())
+	text, err := list.String()
+	if err != nil {
+		return fmt.Errorf("writing the error as YAML: %w", err)
+	}
+	_, err = io.WriteString(w, text)
+	return err
 }
 
 // resourceList is the function on a ResourceList: what command.Build's

@@ -10,10 +10,8 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
-	"github.com/crosscloud-dev/cross-cloud-access/pkg/api/v1alpha1"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/function"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/resourcelist"
-	"github.com/crosscloud-dev/cross-cloud-access/pkg/workload"
 )
 
 // errNoInput stops a run that would wait forever for a person to type YAML:
@@ -29,7 +27,10 @@ type standalone struct {
 	// namespace is where objects without one count as being, as Helm
 	// installs them into the release namespace; empty: "default".
 	namespace string
-	stdin     io.Reader
+	// errorsInOutput writes an error to stdout as a YAML list and exits 0
+	// (writeErrorList): Helm 4 shows nothing else of a plugin's failure.
+	errorsInOutput bool
+	stdin          io.Reader
 	// stdinIsTerminal says nobody piped anything in.
 	stdinIsTerminal bool
 	stdout, stderr  io.Writer
@@ -70,11 +71,18 @@ func (s standalone) run(args []string) error {
 
 	var namespaced []*yaml.RNode
 	if s.namespace != "" {
-		if namespaced, err = countAsNamespace(s.namespace, config, items); err != nil {
+		if namespaced, err = function.CountAsNamespace(s.namespace, config, items); err != nil {
 			return err
 		}
 	}
-	s.warnUnselected(config, items, namespaced)
+	if err := function.Unplaced(config, items, namespaced, s.namespace); err != nil {
+		var u *function.UnplacedError
+		if errors.As(err, &u) {
+			return fmt.Errorf("%w (Helm: --post-renderer-args=--namespace=%s, for the release namespace %s); if they are installed in another one, the spec must name it",
+				err, u.Want, u.Want)
+		}
+		return err
+	}
 
 	out, results := function.Run(config, items)
 	for _, r := range results {
@@ -119,73 +127,6 @@ func (s standalone) read(path string, sources *resourcelist.Sources) ([]*yaml.RN
 		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
 	return nodes, nil
-}
-
-// countAsNamespace gives every object without a namespace the namespace ns
-// for this run, and returns them so their namespace can be taken off again.
-// A spec that names no namespace takes ns too: the workloads it is for are
-// there.
-func countAsNamespace(ns string, config *yaml.RNode, items []*yaml.RNode) ([]*yaml.RNode, error) {
-	if config.GetNamespace() == "" {
-		sa, err := config.Pipe(yaml.Lookup("spec", "serviceAccount", "namespace"))
-		if err != nil {
-			return nil, fmt.Errorf("reading the spec: %w", err)
-		}
-		if sa == nil || yaml.GetValue(sa) == "" {
-			if err := config.PipeE(yaml.LookupCreate(yaml.MappingNode, "spec", "serviceAccount"), yaml.SetField("namespace", yaml.NewStringRNode(ns))); err != nil {
-				return nil, fmt.Errorf("setting the spec's namespace: %w", err)
-			}
-		}
-	}
-	var changed []*yaml.RNode
-	for _, n := range items {
-		if n.YNode().Kind != yaml.MappingNode || n.GetNamespace() != "" {
-			continue
-		}
-		if err := n.SetNamespace(ns); err != nil {
-			return nil, fmt.Errorf("setting the namespace of %s %s: %w", n.GetKind(), n.GetName(), err)
-		}
-		changed = append(changed, n)
-	}
-	return changed, nil
-}
-
-// warnUnselected says why nothing was wired when the workloads have no
-// namespace of their own and the spec's ServiceAccount is in another one:
-// the usual first run of a post-renderer, where Helm leaves namespaces to
-// install time.
-func (s standalone) warnUnselected(config *yaml.RNode, items, namespaced []*yaml.RNode) {
-	spec, errs := v1alpha1.Decode(config.Copy())
-	if spec == nil || len(errs) > 0 {
-		return // the function reports what is wrong with the spec
-	}
-	want := spec.Spec.ServiceAccount.Namespace
-	assumed := workload.EffectiveNamespace(s.namespace)
-	given := map[*yaml.RNode]bool{}
-	for _, n := range namespaced {
-		given[n] = true
-	}
-	without := 0
-	for _, n := range items {
-		if n.YNode().Kind != yaml.MappingNode {
-			continue
-		}
-		if workload.EffectiveNamespace(n.GetNamespace()) == want && !given[n] {
-			return // something is in the spec's namespace
-		}
-		if n.GetNamespace() != "" && !given[n] {
-			continue
-		}
-		if _, ok, err := workload.BuiltinLocator.Locate(n); ok && err == nil {
-			without++
-		}
-	}
-	if without == 0 || want == assumed {
-		return
-	}
-	fmt.Fprintf(s.stderr, "warning: %d workloads have no namespace and count as %q, so ServiceAccount %s/%s selects none of them; "+
-		"pass --namespace %s (Helm: --post-renderer-args=--namespace=%s, the release namespace)\n",
-		without, assumed, want, spec.Spec.ServiceAccount.Name, want, want)
 }
 
 // isTerminal reports whether f is a terminal rather than a pipe or a file.

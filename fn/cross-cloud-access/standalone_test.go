@@ -209,23 +209,36 @@ func TestNamespaceFlagCountsObjectsWithoutOneAsInIt(t *testing.T) {
 	}
 }
 
-func TestWarnsWhenWorkloadsWithoutNamespaceMissTheSpecsNamespace(t *testing.T) {
+// Helm, Argo CD and Flux hide a post-renderer's warnings: workloads that
+// would all be left unwired because the release namespace was not passed on
+// are an error, with the flag that fixes it, and nothing is written.
+func TestWorkloadsWithoutNamespaceMissingTheSpecsNamespaceIsAnError(t *testing.T) {
 	spec := writeFile(t, t.TempDir(), "spec.yaml", prodSpec)
-	got := runStandalone(t, helmDeployment, false, spec)
-	if got.err != nil {
-		t.Fatalf("%v\n%s", got.err, got.stderr)
-	}
-	for _, want := range []string{"1 workloads have no namespace", `count as "default"`, "--post-renderer-args=--namespace=prod"} {
-		if !strings.Contains(got.stderr, want) {
-			t.Errorf("stderr does not say %q:\n%s", want, got.stderr)
-		}
-	}
-	if names := envNames(t, objects(t, got.stdout)["Deployment /api"]); len(names) != 0 {
-		t.Errorf("a Deployment outside prod was wired: %v", names)
+	for name, c := range map[string]struct {
+		args []string
+		says string
+	}{
+		"no --namespace":      {args: []string{spec}, says: `counts as "default" (without --namespace)`},
+		"another --namespace": {args: []string{spec, "--namespace", "staging"}, says: `counts as "staging" (with --namespace staging)`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			got := runStandalone(t, helmDeployment, false, c.args...)
+			if got.err == nil {
+				t.Fatalf("want an error; stdout:\n%s", got.stdout)
+			}
+			if got.stdout != "" {
+				t.Errorf("wrote output with the error:\n%s", got.stdout)
+			}
+			for _, want := range []string{"the 1 workload without a namespace counts", c.says, "ServiceAccount is prod/api", "--post-renderer-args=--namespace=prod"} {
+				if !strings.Contains(got.stderr, want) {
+					t.Errorf("stderr does not say %q:\n%s", want, got.stderr)
+				}
+			}
+		})
 	}
 }
 
-func TestNoWarningWhenTheSpecsNamespaceHasWorkloads(t *testing.T) {
+func TestNoNamespaceErrorWhenTheSpecsNamespaceHasWorkloads(t *testing.T) {
 	spec := writeFile(t, t.TempDir(), "spec.yaml", prodSpec)
 	inProd := strings.Replace(helmDeployment, "  name: api\n", "  name: api\n  namespace: prod\n", 1)
 	got := runStandalone(t, inProd+"---\n"+strings.Replace(helmDeployment, "name: api\n", "name: other\n", 1), false, spec)

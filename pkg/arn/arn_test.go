@@ -69,3 +69,35 @@ func TestOIDCProviderAndAccount(t *testing.T) {
 		}
 	}
 }
+
+func TestRegionPartitionAndDNSSuffix(t *testing.T) {
+	for _, tc := range []struct {
+		region, partition, suffix string
+	}{
+		{"eu-west-2", "aws", "amazonaws.com"},
+		{"us-east-1", "aws", "amazonaws.com"},
+		{"cn-north-1", "aws-cn", "amazonaws.com.cn"},
+		{"cn-northwest-1", "aws-cn", "amazonaws.com.cn"},
+		{"us-gov-west-1", "aws-us-gov", "amazonaws.com"},
+		{"us-iso-east-1", "aws-iso", "c2s.ic.gov"},
+		{"us-isob-east-1", "aws-iso-b", "sc2s.sgov.gov"},
+	} {
+		if !IsRegion(tc.region) {
+			t.Errorf("IsRegion(%q) = false", tc.region)
+		}
+		if got := RegionPartition(tc.region); got != tc.partition {
+			t.Errorf("RegionPartition(%q) = %q, want %q", tc.region, got, tc.partition)
+		}
+		if got := DNSSuffix(tc.partition); got != tc.suffix {
+			t.Errorf("DNSSuffix(%q) = %q, want %q", tc.partition, got, tc.suffix)
+		}
+		if got := RegionPartition(ExampleRegion(tc.partition)); got != tc.partition {
+			t.Errorf("ExampleRegion(%q) = a region of %q", tc.partition, got)
+		}
+	}
+	for _, bad := range []string{"", "eu-west", "EU-WEST-2", "eu-west-2a", "global"} {
+		if IsRegion(bad) {
+			t.Errorf("IsRegion(%q) = true", bad)
+		}
+	}
+}

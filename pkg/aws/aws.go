@@ -31,6 +31,13 @@ func Plan(spec *v1alpha1.Spec) (plan.Target, error) {
 	switch a.Mode {
 	case v1alpha1.ModeWebhook:
 		t.ServiceAccountAnnotations = webhookAnnotations(a)
+		// The webhook adds the role; keys a container still sets would
+		// win over it, as in projected mode.
+		t.Pod.StaticCredentials = StaticCredentials
+		// The webhook sets the cluster's region only where a container sets
+		// no region of its own: the spec's region is such a default, so
+		// that one aws block serves an EKS cluster and any other alike.
+		t.Pod.DefaultEnv = regionEnv(a.Region)
 		return t, nil
 	case v1alpha1.ModePodIdentity:
 		// EKS's agent and webhook give the pod its credentials; an IRSA
@@ -38,6 +45,9 @@ func Plan(spec *v1alpha1.Spec) (plan.Target, error) {
 		// set of AWS variables.
 		sa := spec.ServiceAccount
 		t.ExclusiveAnnotations = []string{RoleARNAnnotation}
+		// The SDKs read keys from the environment before the Pod Identity
+		// Agent's container credentials.
+		t.Pod.StaticCredentials = StaticCredentials
 		t.Notes = []string{fmt.Sprintf("EKS Pod Identity: nothing is written on ServiceAccount %s/%s or its pods; "+
 			"EKS gives them role %s once the pod identity association of cluster %s exists: `cross-cloud-access trust` writes it",
 			sa.Namespace, sa.Name, a.RoleARN, spec.Cluster.EKS.ClusterName)}
@@ -82,17 +92,13 @@ const NoRegionWarning = "is not set, so the pods get no AWS_REGION: outside EC2 
 	"and the AWS CLI v1 (botocore) fail to call STS for the web identity without a region; " +
 	"set spec.aws.region to the region the pods use (it sets AWS_REGION and AWS_DEFAULT_REGION)"
 
-const envKeysWin = "every AWS SDK and the AWS CLI take from the environment before web identity"
+const envKeysWin = "every AWS SDK and the AWS CLI take from the environment before web identity or EKS Pod Identity"
 
 // projectedEnv is the environment the EKS webhook would inject, in its
 // order, so a pod reads the same either way.
 func projectedEnv(a *v1alpha1.AWS, tokenFile string) []plan.KeyValue {
 	env := []plan.KeyValue{{Key: "AWS_STS_REGIONAL_ENDPOINTS", Value: a.STSRegionalEndpoints}}
-	if a.Region != "" {
-		env = append(env,
-			plan.KeyValue{Key: "AWS_DEFAULT_REGION", Value: a.Region},
-			plan.KeyValue{Key: "AWS_REGION", Value: a.Region})
-	}
+	env = append(env, regionEnv(a.Region)...)
 	env = append(env,
 		plan.KeyValue{Key: "AWS_ROLE_ARN", Value: a.RoleARN},
 		plan.KeyValue{Key: "AWS_WEB_IDENTITY_TOKEN_FILE", Value: tokenFile})
@@ -100,6 +106,15 @@ func projectedEnv(a *v1alpha1.AWS, tokenFile string) []plan.KeyValue {
 		env = append(env, plan.KeyValue{Key: "AWS_ROLE_SESSION_NAME", Value: a.RoleSessionName})
 	}
 	return env
+}
+
+// regionEnv is the region as the EKS webhook writes it (both variables,
+// AWS_DEFAULT_REGION first); none without a region.
+func regionEnv(region string) []plan.KeyValue {
+	if region == "" {
+		return nil
+	}
+	return []plan.KeyValue{{Key: "AWS_DEFAULT_REGION", Value: region}, {Key: "AWS_REGION", Value: region}}
 }
 
 // webhookAnnotations writes only what differs from the webhook's defaults on

@@ -34,15 +34,17 @@ func TestPlan(t *testing.T) {
 		aws  v1alpha1.AWS
 		want plan.Target
 	}{{
-		name: "webhook with defaults writes only the role annotation",
+		name: "webhook with defaults writes only the role annotation, and checks static keys",
 		aws:  v1alpha1.AWS{Mode: "webhook"},
-		want: plan.Target{Name: "aws", ServiceAccountAnnotations: []plan.KeyValue{{Key: RoleARNAnnotation, Value: role}}},
+		want: plan.Target{Name: "aws", ServiceAccountAnnotations: []plan.KeyValue{{Key: RoleARNAnnotation, Value: role}},
+			Pod: plan.PodPatch{StaticCredentials: StaticCredentials}},
 	}, {
 		name: "webhook writes non-default audience, endpoints and expiration",
 		aws:  v1alpha1.AWS{Mode: "webhook", Audience: "custom", STSRegionalEndpoints: "legacy", TokenExpirationSeconds: 3600},
 		want: plan.Target{Name: "aws", ServiceAccountAnnotations: []plan.KeyValue{
 			{Key: RoleARNAnnotation, Value: role}, {Key: AudienceAnnotation, Value: "custom"},
-			{Key: STSRegionalEndpointsAnnotation, Value: "false"}, {Key: TokenExpirationAnnotation, Value: "3600"}}},
+			{Key: STSRegionalEndpointsAnnotation, Value: "false"}, {Key: TokenExpirationAnnotation, Value: "3600"}},
+			Pod: plan.PodPatch{StaticCredentials: StaticCredentials}},
 	}, {
 		name: "projected mirrors the webhook's injection",
 		aws:  v1alpha1.AWS{Mode: "projected", Region: "eu-west-2"},

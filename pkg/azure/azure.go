@@ -37,6 +37,9 @@ func Plan(spec *v1alpha1.Spec) (plan.Target, error) {
 		}
 		// The webhook only mutates pods that opt in with this label.
 		t.Pod.Labels = []plan.KeyValue{{Key: UseLabel, Value: "true"}}
+		// EnvironmentCredential comes before the webhook's workload
+		// identity in DefaultAzureCredential, whoever wired the pod.
+		t.Pod.StaticCredentials = StaticCredentials
 		return t, nil
 	}
 	token := Token.For(v1alpha1.DefaultAzureAudience, z.TokenExpirationSeconds)

@@ -25,14 +25,16 @@ func TestPlan(t *testing.T) {
 		azure: v1alpha1.Azure{Mode: "webhook", TokenExpirationSeconds: 3600},
 		want: plan.Target{Name: "azure",
 			ServiceAccountAnnotations: []plan.KeyValue{{Key: ClientIDAnnotation, Value: client}, {Key: TenantIDAnnotation, Value: tenant}},
-			Pod:                       plan.PodPatch{Labels: []plan.KeyValue{{Key: "azure.workload.identity/use", Value: "true"}}}},
+			Pod: plan.PodPatch{Labels: []plan.KeyValue{{Key: "azure.workload.identity/use", Value: "true"}},
+				StaticCredentials: StaticCredentials}},
 	}, {
 		name:  "webhook writes a non-default expiration",
 		azure: v1alpha1.Azure{Mode: "webhook", TokenExpirationSeconds: 7200},
 		want: plan.Target{Name: "azure",
 			ServiceAccountAnnotations: []plan.KeyValue{{Key: ClientIDAnnotation, Value: client}, {Key: TenantIDAnnotation, Value: tenant},
 				{Key: TokenExpirationAnnotation, Value: "7200"}},
-			Pod: plan.PodPatch{Labels: []plan.KeyValue{{Key: "azure.workload.identity/use", Value: "true"}}}},
+			Pod: plan.PodPatch{Labels: []plan.KeyValue{{Key: "azure.workload.identity/use", Value: "true"}},
+				StaticCredentials: StaticCredentials}},
 	}, {
 		name:  "projected mirrors the webhook's injection",
 		azure: v1alpha1.Azure{Mode: "projected", TokenExpirationSeconds: 3600, AuthorityHost: v1alpha1.DefaultAzureAuthorityHost},

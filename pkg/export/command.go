@@ -17,15 +17,23 @@ func Command() *cobra.Command {
 	var config, out string
 	var check bool
 	var writer Writer
+	var options Options
 	cmd := &cobra.Command{
-		Use:   "export --config SPEC --out DIR [RESOURCES...]",
+		Use:   "export --config SPEC --out DIR [--namespace NS] [RESOURCES...]",
 		Short: "Write a static kustomize Component instead of running as a function",
 		Long: `Runs the function once and writes what it did as a kustomize Component
-(kind: Component): the ServiceAccount and ConfigMaps it emits, and one
-strategic-merge patch per workload or ServiceAccount it changed. Commit DIR and
-list it under "components:" to get the same objects from a plain
-"kustomize build", where exec functions cannot run (Argo CD's built-in
-kustomize, kubectl kustomize). RESOURCES are YAML files; "-" or none reads stdin.
+(kind: Component): the ServiceAccount and ConfigMaps it emits, and one JSON
+patch per workload or ServiceAccount it changed. Commit DIR and list it under
+"components:" to get the same objects from a plain "kustomize build", where
+exec functions cannot run (Flux, Argo CD's built-in kustomize, kubectl
+kustomize). RESOURCES are YAML files; "-" or none reads stdin.
+
+--namespace is the namespace the resources without one are applied in: the
+namespace: of the kustomization that lists the Component (Flux's layout: an
+overlay over a namespace-less base). They count as being in it, and so does a
+spec that names no namespace. Without it, resources without a namespace that
+the Component would wire for a spec that names none are an error: the stamps
+would say "default" wherever they land.
 
 DIR is written anew beside itself and renamed into place: a failed export
 leaves the old Component as it was. Files in DIR that export did not write are
@@ -47,7 +55,7 @@ Component nobody regenerated.`,
 			if err != nil {
 				return err
 			}
-			files, results, err := Component(spec, resources)
+			files, results, err := options.Component(spec, resources)
 			for _, r := range results {
 				fmt.Fprintln(cmd.ErrOrStderr(), r.String())
 			}
@@ -79,6 +87,7 @@ Component nobody regenerated.`,
 	cmd.Flags().StringVar(&config, "config", "", "the CrossCloudAccess spec file")
 	cmd.Flags().StringVar(&out, "out", "", "the folder of the Component")
 	cmd.Flags().BoolVar(&check, "check", false, "write nothing; exit 1 when the folder differs from what would be written")
+	cmd.Flags().StringVar(&options.Namespace, "namespace", "", "the namespace the resources without one are applied in (the namespace: of the kustomization that lists the Component)")
 	cmd.Flags().BoolVar(&writer.Force, "force", false, "overwrite files in the folder that export did not write (such as a hand-written kustomization.yaml)")
 	return cmd
 }

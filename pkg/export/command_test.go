@@ -119,3 +119,36 @@ func TestExportRefusesToOverwriteAKustomizationItDidNotWrite(t *testing.T) {
 		t.Errorf("--force did not write kustomization.yaml: %v\n%s", err, data)
 	}
 }
+
+// export --namespace is the flag the refusal names; with it the Component
+// is written.
+func TestExportNamespaceFlag(t *testing.T) {
+	work := t.TempDir()
+	config := filepath.Join(work, "spec.yaml")
+	write(t, config, ordersSpec(""))
+	base := filepath.Join(work, "base.yaml")
+	write(t, base, namespacelessBase)
+	out := filepath.Join(work, "component")
+	stderr, err := runExport(t, "--config", config, "--out", out, base)
+	if !errors.Is(err, ErrNamespaceNeeded) || !strings.Contains(err.Error(), "pass --namespace NAMESPACE") {
+		t.Fatalf("export without --namespace = %v; want ErrNamespaceNeeded naming the flag\n%s", err, stderr)
+	}
+	if _, statErr := os.Stat(out); !errors.Is(statErr, os.ErrNotExist) {
+		t.Errorf("a refused export wrote %s", out)
+	}
+	if stderr, err := runExport(t, "--config", config, "--out", out, "--namespace", "orders", base); err != nil {
+		t.Fatalf("export --namespace orders: %v\n%s", err, stderr)
+	}
+	files := snapshot(t, out)
+	if len(files) == 0 || !strings.Contains(strings.Join(mapValues(files), ""), "system:serviceaccount:orders:api") {
+		t.Errorf("the Component does not stamp orders: %v", files)
+	}
+}
+
+func mapValues(m map[string]string) []string {
+	var out []string
+	for _, v := range m {
+		out = append(out, v)
+	}
+	return out
+}

@@ -1,6 +1,6 @@
 // Package export writes what the function would do as a static kustomize
-// Component: the emitted objects plus one strategic-merge patch per changed
-// workload or ServiceAccount. Teams whose CI or Argo CD cannot run exec
+// Component: the emitted objects plus one JSON patch per changed workload or
+// ServiceAccount. Teams whose CI or Argo CD cannot run exec
 // functions commit the Component and use plain `kustomize build`.
 //
 // The Component is derived from the function's own output, not from a second
@@ -49,10 +49,34 @@ var ErrNotExportable = errors.New("not expressible as a kustomize Component")
 // part of a file name or of kustomization.yaml.
 var ErrInvalidName = errors.New("not a valid Kubernetes name")
 
+// ErrNamespaceNeeded is wrapped when export must be told where the
+// resources without a namespace are applied (Options.Namespace): for a spec
+// that names none, the Component's stamps, and the trust written from them,
+// would say "default" wherever the kustomization that lists it puts them; for
+// a spec that names another namespace than they count as, it would wire
+// nothing.
+var ErrNamespaceNeeded = errors.New("export needs the namespace the workloads are applied in")
+
+// Options are export's settings.
+type Options struct {
+	// Namespace is where the resources without a namespace are applied:
+	// the namespace: of the kustomization that lists the Component. They
+	// count as being in it, as a spec that names no namespace does; they
+	// leave without one, and the objects the Component adds carry it.
+	Namespace string
+}
+
+// Component computes the Component's files for a spec and the resources it
+// applies to, with no Options. Results carry the function's warnings, or its
+// errors (then no files are returned).
+func Component(config []byte, resources []byte) ([]File, framework.Results, error) {
+	return Options{}.Component(config, resources)
+}
+
 // Component computes the Component's files for a spec and the resources it
 // applies to. Results carry the function's warnings, or its errors (then no
 // files are returned).
-func Component(config []byte, resources []byte) ([]File, framework.Results, error) {
+func (o Options) Component(config []byte, resources []byte) ([]File, framework.Results, error) {
 	spec, err := yaml.Parse(string(config))
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading the spec: %w", err)
@@ -68,9 +92,30 @@ func Component(config []byte, resources []byte) ([]File, framework.Results, erro
 	if decoded, _ := v1alpha1.Decode(spec); decoded != nil && decoded.Spec.Workloads != nil && len(decoded.Spec.Workloads.PodTemplates) > 0 {
 		return nil, nil, fmt.Errorf("%w: spec.workloads.podTemplates declares kinds that export does not know how to patch; run the function instead of export for them", ErrNotExportable)
 	}
+	var namespaced []*yaml.RNode
+	if o.Namespace != "" {
+		if namespaced, err = function.CountAsNamespace(o.Namespace, spec, input); err != nil {
+			return nil, nil, err
+		}
+	}
+	if err := function.Unplaced(spec, input, namespaced, o.Namespace); err != nil {
+		return nil, nil, fmt.Errorf("%w: %w (export --namespace: the namespace: of the kustomization that lists the Component)", ErrNamespaceNeeded, err)
+	}
 	output, results := function.Run(spec, input)
 	if results.ExitCode() != 0 {
 		return nil, results, fmt.Errorf("%w:\n%s", function.ErrInvalid, results.Error())
+	}
+	// What had no namespace leaves without one: the kustomization that lists
+	// the Component gives it, after the Component's patches.
+	for _, n := range namespaced {
+		if err := n.PipeE(yaml.Lookup("metadata"), yaml.Clear("namespace")); err != nil {
+			return nil, nil, fmt.Errorf("restoring %s: %w", describe(n), err)
+		}
+	}
+	if o.Namespace == "" {
+		if err := guessedNamespace(spec, output, before); err != nil {
+			return nil, results, err
+		}
 	}
 
 	var added []*yaml.RNode
@@ -124,6 +169,35 @@ func Component(config []byte, resources []byte) ([]File, framework.Results, erro
 	files = append(files, File{Path: "kustomization.yaml", Content: Header + string(encoded)})
 	files = append(files, patches...)
 	return files, results, nil
+}
+
+// guessedNamespace refuses a Component whose stamps would guess: a spec that
+// names no namespace wiring workloads that carry none takes the namespace
+// they are applied in, which only the kustomization that lists the
+// Component knows (an overlay's namespace: over a namespace-less base, in
+// Flux's layout). The stamps would say "default", and verify and trust would
+// then refuse, or pin, the wrong subject.
+func guessedNamespace(config *yaml.RNode, output, before []*yaml.RNode) error {
+	decoded, _ := v1alpha1.Decode(config.Copy())
+	if decoded == nil || decoded.Spec.ServiceAccount.NamespaceGiven() {
+		return nil
+	}
+	for _, out := range output {
+		if out.GetNamespace() != "" {
+			continue
+		}
+		orig := findSame(before, out)
+		if orig == nil || orig.MustString() == out.MustString() {
+			continue
+		}
+		if _, ok, err := workload.BuiltinLocator.Locate(out); err != nil || !ok {
+			continue
+		}
+		return fmt.Errorf("%w: %s carries no namespace and the spec names none, so the Component's stamps would say %q wherever it is applied; "+
+			"pass --namespace NAMESPACE, the namespace: of the kustomization that lists the Component (or %s, if it is applied there), or name the namespace in the spec",
+			ErrNamespaceNeeded, describe(out), v1alpha1.DefaultNamespace, v1alpha1.DefaultNamespace)
+	}
+	return nil
 }
 
 // kustomization is the Component's kustomization.yaml, written by a YAML
@@ -424,6 +498,16 @@ func patchFileName(n *yaml.RNode) string {
 // patch collects the operations of one JSON patch (RFC 6902).
 type patch struct {
 	ops []*yaml.RNode
+	// created are the JSON pointers of the maps an earlier operation of this
+	// patch added whole: a later addition goes inside them, since a second
+	// add of the same map would replace the first one's entries.
+	created map[string]bool
+}
+
+// exists reports whether the map at path is in before or was added by an
+// earlier operation of the patch.
+func (p *patch) exists(before *yaml.RNode, path ...string) bool {
+	return has(before, path...) || p.created[pointer(path...)]
 }
 
 func (p *patch) add(path string, value *yaml.RNode) {
@@ -519,16 +603,22 @@ func mapAdditions(p *patch, before, after *yaml.RNode, path ...string) {
 	if len(added) == 0 {
 		return
 	}
-	if len(old) == 0 && !has(before, path...) {
+	if len(old) == 0 && !p.exists(before, path...) {
 		// Create the map, and what leads to it, in one operation.
 		value := stringMap(added)
 		i := len(path) - 1
-		for ; i > 0 && !has(before, path[:i]...); i-- {
+		for ; i > 0 && !p.exists(before, path[:i]...); i-- {
 			wrapped := yaml.NewMapRNode(nil)
 			_ = wrapped.PipeE(yaml.SetField(path[i], value))
 			value = wrapped
 		}
 		p.add(pointer(path[:i+1]...), value)
+		if p.created == nil {
+			p.created = map[string]bool{}
+		}
+		for j := i + 1; j <= len(path); j++ {
+			p.created[pointer(path[:j]...)] = true
+		}
 		return
 	}
 	for _, k := range sortedKeys(added) {

@@ -127,7 +127,7 @@ func TestComponentWorksUnderNamespaceAndPrefix(t *testing.T) {
 		wantSA string
 	}{
 		{
-			name:         "same kustomization, export of its input",
+			name:         "same kustomization, export of its input with --namespace",
 			exportedName: "api",
 			layout:       map[string]string{"app/kustomization.yaml": sameKustomization},
 			build:        "app", base: "app", wantSA: "p-app",
@@ -152,7 +152,13 @@ func TestComponentWorksUnderNamespaceAndPrefix(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			work := t.TempDir()
 			exported := strings.Replace(placementDeployment(tt.exportedNamespace), "name: api\n", "name: "+tt.exportedName+"\n", 1)
-			files, _, err := Component(placementSpec(tt.exportedNamespace), []byte(exported))
+			// Objects without a namespace are applied in the
+			// kustomization's, which export must be told.
+			options := Options{}
+			if tt.exportedNamespace == "" {
+				options.Namespace = "prod"
+			}
+			files, _, err := options.Component(placementSpec(tt.exportedNamespace), []byte(exported))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -30,6 +30,7 @@ func apply(set specSet, items []*yaml.RNode) ([]*yaml.RNode, framework.Results) 
 	var added []*yaml.RNode
 	for _, src := range set.sources {
 		src, scoped := resolveScope(src, out)
+		scoped = append(scoped, misplaced(src)...)
 		results = append(results, scoped...)
 		if scoped.ExitCode() != 0 {
 			continue
@@ -339,18 +340,43 @@ func patchWorkloads(src source, p plan.Plan, items []*yaml.RNode, env workload.E
 			}
 			if err := templatePatch.Apply(t); err != nil {
 				results = append(results, workloadResult(item, err)...)
+				continue
 			}
+			results = append(results, uncheckedSecrets(item, templatePatch, t)...)
 		}
 	}
 	// With an admission policy, Pods created at runtime are wired too: a
 	// build without workloads is the expected case, not a mistake.
 	if selected == 0 && !pod.IsEmpty() && spec.AdmissionPolicy == nil {
+		how := "set serviceAccountName on the workloads or select them with spec.workloads.selector"
+		if selector != nil {
+			how = "set serviceAccountName on the workloads or fix spec.workloads.selector, which selects none"
+		}
 		results = append(results, &framework.Result{Severity: framework.Warning,
-			Message: fmt.Sprintf("no workload among the input runs as ServiceAccount %s, so no pod was patched; set serviceAccountName on the workloads or select them with spec.workloads.selector",
-				src.scope.objectName(spec.ServiceAccount.Name)),
+			Message: fmt.Sprintf("no workload among the input runs as ServiceAccount %s, so no pod was patched; %s",
+				src.scope.objectName(spec.ServiceAccount.Name), how),
 			ResourceRef: ref(src.node), Field: &framework.Field{Path: "spec.serviceAccount"}, File: file(src.node)})
 	}
 	return results, windowsUsed
+}
+
+// uncheckedSecrets are warnings about the envFrom Secrets of a wired
+// template that are not among the input: the static credentials a Secret
+// might provide could not be checked. Advice only: the output is right as far
+// as the input shows.
+func uncheckedSecrets(item *yaml.RNode, p workload.Patch, t workload.PodTemplate) framework.Results {
+	unchecked, err := p.UncheckedSecrets(t)
+	if err != nil {
+		return workloadResult(item, err)
+	}
+	var out framework.Results
+	for _, u := range unchecked {
+		message, field := locatedMessage(u.Location, fmt.Sprintf(
+			"reads Secret %q through envFrom, which is not among the input, so whether it sets %s could not be checked; if it does, the SDKs use that credential instead of the keyless one: remove those keys from the Secret, or add the Secret to the input to have it checked",
+			u.Secret, workload.CredentialNames(p.Pod.StaticCredentials)))
+		out = append(out, &framework.Result{Severity: framework.Warning, Message: message, ResourceRef: ref(item), Field: field, File: file(item)})
+	}
+	return out
 }
 
 // runsAs is the ServiceAccount a pod template runs as: one without

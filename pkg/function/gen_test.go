@@ -59,6 +59,10 @@ type genObject struct {
 	// Strict says the object decodes strictly into Kubernetes' types (it
 	// carries no unknown field) and is of a kind kubecheck knows.
 	Strict bool
+	// Account is the ServiceAccount the object is (a ServiceAccount) or
+	// names as its serviceAccountName (a workload); Pick is a workload's
+	// pick label, which a spec's selector may match.
+	Account, Pick string
 }
 
 // genCase is one generated run of the function.
@@ -103,12 +107,7 @@ func generateCase(r *rand.Rand) genCase {
 	var objects []genObject
 	for i, s := range c.Specs {
 		if s.AccountInInput {
-			objects = append(objects, genObject{
-				Key:     objectKey{"v1", "ServiceAccount", s.Namespace, s.Account},
-				YAML:    serviceAccountYAML(r, s.Account, s.Namespace, i),
-				Touched: s.annotatesAccount(),
-				Strict:  true,
-			})
+			objects = append(objects, accountObject(r, s, i))
 		}
 	}
 	// envFrom sources: never providing a variable the function sets.
@@ -143,6 +142,34 @@ stringData:
 	for i := 0; i < workloads; i++ {
 		objects = append(objects, generateWorkload(r, i, c.Specs))
 	}
+	// A spec whose namespace has neither its ServiceAccount nor a workload
+	// of it, while another namespace has, is refused (scope.go's misplaced):
+	// such a spec gets its ServiceAccount in the input, as a user would fix it
+	// (until none is left: one added ServiceAccount is elsewhere for another).
+	for changed := true; changed; {
+		changed = false
+		for i, s := range c.Specs {
+			if s.AccountInInput {
+				continue
+			}
+			here, elsewhere := false, false
+			for _, o := range objects {
+				if o.Account != s.Account && (s.SelectLabel == "" || o.Pick != s.SelectLabel) {
+					continue
+				}
+				if o.Key.Namespace == s.Namespace {
+					here = true
+				} else {
+					elsewhere = true
+				}
+			}
+			if elsewhere && !here {
+				c.Specs[i].AccountInInput = true
+				changed = true
+				objects = append(objects, accountObject(r, s, i))
+			}
+		}
+	}
 	r.Shuffle(len(objects), func(i, j int) { objects[i], objects[j] = objects[j], objects[i] })
 	c.Objects = objects
 
@@ -167,6 +194,17 @@ stringData:
 	}
 	c.Input = strings.Join(docs, "---\n")
 	return c
+}
+
+// accountObject is the ServiceAccount of spec number i, among the input.
+func accountObject(r *rand.Rand, s genSpec, i int) genObject {
+	return genObject{
+		Key:     objectKey{"v1", "ServiceAccount", s.Namespace, s.Account},
+		YAML:    serviceAccountYAML(r, s.Account, s.Namespace, i),
+		Touched: s.annotatesAccount(),
+		Strict:  true,
+		Account: s.Account,
+	}
 }
 
 // generateSpec builds spec number i for ServiceAccount ns/account.
@@ -463,7 +501,7 @@ func generateWorkload(r *rand.Rand, i int, specs []genSpec) genObject {
 		b.WriteString("  template:\n")
 		template("    ")
 	}
-	return genObject{Key: key, YAML: b.String(), Touched: touched, Strict: strict}
+	return genObject{Key: key, YAML: b.String(), Touched: touched, Strict: strict, Account: account, Pick: labels["pick"]}
 }
 
 // podSpec returns the lines of a pod spec, unindented.

@@ -36,6 +36,10 @@ type accountScope struct {
 	// otherwise an item without one counts as being in "default", as kubectl
 	// applies it with a default context.
 	inferred bool
+	// elsewhere are the items of other namespaces that look like the
+	// ServiceAccount or its workloads, when the spec names a namespace that
+	// has neither (misplaced).
+	elsewhere []elsewhereItem
 	// runAs are the names a pod template may run as to be this
 	// ServiceAccount's: the spec's name and, when kustomize renamed the
 	// ServiceAccount, its new name (kustomize rewrites serviceAccountName
@@ -202,6 +206,9 @@ func resolveScope(src source, items []*yaml.RNode) (source, framework.Results) {
 
 	scope := accountScope{namespace: sa.Namespace, inferred: !given, runAs: runAs}
 	var results framework.Results
+	if given && len(namespaces) == 0 {
+		scope.elsewhere = itemsElsewhere(spec, items)
+	}
 	switch found := sortedKeys(namespaces); {
 	case len(found) > 1:
 		return src, fieldResults(src.node, v1alpha1.FieldErrors{{Field: "spec.serviceAccount.namespace",
@@ -211,12 +218,12 @@ func resolveScope(src source, items []*yaml.RNode) (source, framework.Results) {
 		scope.namespace = found[0]
 		if given {
 			results = append(results, fieldResults(src.node, v1alpha1.FieldErrors{{Field: "spec.serviceAccount.namespace", Severity: framework.Warning,
-				Message: fmt.Sprintf("the ServiceAccount and its workloads were moved from namespace %s to %s in this build (kustomize's namespace): wired there; trust must pin the subject %s",
-					sa.Namespace, kname.Printable(found[0], kname.IsLabel), printableSubject(found[0], current))}})...)
+				Message: fmt.Sprintf("the ServiceAccount and its workloads were moved from namespace %s to %s in this build (kustomize's namespace): wired there, for the subject %s; trust on the spec alone pins %s: give trust the built output with the spec (... | cross-cloud-access trust SPEC -), or name %s in the spec",
+					sa.Namespace, kname.Printable(found[0], kname.IsLabel), printableSubject(found[0], current), sa.Subject(), kname.Printable(found[0], kname.IsLabel))}})...)
 		} else if found[0] != "" && found[0] != v1alpha1.DefaultNamespace {
 			results = append(results, fieldResults(src.node, v1alpha1.FieldErrors{{Field: "spec.serviceAccount.namespace", Severity: framework.Warning,
-				Message: fmt.Sprintf("is not set, and the ServiceAccount's workloads are in namespace %s: wired there, but trust on this spec pins namespace %s; set spec.serviceAccount.namespace: %s so that both agree",
-					found[0], v1alpha1.DefaultNamespace, found[0])}})...)
+				Message: fmt.Sprintf("is not set, and the ServiceAccount's workloads are in namespace %s: wired there; trust on the spec alone cannot know it and refuses the spec: set spec.serviceAccount.namespace: %s, or give trust --namespace %s or the built output",
+					kname.Printable(found[0], kname.IsLabel), kname.Printable(found[0], kname.IsLabel), kname.Printable(found[0], kname.IsLabel))}})...)
 		}
 	case len(found) == 0 && !given:
 		// Nothing says where: the objects land where they are applied.
@@ -224,8 +231,8 @@ func resolveScope(src source, items []*yaml.RNode) (source, framework.Results) {
 	}
 	if current != sa.Name {
 		results = append(results, fieldResults(src.node, v1alpha1.FieldErrors{{Field: "spec.serviceAccount.name", Severity: framework.Warning,
-			Message: fmt.Sprintf("the ServiceAccount %s is named %s in this build (kustomize's namePrefix or nameSuffix): wired under that name; trust must pin the subject %s",
-				sa.Name, kname.Printable(current, kname.IsSubdomain), printableSubject(scope.subjectNamespace(), current))}})...)
+			Message: fmt.Sprintf("the ServiceAccount %s is named %s in this build (kustomize's namePrefix or nameSuffix): wired under that name, for the subject %s; trust on the spec alone pins the spec's name: give trust the built output with the spec (... | cross-cloud-access trust SPEC -), or name %s in the spec",
+				sa.Name, kname.Printable(current, kname.IsSubdomain), printableSubject(scope.subjectNamespace(), current), kname.Printable(current, kname.IsSubdomain))}})...)
 	}
 	if scope.namespace == "" && spec.AdmissionPolicy != nil {
 		return src, fieldResults(src.node, v1alpha1.FieldErrors{{Field: "spec.serviceAccount.namespace",
@@ -238,6 +245,91 @@ func resolveScope(src source, items []*yaml.RNode) (source, framework.Results) {
 	src.spec = &resolved
 	src.scope = scope
 	return src, results
+}
+
+// elsewhereItem is an item that looks like the spec's ServiceAccount or one
+// of its workloads, in another namespace than the spec names.
+type elsewhereItem struct {
+	// namespace is as written: "" counts as kubectl's default.
+	namespace string
+	// object is "Kind name".
+	object string
+	// selected says spec.workloads.selector picks it.
+	selected bool
+}
+
+// itemsElsewhere lists the items that look like the spec's ServiceAccount or
+// its workloads: a ServiceAccount of its name, a pod template that names it as
+// its serviceAccountName, a workload the selector picks. Called only when
+// nothing of the spec is in its own namespace, so all of them are elsewhere.
+func itemsElsewhere(spec v1alpha1.Spec, items []*yaml.RNode) []elsewhereItem {
+	sa := spec.ServiceAccount
+	table := spec.Kinds()
+	locator := workload.PodTemplateLocator{Kinds: table}
+	var selector *v1alpha1.WorkloadSelector
+	if spec.Workloads != nil {
+		selector = spec.Workloads.Selector
+	}
+	var out []elsewhereItem
+	for _, item := range items {
+		if isLocalConfig(item) {
+			continue
+		}
+		e := elsewhereItem{namespace: item.GetNamespace(), object: item.GetKind() + " " + kname.Printable(item.GetName(), kname.IsSubdomain)}
+		switch {
+		case isAccount(item, sa.Name, ""):
+		case selects(selector, table, item):
+			e.selected = true
+		default:
+			w, ok, err := locator.Locate(item)
+			// A template without serviceAccountName runs as "default" in
+			// every namespace: no sign that the spec meant that one.
+			if err != nil || !ok || !slices.ContainsFunc(w.Templates, func(t workload.PodTemplate) bool { return t.ServiceAccountName() == sa.Name }) {
+				continue
+			}
+		}
+		out = append(out, e)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].namespace < out[j].namespace })
+	return out
+}
+
+// misplaced refuses a spec whose namespace has nothing of its ServiceAccount
+// while other namespaces have (resolveScope's elsewhere). verify does not
+// call it: the stamps there say more precisely what moved.
+func misplaced(src source) framework.Results {
+	if len(src.scope.elsewhere) == 0 {
+		return nil
+	}
+	return fieldResults(src.node, v1alpha1.FieldErrors{{Field: "spec.serviceAccount.namespace",
+		Message: namespaceMismatch(src.spec.Spec.ServiceAccount, src.scope.elsewhere)}})
+}
+
+// namespaceMismatch says that the spec's namespace has nothing of its
+// ServiceAccount while other namespaces have, and the ways out: the
+// function would otherwise emit a ServiceAccount nothing uses and wire no
+// pod.
+func namespaceMismatch(sa v1alpha1.ServiceAccount, elsewhere []elsewhereItem) string {
+	var found []string
+	for _, e := range elsewhere {
+		in := "namespace " + kname.Printable(e.namespace, kname.IsLabel)
+		if e.namespace == "" {
+			in = "no namespace: kubectl's " + v1alpha1.DefaultNamespace
+		}
+		if e.selected {
+			in += ", selected by spec.workloads.selector"
+		}
+		found = append(found, e.object+" ("+in+")")
+	}
+	const shown = 4
+	if len(found) > shown {
+		found = append(found[:shown:shown], fmt.Sprintf("%d more", len(found)-shown))
+	}
+	return fmt.Sprintf("is %s, but nothing in %s is ServiceAccount %s or runs as it, while the input has %s: nothing would be wired, and a ServiceAccount nothing uses would be emitted in %s; "+
+		"set spec.serviceAccount.namespace (or metadata.namespace) to the namespace those are in, or give them namespace %s "+
+		"(an overlay's namespace: reaches the function only when the function runs in that same kustomization); "+
+		"if the spec is for another ServiceAccount of that name, add ServiceAccount %s/%s to the input",
+		sa.Namespace, sa.Namespace, sa.Name, strings.Join(found, ", "), sa.Namespace, sa.Namespace, sa.Namespace, sa.Name)
 }
 
 // scopeNamespace is the namespace an item counts as being in: its own, or

@@ -13,18 +13,10 @@ import (
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/workload"
 )
 
-// unnamedSpec stands for a spec without metadata.name in stamps and markers.
-const unnamedSpec = "unnamed"
-
 // specName identifies a spec in the stamp of the templates it wired and the
 // marker of the objects it emitted: a later run of the same spec updates
 // them, any other spec must not touch them.
-func specName(src source) string {
-	if name := src.spec.Metadata.Name; name != "" {
-		return name
-	}
-	return unnamedSpec
-}
+func specName(src source) string { return src.spec.StampName() }
 
 // subject is the token subject of the spec's ServiceAccount, the one the
 // cloud's trust pins.

@@ -196,6 +196,15 @@ func TestSecondSpecForTheSamePodsIsRefused(t *testing.T) {
 func TestOrphanedEmittedObjectsWarn(t *testing.T) {
 	first, _ := runStamp(t, stampSpec, stampInput)
 	moved := strings.Replace(stampSpec, "namespace: shop", "namespace: shop-dev", 1)
+	// The package's workloads moved with the spec; what the function
+	// emitted in shop stayed behind.
+	for _, n := range first {
+		if n.GetKind() == "Deployment" {
+			if err := n.SetNamespace("shop-dev"); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	_, results := runStamp(t, moved, stream(first))
 	var warned []string
 	for _, r := range results {
@@ -205,6 +214,17 @@ func TestOrphanedEmittedObjectsWarn(t *testing.T) {
 	}
 	if len(warned) != 2 {
 		t.Errorf("warnings about orphans = %v; want the ServiceAccount and the ConfigMap left in shop (results: %v)", warned, results)
+	}
+}
+
+// A spec moved to another namespace while its workloads stayed would wire
+// nothing where it now points and leave its old wiring in place: an error.
+func TestSpecMovedWithoutItsWorkloadsIsRefused(t *testing.T) {
+	first, _ := runStamp(t, stampSpec, stampInput)
+	moved := strings.Replace(stampSpec, "namespace: shop", "namespace: shop-dev", 1)
+	_, results := Run(yaml.MustParse(moved), first)
+	if results.ExitCode() == 0 || !strings.Contains(results.Error(), "is shop-dev, but nothing in shop-dev is ServiceAccount api or runs as it") {
+		t.Errorf("the moved spec over the workloads it left: %v; want an error naming both namespaces", results)
 	}
 }
 

@@ -47,6 +47,8 @@ func Plan(spec *v1alpha1.Spec) (plan.Target, error) {
 	g := spec.GCP
 	t := plan.Target{Name: "gcp"}
 	if g.Mode == v1alpha1.ModeWorkloadIdentity {
+		t.Pod.StaticCredentials = WorkloadIdentityStaticCredentials
+		t.Pod.HostNetworkUnsupported = HostNetworkUnsupported
 		if g.Impersonates() {
 			t.ServiceAccountAnnotations = []plan.KeyValue{{Key: ServiceAccountAnnotation, Value: g.ServiceAccountEmail}}
 			return t, nil
@@ -74,6 +76,25 @@ func Plan(spec *v1alpha1.Spec) (plan.Target, error) {
 	}
 	t.Windows = &windows
 	return t, nil
+}
+
+// HostNetworkUnsupported is why GKE Workload Identity cannot serve a pod on
+// the host network: GKE's metadata server tells pods apart by their own
+// network namespace, and a pod on the node's gets the node's service account
+// (GKE's Workload Identity Federation limitations).
+var HostNetworkUnsupported = "GKE Workload Identity does not serve Pods on the host network: their metadata requests get the node's service account, not this one; " +
+	"remove hostNetwork, keep the workload out with the pod template annotation " + v1alpha1.InjectAnnotation + `: "false", or use gcp mode federated, which wires the pod itself`
+
+// WorkloadIdentityStaticCredentials are the variables that make Google's
+// clients use a credential file instead of GKE's metadata server: Application
+// Default Credentials read GOOGLE_APPLICATION_CREDENTIALS first, gcloud
+// CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE. In federated mode the function sets
+// both itself, and another value is a conflict like any other.
+var WorkloadIdentityStaticCredentials = []plan.StaticCredential{
+	{Name: credentialConfigurationEnv, What: "a credential file (a service account key, or another identity's configuration)",
+		Why: "the Google client libraries' Application Default Credentials read before GKE's metadata server"},
+	{Name: gcloudCredentialOverride, What: "a credential file (a service account key, or another identity's configuration)",
+		Why: "gcloud reads before GKE's metadata server"},
 }
 
 // federatedParts is the pod patch and ConfigMap of federated mode, with paths as

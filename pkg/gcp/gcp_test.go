@@ -109,14 +109,15 @@ func TestPlanFederatedWiresTokenConfigAndBothEnvVars(t *testing.T) {
 	}
 }
 
-func TestPlanWorkloadIdentityOnlyAnnotates(t *testing.T) {
+func TestPlanWorkloadIdentityOnlyAnnotatesAndChecksCredentialFiles(t *testing.T) {
 	spec := &v1alpha1.Spec{GCP: &v1alpha1.GCP{Mode: v1alpha1.ModeWorkloadIdentity, ServiceAccountEmail: "a@b.iam.gserviceaccount.com"}}
 	target, err := Plan(spec)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := plan.Target{Name: "gcp",
-		ServiceAccountAnnotations: []plan.KeyValue{{Key: "iam.gke.io/gcp-service-account", Value: "a@b.iam.gserviceaccount.com"}}}
+		ServiceAccountAnnotations: []plan.KeyValue{{Key: "iam.gke.io/gcp-service-account", Value: "a@b.iam.gserviceaccount.com"}},
+		Pod:                       plan.PodPatch{StaticCredentials: WorkloadIdentityStaticCredentials, HostNetworkUnsupported: HostNetworkUnsupported}}
 	if diff := cmp.Diff(want, target); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}

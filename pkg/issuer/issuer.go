@@ -107,7 +107,7 @@ type Shape struct {
 // function warns when an issuer does not fit its provider's, and trust names
 // resources after the parts. A generic cluster has no fixed shape.
 var Shapes = []Shape{
-	{"eks", regexp.MustCompile(`^https://oidc\.eks\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(\.cn)?/id/(?P<id>[0-9A-F]{32})$`),
+	{"eks", regexp.MustCompile(`^https://oidc\.eks\.(?P<region>[a-z0-9-]+)\.(?P<domain>amazonaws\.com(?:\.cn)?)/id/(?P<id>[0-9A-F]{32})$`),
 		"https://oidc.eks.REGION.amazonaws.com/id/32HEXDIGITS"},
 	{"gke", regexp.MustCompile(`^https://container\.googleapis\.com/v1/projects/(?P<project>[^/]+)/locations/[^/]+/clusters/(?P<cluster>[^/]+)$`),
 		"https://container.googleapis.com/v1/projects/PROJECT/locations/LOCATION/clusters/NAME"},
@@ -133,6 +133,24 @@ func ProviderMismatch(provider, issuer string) string {
 		return ""
 	}
 	return fmt.Sprintf("%q does not look like an issuer of provider %s (%s); the clouds will only trust tokens whose iss claim is exactly this URL", issuer, provider, shape.Example)
+}
+
+// SlashAdded reports an issuer that is an EKS or GKE issuer with a "/"
+// added at its end, and which provider's. Their tokens' iss claim never ends
+// in one, and clouds compare the issuer with it verbatim; AWS even writes the
+// OIDC provider without it and its condition keys with it trimmed, so one
+// half of a trust would differ from the other. AKS issuers do end in "/":
+// they are taken exactly as they are.
+func SlashAdded(issuer string) (provider string, added bool) {
+	trimmed, found := strings.CutSuffix(issuer, "/")
+	if !found {
+		return "", false
+	}
+	m, ok := Identify(trimmed)
+	if !ok || (m.Provider != "eks" && m.Provider != "gke") {
+		return "", false
+	}
+	return m.Provider, true
 }
 
 // Managed is a managed provider's issuer taken apart.

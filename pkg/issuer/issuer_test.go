@@ -70,7 +70,9 @@ func TestIdentify(t *testing.T) {
 		parts    map[string]string
 	}{
 		{"https://oidc.eks.eu-west-2.amazonaws.com/id/4E604436464FFCC52F8B96807F5BD5BC", "eks",
-			map[string]string{"region": "eu-west-2", "id": "4E604436464FFCC52F8B96807F5BD5BC"}},
+			map[string]string{"region": "eu-west-2", "domain": "amazonaws.com", "id": "4E604436464FFCC52F8B96807F5BD5BC"}},
+		{"https://oidc.eks.cn-north-1.amazonaws.com.cn/id/4E604436464FFCC52F8B96807F5BD5BC", "eks",
+			map[string]string{"region": "cn-north-1", "domain": "amazonaws.com.cn"}},
 		{GKE("my-project", "europe-west2-a", "oidc-exp-cluster"), "gke",
 			map[string]string{"project": "my-project", "cluster": "oidc-exp-cluster"}},
 		{"https://uksouth.oic.prod-aks.azure.com/11111111-2222-3333-4444-555555555555/66666666-7777-8888-9999-000000000000/", "aks",
@@ -122,6 +124,26 @@ func TestParseRefusesHostileIssuers(t *testing.T) {
 	} {
 		if err := Parse(ok); err != nil {
 			t.Errorf("Parse(%q) = %v, want ok", ok, err)
+		}
+	}
+}
+
+// EKS and GKE tokens never carry a trailing slash in their iss claim; AKS
+// issuers always end in one and are left alone.
+func TestSlashAdded(t *testing.T) {
+	for _, tc := range []struct {
+		issuer   string
+		provider string
+	}{
+		{"https://oidc.eks.eu-west-2.amazonaws.com/id/4E604436464FFCC52F8B96807F5BD5BC/", "eks"},
+		{GKE("my-project", "europe-west2", "prod") + "/", "gke"},
+		{"https://oidc.eks.eu-west-2.amazonaws.com/id/4E604436464FFCC52F8B96807F5BD5BC", ""},
+		{"https://westeurope.oic.prod-aks.azure.com/00000000-0000-0000-0000-000000000000/11111111-1111-1111-1111-111111111111/", ""},
+		{"https://issuer.example.com/", ""},
+	} {
+		provider, added := SlashAdded(tc.issuer)
+		if added != (tc.provider != "") || provider != tc.provider {
+			t.Errorf("SlashAdded(%q) = %q, %v; want %q", tc.issuer, provider, added, tc.provider)
 		}
 	}
 }

@@ -101,6 +101,10 @@ type PodPatch struct {
 	// Pointed at another file, each is a conflict like any variable of
 	// Env; the conflict also says when that file is a static key.
 	CredentialFiles []string
+	// HostNetworkUnsupported says why a pod on the host network
+	// (hostNetwork: true) would not get these credentials; "" when it
+	// would. Such a template is refused unless it opts out.
+	HostNetworkUnsupported string
 }
 
 // StaticCredential is a variable that makes the SDKs' default credential
@@ -228,14 +232,23 @@ func Merge(serviceAccount string, targets []Target) (Plan, error) {
 // join is p followed by q.
 func (p PodPatch) join(q PodPatch) PodPatch {
 	return PodPatch{
-		Labels:            append(slices.Clone(p.Labels), q.Labels...),
-		Tokens:            append(slices.Clone(p.Tokens), q.Tokens...),
-		ConfigMapVolumes:  append(slices.Clone(p.ConfigMapVolumes), q.ConfigMapVolumes...),
-		Env:               append(slices.Clone(p.Env), q.Env...),
-		DefaultEnv:        append(slices.Clone(p.DefaultEnv), q.DefaultEnv...),
-		StaticCredentials: append(slices.Clone(p.StaticCredentials), q.StaticCredentials...),
-		CredentialFiles:   append(slices.Clone(p.CredentialFiles), q.CredentialFiles...),
+		Labels:                 append(slices.Clone(p.Labels), q.Labels...),
+		Tokens:                 append(slices.Clone(p.Tokens), q.Tokens...),
+		ConfigMapVolumes:       append(slices.Clone(p.ConfigMapVolumes), q.ConfigMapVolumes...),
+		Env:                    append(slices.Clone(p.Env), q.Env...),
+		DefaultEnv:             append(slices.Clone(p.DefaultEnv), q.DefaultEnv...),
+		StaticCredentials:      append(slices.Clone(p.StaticCredentials), q.StaticCredentials...),
+		CredentialFiles:        append(slices.Clone(p.CredentialFiles), q.CredentialFiles...),
+		HostNetworkUnsupported: joinReasons(p.HostNetworkUnsupported, q.HostNetworkUnsupported),
 	}
+}
+
+// joinReasons joins two targets' reasons, either of which may be "".
+func joinReasons(a, b string) string {
+	if a == "" || b == "" {
+		return a + b
+	}
+	return a + "; " + b
 }
 
 // NameTooLong is a ConfigMap name, made from the ServiceAccount's name, that

@@ -40,15 +40,21 @@ var ErrNoSpec = errors.New("no " + v1alpha1.APIVersion + " " + v1alpha1.Kind + "
 // Command is `cross-cloud-access trust`: it reads CrossCloudAccess specs from
 // YAML streams and prints what each cloud must be told to trust.
 func Command() *cobra.Command {
-	format := "json"
+	format, namespace := "json", ""
 	cmd := &cobra.Command{
-		Use:   "trust [--format json|terraform|shell|krm] FILE...",
+		Use:   "trust [--format json|terraform|shell|krm] [--namespace NS] FILE...",
 		Short: "Print the cloud-side trust (AWS, GCP, Azure) for CrossCloudAccess specs",
 		Long: `Reads every CrossCloudAccess in the given YAML files ("-" is stdin) and prints
 what to configure in each cloud so that exactly those ServiceAccounts, and
 nothing else, get in: AWS IAM OIDC providers and role trust policies, GCP
 workload identity pools, providers and IAM bindings, Azure federated identity
-credentials. Several specs give one merged, sorted output.`,
+credentials. Several specs give one merged, sorted output.
+
+Each spec's subject is the ServiceAccount it names. Given the built output
+too (kustomize build DIR | cross-cloud-access trust spec.yaml -), the subject
+is the one the function wired there, read from the pod templates' stamps:
+after an overlay's namespace or name prefix, what the pods present. A spec
+that names no namespace, with no built output, needs --namespace.`,
 		Args:         cobra.MinimumNArgs(1),
 		SilenceUsage: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -56,7 +62,14 @@ credentials. Several specs give one merged, sorted output.`,
 			if !ok {
 				return fmt.Errorf("--format %q is not known; want one of %s", format, strings.Join(sortedKeys(renderers), ", "))
 			}
-			specs, err := ReadSpecs(cmd.InOrStdin(), cmd.ErrOrStderr(), args)
+			in, err := readInput(cmd.InOrStdin(), cmd.ErrOrStderr(), args)
+			if err != nil {
+				return err
+			}
+			specs, err := pinSubjects(in, namespace, cmd.ErrOrStderr())
+			if err == nil {
+				err = refuseDuplicates(cmd.ErrOrStderr(), specs)
+			}
 			if err != nil {
 				return err
 			}
@@ -77,23 +90,46 @@ credentials. Several specs give one merged, sorted output.`,
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", format, "output format: json, terraform, shell or krm")
+	cmd.Flags().StringVar(&namespace, "namespace", "", "the namespace of a spec that names none, and of built objects without one (a Helm release's)")
 	return cmd
 }
 
 // ReadSpecs decodes every CrossCloudAccess document of the named YAML files
 // ("-" reads stdin) with v1alpha1.Decode. Other kinds are skipped. Warnings and
 // errors go to messages, each with its file, document and field path; any
-// error makes ReadSpecs fail with ErrInvalidSpec.
+// error makes ReadSpecs fail with ErrInvalidSpec. A spec without a namespace
+// is taken to be in "default", with a warning: the trust command does not
+// guess (pinSubjects).
 func ReadSpecs(stdin io.Reader, messages io.Writer, files []string) ([]*v1alpha1.CrossCloudAccess, error) {
-	var specs []*v1alpha1.CrossCloudAccess
+	in, err := readInput(stdin, messages, files)
+	if err != nil {
+		return nil, err
+	}
+	for i, spec := range in.specs {
+		if !spec.Spec.ServiceAccount.NamespaceGiven() {
+			fmt.Fprintf(messages, "%s: warning: spec.serviceAccount.namespace: is not set, so namespace %s is assumed; set it to the namespace the pods run in if that is another one\n",
+				in.where[i], spec.Spec.ServiceAccount.Namespace)
+		}
+	}
+	if err := refuseDuplicates(messages, in.specs); err != nil {
+		return nil, err
+	}
+	return in.specs, nil
+}
+
+// readInput decodes every CrossCloudAccess document of the named YAML files
+// and keeps the other objects (a build's output) beside them.
+func readInput(stdin io.Reader, messages io.Writer, files []string) (input, error) {
+	var in input
 	invalid := 0
 	for _, name := range files {
 		nodes, err := readNodes(stdin, name)
 		if err != nil {
-			return nil, err
+			return input{}, err
 		}
 		for i, node := range nodes {
 			if node.GetKind() != v1alpha1.Kind {
+				in.items = append(in.items, node)
 				continue
 			}
 			where := fmt.Sprintf("%s: document %d", displayName(name), i+1)
@@ -109,15 +145,23 @@ func ReadSpecs(stdin io.Reader, messages io.Writer, files []string) ([]*v1alpha1
 				invalid++
 				continue
 			}
-			if !spec.Spec.ServiceAccount.NamespaceGiven() {
-				// The function would take the workloads' namespace; trust
-				// has no workloads and must pin one.
-				fmt.Fprintf(messages, "%s: warning: spec.serviceAccount.namespace: is not set, so the trust pins namespace %s; set it to the namespace the pods run in if that is another one\n",
-					where, spec.Spec.ServiceAccount.Namespace)
-			}
-			specs = append(specs, spec)
+			in.specs = append(in.specs, spec)
+			in.where = append(in.where, where)
 		}
 	}
+	if invalid > 0 {
+		return input{}, fmt.Errorf("%w: %d document(s) have errors (listed above)", ErrInvalidSpec, invalid)
+	}
+	if len(in.specs) == 0 {
+		return input{}, fmt.Errorf("%w (%s)", ErrNoSpec, strings.Join(files, ", "))
+	}
+	return in, nil
+}
+
+// refuseDuplicates refuses two specs for one ServiceAccount of one issuer,
+// each named on messages; the same spec given twice is Build's to merge.
+func refuseDuplicates(messages io.Writer, specs []*v1alpha1.CrossCloudAccess) error {
+	invalid := 0
 	for _, d := range v1alpha1.DuplicateClusterServiceAccounts(specs) {
 		if d.Same {
 			continue // Build merges a spec given twice into one
@@ -126,12 +170,9 @@ func ReadSpecs(stdin io.Reader, messages io.Writer, files []string) ([]*v1alpha1
 		invalid++
 	}
 	if invalid > 0 {
-		return nil, fmt.Errorf("%w: %d document(s) have errors (listed above)", ErrInvalidSpec, invalid)
+		return fmt.Errorf("%w: %d document(s) have errors (listed above)", ErrInvalidSpec, invalid)
 	}
-	if len(specs) == 0 {
-		return nil, fmt.Errorf("%w (%s)", ErrNoSpec, strings.Join(files, ", "))
-	}
-	return specs, nil
+	return nil
 }
 
 func displayName(file string) string {

@@ -144,8 +144,8 @@ func TestCommandRefusesTwoSpecsForOneServiceAccount(t *testing.T) {
 	}
 }
 
-// The function takes a namespace-less spec's namespace from its workloads;
-// trust cannot, and must say which one it pinned.
+// ReadSpecs, for doctor, says which namespace it assumed for a spec that
+// names none (the trust command refuses such a spec instead: subjects_test.go).
 func TestReadSpecsWarnsWhenTheNamespaceIsLeftOut(t *testing.T) {
 	for _, tc := range []struct {
 		namespace string
@@ -163,7 +163,7 @@ func TestReadSpecsWarnsWhenTheNamespaceIsLeftOut(t *testing.T) {
 		if _, err := ReadSpecs(strings.NewReader(spec), &messages, []string{"-"}); err != nil {
 			t.Fatalf("%q: %v\n%s", tc.namespace, err, messages.String())
 		}
-		if got := strings.Contains(messages.String(), "pins namespace default"); got != tc.warns {
+		if got := strings.Contains(messages.String(), "namespace default is assumed"); got != tc.warns {
 			t.Errorf("namespace line %q: warning given = %v, want %v; messages:\n%s", tc.namespace, got, tc.warns, messages.String())
 		}
 	}

@@ -92,6 +92,9 @@ func (p Patch) apply(t PodTemplate) (Injected, error) {
 	}
 	var errs []error
 	var added Injected
+	if p.Pod.HostNetworkUnsupported != "" {
+		errs = append(errs, t.refuseHostNetwork(p.Pod.HostNetworkUnsupported)...)
+	}
 	for _, label := range p.Pod.Labels {
 		set, err := TemplateLabel{Key: label.Key, Value: label.Value}.set(template)
 		errs = append(errs, t.attribute(err, "", t.Field)...)
@@ -99,7 +102,9 @@ func (p Patch) apply(t PodTemplate) (Injected, error) {
 			added.Labels = append(added.Labels, label.Key)
 		}
 	}
-	if len(p.Pod.Tokens) > 0 || len(p.Pod.ConfigMapVolumes) > 0 || len(p.Pod.Env) > 0 || len(p.Pod.DefaultEnv) > 0 {
+	// A webhook mode adds nothing to the containers, but its credentials
+	// lose to static ones all the same: those are checked in every mode.
+	if len(p.Pod.Tokens) > 0 || len(p.Pod.ConfigMapVolumes) > 0 || len(p.Pod.Env) > 0 || len(p.Pod.DefaultEnv) > 0 || len(p.Pod.StaticCredentials) > 0 {
 		errs = append(errs, p.applyToPodSpec(t, template, &added)...)
 	}
 	if len(errs) > 0 {
@@ -239,4 +244,22 @@ func selectContainers(podSpec *yaml.RNode, names, skip []string) ([]selectedCont
 		}
 	}
 	return slices.DeleteFunc(selected, func(c selectedContainer) bool { return slices.Contains(skip, c.Name) }), nil
+}
+
+// refuseHostNetwork is a *Conflict when the template runs on the host
+// network (spec.hostNetwork: true), where the credentials would not reach it,
+// for the reason given.
+func (t PodTemplate) refuseHostNetwork(reason string) []error {
+	spec, err := lookupField(t.Node, "spec", yaml.MappingNode, t.field("spec"))
+	if err != nil || spec == nil {
+		return t.attribute(err, "", t.Field)
+	}
+	on, _, err := lookupScalar(spec, "hostNetwork", t.field("spec", "hostNetwork"))
+	if err != nil || on != "true" {
+		return t.attribute(err, "", t.Field)
+	}
+	return []error{t.attributed(&Conflict{
+		Location: Location{Field: t.field("spec", "hostNetwork")},
+		Message:  "is true: " + reason,
+	})}
 }

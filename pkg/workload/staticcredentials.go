@@ -202,3 +202,64 @@ func mountedSecretKey(podSpec *yaml.RNode, volume, relative string) (secretName,
 	}
 	return "", ""
 }
+
+// UncheckedSecret is a Secret that a selected container reads through
+// envFrom and that is not among the input: whether it provides one of the
+// plan's static credentials cannot be known. It is advice, not a conflict:
+// the Secret may well hold nothing of the kind.
+type UncheckedSecret struct {
+	Location
+	// Secret is the Secret's name.
+	Secret string
+}
+
+// UncheckedSecrets lists the envFrom Secrets of the containers the patch
+// applies to that Patch.EnvSources does not know, when the plan has static
+// credentials to check. Containers are selected as Apply selects them.
+func (p Patch) UncheckedSecrets(t PodTemplate) ([]UncheckedSecret, error) {
+	if len(p.Pod.StaticCredentials) == 0 || p.EnvSources == nil {
+		return nil, nil
+	}
+	spec, err := lookupField(t.Node, "spec", yaml.MappingNode, t.field("spec"))
+	if err != nil || spec == nil {
+		return nil, t.attributed(err)
+	}
+	containers, err := selectContainers(spec, p.Containers, p.SkipContainers)
+	if err != nil {
+		return nil, t.attributed(err)
+	}
+	var out []UncheckedSecret
+	for _, c := range containers {
+		envFrom, err := lookupField(c.Node, "envFrom", yaml.SequenceNode, "envFrom")
+		if err != nil || envFrom == nil {
+			return nil, t.attributed(err)
+		}
+		for i, n := range envFrom.YNode().Content {
+			source, err := readEnvFromSource(n, i)
+			if err != nil {
+				return nil, t.attributed(err)
+			}
+			if source == nil || source.Kind != "Secret" {
+				continue
+			}
+			if _, found := p.EnvSources.Lookup("Secret", t.Namespace, source.Name); found {
+				continue
+			}
+			out = append(out, UncheckedSecret{
+				Location: Location{Kind: t.Kind, Namespace: t.Namespace, Name: t.Name, Container: c.Name,
+					Field: joinPath(t.field("spec"), c.Path, fmt.Sprintf("envFrom[%d]", i))},
+				Secret: source.Name,
+			})
+		}
+	}
+	return out, nil
+}
+
+// CredentialNames are the names of the static credentials, for messages.
+func CredentialNames(credentials []plan.StaticCredential) string {
+	names := make([]string, len(credentials))
+	for i, c := range credentials {
+		names[i] = c.Name
+	}
+	return strings.Join(names, ", ")
+}

@@ -22,7 +22,6 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/export"
-	"github.com/crosscloud-dev/cross-cloud-access/pkg/workload"
 )
 
 const repoRoot = "../.."
@@ -129,9 +128,17 @@ func TestFluxBuildOfTheComponentEqualsTheFunction(t *testing.T) {
 			work := t.TempDir()
 			write(t, filepath.Join(work, "function", "input.yaml"), string(input))
 			write(t, filepath.Join(work, "function", "spec.yaml"), withExecAnnotation(t, spec))
-			write(t, filepath.Join(work, "function", "kustomization.yaml"), "resources: [input.yaml]\ntransformers: [spec.yaml]\n")
+			kustomization := "resources: [input.yaml]\n"
+			write(t, filepath.Join(work, "function", "kustomization.yaml"), kustomization+"transformers: [spec.yaml]\n")
 
 			files, _, err := export.Component(spec, input)
+			if errors.Is(err, export.ErrNamespaceNeeded) {
+				// Items and spec without a namespace: applied where the
+				// Flux overlay's namespace: says, which export is told.
+				kustomization = "namespace: default\n" + kustomization
+				write(t, filepath.Join(work, "function", "kustomization.yaml"), kustomization+"transformers: [spec.yaml]\n")
+				files, _, err = export.Options{Namespace: "default"}.Component(spec, input)
+			}
 			if errors.Is(err, export.ErrNotExportable) {
 				// pkg/export's own test checks this refusal.
 				t.Skipf("export refuses this case: %v", err)
@@ -143,7 +150,7 @@ func TestFluxBuildOfTheComponentEqualsTheFunction(t *testing.T) {
 				t.Fatal(err)
 			}
 			write(t, filepath.Join(work, "source", "apps", "input.yaml"), string(input))
-			write(t, filepath.Join(work, "source", "apps", "kustomization.yaml"), "resources: [input.yaml]\ncomponents: [../component]\n")
+			write(t, filepath.Join(work, "source", "apps", "kustomization.yaml"), kustomization+"components: [../component]\n")
 
 			want := normalizeOrder(t, kustomizeWithFunction(t, filepath.Join(work, "function")))
 			got := normalizeOrder(t, fluxBuild(t, filepath.Join(work, "source"), filepath.Join(work, "source", "apps")))
@@ -185,6 +192,9 @@ func withExecAnnotation(t *testing.T, spec []byte) string {
 // comparison with kustomize).
 var mergeKeys = map[string]string{"env": "name", "volumeMounts": "mountPath", "volumes": "name"}
 
+// normalizeOrder sorts the objects of stream and the lists of mergeKeys.
+// The stamps stay: the Component carries the function's, whose subject
+// verify and trust read.
 func normalizeOrder(t *testing.T, stream string) string {
 	t.Helper()
 	nodes, err := kio.FromBytes([]byte(stream))
@@ -209,9 +219,6 @@ func normalizeOrder(t *testing.T, stream string) string {
 	}
 	docs := make([]string, 0, len(nodes))
 	for _, n := range nodes {
-		// The Component writes no stamp: a static patch cannot know what
-		// it injected.
-		workload.StripStamps(n.YNode())
 		sortLists(n.YNode())
 		docs = append(docs, "---\n"+n.MustString())
 	}
@@ -229,4 +236,80 @@ func fieldOf(n *yaml.Node, key string) string {
 		}
 	}
 	return ""
+}
+
+// fluxBase is a namespace-less base: the ServiceAccount and a Deployment
+// that runs as it. The spec names no namespace either.
+const (
+	fluxBase = `apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: api
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: api
+spec:
+  selector:
+    matchLabels: {app: api}
+  template:
+    metadata:
+      labels: {app: api}
+    spec:
+      serviceAccountName: api
+      containers:
+      - name: api
+        image: example.com/api:1
+`
+	fluxSpec = `apiVersion: crosscloud.dev/v1alpha1
+kind: CrossCloudAccess
+metadata:
+  name: orders
+spec:
+  cluster:
+    provider: generic
+    issuer: https://kubernetes.example.com
+  serviceAccount:
+    name: api
+  aws:
+    roleArn: arn:aws:iam::111122223333:role/orders
+    region: eu-west-2
+`
+)
+
+// Flux's layout (docs/flux.md): apps/base names no namespace, the overlay
+// Flux builds sets namespace: orders and lists the Component exported with
+// --namespace orders. Flux's build gives what the function gives in that
+// overlay, stamps included (they name orders, which verify and trust read).
+func TestFluxOverlayNamespaceOverANamespacelessBase(t *testing.T) {
+	files, _, err := export.Options{Namespace: "orders"}.Component([]byte(fluxSpec), []byte(fluxBase))
+	if err != nil {
+		t.Fatal(err)
+	}
+	work := t.TempDir()
+	write(t, filepath.Join(work, "source", "apps", "base", "resources.yaml"), fluxBase)
+	write(t, filepath.Join(work, "source", "apps", "base", "kustomization.yaml"), "resources: [resources.yaml]\n")
+	if err := export.Write(filepath.Join(work, "source", "apps", "prod", "cross-cloud-access"), files); err != nil {
+		t.Fatal(err)
+	}
+	write(t, filepath.Join(work, "source", "apps", "prod", "kustomization.yaml"),
+		"namespace: orders\nresources: [../base]\ncomponents: [cross-cloud-access]\n")
+	write(t, filepath.Join(work, "function", "base", "resources.yaml"), fluxBase)
+	write(t, filepath.Join(work, "function", "base", "kustomization.yaml"), "resources: [resources.yaml]\n")
+	write(t, filepath.Join(work, "function", "prod", "spec.yaml"), withExecAnnotation(t, []byte(fluxSpec)))
+	write(t, filepath.Join(work, "function", "prod", "kustomization.yaml"), "namespace: orders\nresources: [../base]\ntransformers: [spec.yaml]\n")
+
+	got := fluxBuild(t, filepath.Join(work, "source"), filepath.Join(work, "source", "apps", "prod"))
+	want := kustomizeWithFunction(t, filepath.Join(work, "function", "prod"))
+	if diff := cmp.Diff(normalizeOrder(t, want), normalizeOrder(t, got)); diff != "" {
+		t.Errorf("Flux's build of the overlay differs from the function in the overlay (-function +flux):\n%s", diff)
+	}
+	if !strings.Contains(got, "crosscloud.dev/subject: system:serviceaccount:orders:api") {
+		t.Errorf("the stamp does not name orders:\n%s", got)
+	}
+	// Without --namespace export refuses: its stamps would say default.
+	if _, _, err := export.Component([]byte(fluxSpec), []byte(fluxBase)); !errors.Is(err, export.ErrNamespaceNeeded) {
+		t.Errorf("export without --namespace = %v; want ErrNamespaceNeeded", err)
+	}
 }

@@ -2,15 +2,13 @@ package v1alpha1
 
 import (
 	"errors"
+	"fmt"
 	"regexp"
 
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/arn"
 )
 
-var (
-	awsRegion       = regexp.MustCompile(`^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d{1,2}$`)
-	roleSessionName = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
-)
+var roleSessionName = regexp.MustCompile(`^[\w+=,.@-]{2,64}$`)
 
 // AWS is access to one IAM role through AssumeRoleWithWebIdentity.
 type AWS struct {
@@ -39,16 +37,19 @@ func (a *AWS) defaults(c *Cluster) {
 
 func (a *AWS) check(v *checker, c *Cluster) {
 	provider := c.Provider
-	switch _, err := arn.ParseRole(a.RoleARN); {
+	role, err := arn.ParseRole(a.RoleARN)
+	switch {
 	case a.RoleARN == "":
 		v.errorf("spec.aws.roleArn", "is required; want %s", arn.RoleGrammar)
 	case errors.Is(err, arn.ErrNotRole):
 		v.errorf("spec.aws.roleArn", "%q is not valid; want %s", a.RoleARN, arn.RoleGrammar)
 	case err != nil:
 		v.errorf("spec.aws.roleArn", "%v", err)
+	default:
+		a.checkPartition(v, c, role)
 	}
 	v.required("spec.aws.audience", a.Audience, audienceText.MatchString, "a token audience without spaces, not starting with -, normally sts.amazonaws.com")
-	v.optional("spec.aws.region", a.Region, awsRegion.MatchString, "an AWS region such as eu-west-2")
+	v.optional("spec.aws.region", a.Region, arn.IsRegion, arn.WantRegion)
 	v.optional("spec.aws.roleSessionName", a.RoleSessionName, roleSessionName.MatchString, "2 to 64 letters, digits and +=,.@_-")
 	if a.STSRegionalEndpoints != "regional" && a.STSRegionalEndpoints != "legacy" {
 		v.errorf("spec.aws.stsRegionalEndpoints", "%q is not valid; want regional or legacy", a.STSRegionalEndpoints)
@@ -58,7 +59,6 @@ func (a *AWS) check(v *checker, c *Cluster) {
 		if provider != ProviderEKS {
 			v.errorf("spec.aws.mode", "webhook needs the EKS pod identity webhook, which only EKS runs (provider is %q); use projected or auto", provider)
 		}
-		v.unused("spec.aws.region", a.Region != "", a.Mode, "the EKS webhook sets AWS_REGION from the cluster's region")
 		v.unused("spec.aws.roleSessionName", a.RoleSessionName != "", a.Mode, "the EKS webhook has no session-name annotation")
 		v.between("spec.aws.tokenExpirationSeconds", a.TokenExpirationSeconds, 3600, MaxTokenExpirationSeconds, "the EKS webhook's eks.amazonaws.com/token-expiration range")
 	case ModeProjected:
@@ -79,4 +79,33 @@ func (a *AWS) check(v *checker, c *Cluster) {
 	default:
 		v.errorf("spec.aws.mode", "%q is not valid; want auto, webhook, projected or podIdentity", a.Mode)
 	}
+}
+
+// checkPartition refuses a region of another partition than the role's:
+// the pods would call that partition's STS (sts.REGION.DNS-SUFFIX), which
+// cannot assume the role. The region is spec.aws.region, or in webhook and
+// pod identity modes the one the EKS webhook and agent use, the cluster's.
+func (a *AWS) checkPartition(v *checker, c *Cluster, role arn.Role) {
+	region, field := a.Region, "spec.aws.region"
+	which := "spec.aws.region, " + region + ","
+	if region == "" && (a.Mode == ModeWebhook || a.Mode == ModePodIdentity) {
+		region, _, _ = c.eksIssuerRegion()
+		which = "the cluster's region, " + region + ", which EKS gives the pods,"
+		if a.Mode == ModePodIdentity {
+			field = "spec.aws.roleArn"
+		}
+	}
+	if region == "" || !arn.IsRegion(region) {
+		return
+	}
+	other := arn.RegionPartition(region)
+	if other == role.Partition {
+		return
+	}
+	fix := fmt.Sprintf("set spec.aws.region to a region of %s, such as %s, or use a role of partition %s", role.Partition, arn.ExampleRegion(role.Partition), other)
+	if field == "spec.aws.roleArn" {
+		fix = fmt.Sprintf("use a role of partition %s: EKS Pod Identity assumes roles of the cluster's partition only", other)
+	}
+	v.errorf(field, "the role is in partition %s, but %s is in partition %s: the pods would call STS at sts.%s.%s, which cannot assume it; %s",
+		role.Partition, which, other, region, arn.DNSSuffix(other), fix)
 }

@@ -111,6 +111,16 @@ func schemaError(v *openapierrors.Validation) FieldError {
 		if i := strings.Index(want, ":"); i >= 0 {
 			want = want[:i]
 		}
+		// The value's own type: an identifier written without quotes
+		// (projectNumber: 123456789012) is the usual cause.
+		if got := fmt.Sprint(v.Value); want == "string" {
+			switch got {
+			case "integer", "number":
+				return FieldError{Field: field, Message: "has the wrong type: a number; want a string: quote it (YAML reads unquoted digits as a number)"}
+			case "boolean":
+				return FieldError{Field: field, Message: "has the wrong type: a boolean; want a string: quote it (YAML reads unquoted true, false, yes, no, on and off as a boolean)"}
+			}
+		}
 		return FieldError{Field: field, Message: "has the wrong type; want " + want}
 	case openapierrors.EnumFailCode:
 		values := make([]string, 0, len(v.Values))

@@ -1,6 +1,10 @@
 package v1alpha1
 
-import "github.com/crosscloud-dev/cross-cloud-access/pkg/issuer"
+import (
+	"strings"
+
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/issuer"
+)
 
 // Defaults that the clouds' own tooling uses, so output matches what EKS's and
 // AKS's webhooks would inject.
@@ -43,9 +47,38 @@ func (c *CrossCloudAccess) Default() {
 	}
 }
 
+// subjectPrefix starts the sub claim of every ServiceAccount token.
+const subjectPrefix = "system:serviceaccount:"
+
 // Subject is the sub claim of the ServiceAccount's tokens.
 func (s ServiceAccount) Subject() string {
-	return "system:serviceaccount:" + s.Namespace + ":" + s.Name
+	return subjectPrefix + s.Namespace + ":" + s.Name
+}
+
+// ParseSubject reads a ServiceAccount token's sub claim back into the
+// ServiceAccount's namespace and name; ok is false for any other string.
+func ParseSubject(subject string) (sa ServiceAccount, ok bool) {
+	rest, found := strings.CutPrefix(subject, subjectPrefix)
+	if !found {
+		return ServiceAccount{}, false
+	}
+	namespace, name, found := strings.Cut(rest, ":")
+	if !found || namespace == "" || name == "" || strings.Contains(name, ":") {
+		return ServiceAccount{}, false
+	}
+	return ServiceAccount{Namespace: namespace, Name: name}, true
+}
+
+// unnamedSpec stands for a spec without metadata.name in stamps and markers.
+const unnamedSpec = "unnamed"
+
+// StampName is the name a spec's stamps and emitted-object markers carry:
+// metadata.name, or "unnamed".
+func (c *CrossCloudAccess) StampName() string {
+	if c.Metadata.Name != "" {
+		return c.Metadata.Name
+	}
+	return unnamedSpec
 }
 
 func defaultString(p *string, v string) {

@@ -18,6 +18,11 @@ type GCP struct {
 	TokenLifetimeSeconds     int64  `json:"tokenLifetimeSeconds,omitempty"`
 	TokenExpirationSeconds   int64  `json:"tokenExpirationSeconds,omitempty"`
 	Audience                 string `json:"audience,omitempty"`
+
+	// projectIDFromCluster says ProjectID was not written but taken from
+	// spec.cluster.gke.projectId, whose own check reports what is wrong
+	// with it: reported twice, it would name a field the user never wrote.
+	projectIDFromCluster bool
 }
 
 // defaults resolves auto to workloadIdentity on GKE with Workload Identity
@@ -31,6 +36,7 @@ func (g *GCP) defaults(c *Cluster) {
 	}
 	if g.ProjectID == "" && c.GKE != nil && g.Mode == ModeWorkloadIdentity {
 		g.ProjectID = c.GKE.ProjectID
+		g.projectIDFromCluster = true
 	}
 	if g.Mode == ModeFederated {
 		defaultString(&g.Audience, "https:"+g.ProviderResource())
@@ -50,7 +56,9 @@ func (g *GCP) ProviderResource() string {
 func (g *GCP) Impersonates() bool { return g.ServiceAccountEmail != "" }
 
 func (g *GCP) check(v *checker, c *Cluster) {
-	v.optional("spec.gcp.projectId", g.ProjectID, gcpid.IsProjectID, gcpid.WantProjectID)
+	if !g.projectIDFromCluster {
+		v.optional("spec.gcp.projectId", g.ProjectID, gcpid.IsProjectID, gcpid.WantProjectID)
+	}
 	switch g.Mode {
 	case ModeWorkloadIdentity:
 		switch {

@@ -11,6 +11,7 @@ import (
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/arn"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/gcpid"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/issuer"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/kinds"
@@ -198,9 +199,31 @@ func (v *checker) cluster(c *Cluster) {
 		v.errorf("spec.cluster.issuer", "%v", err)
 		return
 	}
+	if provider, added := issuer.SlashAdded(c.Issuer); added {
+		v.errorf("spec.cluster.issuer", "%q ends in /, which the iss claim of %s tokens never has, and clouds compare the issuer with it verbatim: remove the trailing slash",
+			c.Issuer, strings.ToUpper(provider))
+		return
+	}
+	if region, domain, ok := c.eksIssuerRegion(); ok && arn.IsRegion(region) {
+		if partition := arn.RegionPartition(region); domain != arn.DNSSuffix(partition) {
+			v.errorf("spec.cluster.issuer", "%q names region %s, of partition %s, whose EKS issuers are under %s, not %s: want https://oidc.eks.%s.%s/id/..., as aws eks describe-cluster prints it (cluster.identity.oidc.issuer)",
+				c.Issuer, region, partition, arn.DNSSuffix(partition), domain, region, arn.DNSSuffix(partition))
+			return
+		}
+	}
 	if msg := issuer.ProviderMismatch(string(c.Provider), c.Issuer); msg != "" {
 		v.warnf("spec.cluster.issuer", "%s", msg)
 	}
+}
+
+// eksIssuerRegion is the region and domain an EKS issuer names, with ok
+// false when the issuer is not shaped like one.
+func (c *Cluster) eksIssuerRegion() (region, domain string, ok bool) {
+	m, ok := issuer.Identify(c.Issuer)
+	if !ok || m.Provider != string(ProviderEKS) {
+		return "", "", false
+	}
+	return m.Parts["region"], m.Parts["domain"], true
 }
 
 func (v *checker) serviceAccount(sa *ServiceAccount) {

@@ -27,7 +27,9 @@ func TestValidValuesPass(t *testing.T) {
 		"role in aws-cn":           "  aws: {roleArn: 'arn:aws-cn:iam::111122223333:role/x'}\n",
 		"role in aws-us-gov":       "  aws: {roleArn: 'arn:aws-us-gov:iam::111122223333:role/x'}\n",
 		"role with a path":         "  aws: {roleArn: 'arn:aws:iam::111122223333:role/team/app/reader+=,.@-_'}\n",
-		"legacy endpoints":         "  aws: {roleArn: 'arn:aws:iam::111122223333:role/x', stsRegionalEndpoints: legacy, region: us-gov-west-1}\n",
+		"legacy endpoints":         "  aws: {roleArn: 'arn:aws:iam::111122223333:role/x', stsRegionalEndpoints: legacy, region: us-east-1}\n",
+		"GovCloud role and region": "  aws: {roleArn: 'arn:aws-us-gov:iam::111122223333:role/x', region: us-gov-west-1}\n",
+		"China role and region":    "  aws: {roleArn: 'arn:aws-cn:iam::111122223333:role/x', region: cn-northwest-1}\n",
 		"minimum token expiration": "  aws: {roleArn: 'arn:aws:iam::111122223333:role/x', tokenExpirationSeconds: 600}\n",
 		"compute default account":  "  gcp: {projectNumber: '123', workloadIdentityPool: pool, workloadIdentityProvider: prov, serviceAccountEmail: 123-compute@developer.gserviceaccount.com}\n",
 		"direct access":            "  gcp: {projectNumber: '123', workloadIdentityPool: pool, workloadIdentityProvider: prov}\n",
@@ -60,6 +62,8 @@ func TestInvalidValuesNameTheField(t *testing.T) {
 		{"lifetime too long", "  gcp: {projectNumber: '123', workloadIdentityPool: pool, workloadIdentityProvider: prov, serviceAccountEmail: abcdef@my-project.iam.gserviceaccount.com, tokenLifetimeSeconds: 43201}\n", "spec.gcp.tokenLifetimeSeconds", "43200"},
 		{"federated fields in workloadIdentity mode", "  gcp: {mode: workloadIdentity, serviceAccountEmail: abcdef@my-project.iam.gserviceaccount.com, projectNumber: '1'}\n", "spec.gcp.projectNumber", "no effect"},
 		{"azure authority http", "  azure: {tenantId: 72f988bf-86f1-41af-91ab-2d7cd011db47, clientId: 0e5a3f8c-1b2d-4c6e-9f70-123456789abc, authorityHost: 'http://login'}\n", "spec.azure.authorityHost", "https"},
+		{"region of another partition", "  aws: {roleArn: 'arn:aws-cn:iam::111122223333:role/x', region: us-east-1}\n", "spec.aws.region", "such as cn-north-1"},
+		{"GovCloud role, commercial region", "  aws: {roleArn: 'arn:aws-us-gov:iam::111122223333:role/x', region: eu-west-1}\n", "spec.aws.region", "partition aws-us-gov"},
 		{"no cloud", "", "spec", "at least one"},
 		{"empty selector", "  workloads: {selector: {}}\n  aws: {roleArn: 'arn:aws:iam::111122223333:role/x'}\n", "spec.workloads.selector", "select nothing"},
 		{"selector kind without pod template", "  workloads: {selector: {kinds: [Service]}}\n  aws: {roleArn: 'arn:aws:iam::111122223333:role/x'}\n", "spec.workloads.selector.kinds[0]", "Deployment"},
@@ -200,5 +204,27 @@ func TestServiceAccountLabelsAndAnnotationsFollowKubernetesRulesAndAvoidOurDomai
 			}
 			requireFieldError(t, c, errs, tc.field, tc.mentions)
 		})
+	}
+}
+
+// ParseSubject is Subject read back; anything else is not a subject.
+func TestParseSubject(t *testing.T) {
+	for _, tc := range []struct {
+		subject         string
+		namespace, name string
+		ok              bool
+	}{
+		{"system:serviceaccount:shop:api", "shop", "api", true},
+		{ServiceAccount{Namespace: "a", Name: "b.c"}.Subject(), "a", "b.c", true},
+		{"system:serviceaccount:shop:", "", "", false},
+		{"system:serviceaccount::api", "", "", false},
+		{"system:serviceaccount:shop:api:x", "", "", false},
+		{"system:serviceaccounts:shop", "", "", false},
+		{"shop:api", "", "", false},
+	} {
+		sa, ok := ParseSubject(tc.subject)
+		if ok != tc.ok || sa.Namespace != tc.namespace || sa.Name != tc.name {
+			t.Errorf("ParseSubject(%q) = %q, %q, %v; want %q, %q, %v", tc.subject, sa.Namespace, sa.Name, ok, tc.namespace, tc.name, tc.ok)
+		}
 	}
 }
