@@ -61,8 +61,12 @@ func credentialsDigest(subject string, p plan.Plan, pod plan.PodPatch) string {
 	if p.Windows != nil {
 		all = append(slices.Clone(all), p.Windows.ConfigMaps...)
 	}
+	volumes := slices.Clone(pod.ConfigMapVolumes)
+	for _, c := range pod.Containers {
+		volumes = append(volumes, c.ConfigMapVolumes...)
+	}
 	for _, cm := range all {
-		if slices.ContainsFunc(pod.ConfigMapVolumes, func(v plan.ConfigMapVolume) bool { return v.ConfigMapName == cm.Name }) {
+		if slices.ContainsFunc(volumes, func(v plan.ConfigMapVolume) bool { return v.ConfigMapName == cm.Name }) {
 			mounted = append(mounted, cm)
 		}
 	}
@@ -75,7 +79,10 @@ func credentialsDigest(subject string, p plan.Plan, pod plan.PodPatch) string {
 		ConfigMapVolumes []plan.ConfigMapVolume
 		Env              []plan.KeyValue
 		DefaultEnv       []plan.KeyValue
-	}{pod.Labels, pod.Tokens, pod.ConfigMapVolumes, pod.Env, pod.DefaultEnv}
+		// Omitted when empty, so a spec without spec.containers keeps
+		// the digest it had before they existed.
+		Containers []plan.ContainerPatch `json:",omitempty"`
+	}{pod.Labels, pod.Tokens, pod.ConfigMapVolumes, pod.Env, pod.DefaultEnv, pod.Containers}
 	// Strings, numbers and slices of them always marshal.
 	data, _ := json.Marshal(struct {
 		Subject                   string

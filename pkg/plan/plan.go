@@ -101,6 +101,14 @@ type PodPatch struct {
 	// Pointed at another file, each is a conflict like any variable of
 	// Env; the conflict also says when that file is a static key.
 	CredentialFiles []string
+	// Containers are the containers with an identity of their own
+	// (spec.containers): each gets its ContainerPatch's env and ConfigMap
+	// mounts in place of Env, DefaultEnv and ConfigMapVolumes (containers.go).
+	Containers []ContainerPatch
+	// TokenLimits bound a pod template's own token expiration
+	// (TokenExpirationAnnotation), one per target whose token the pod gets
+	// (tokens.go).
+	TokenLimits []TokenLimit
 }
 
 // StaticCredential is a variable that makes the SDKs' default credential
@@ -235,6 +243,7 @@ func (p PodPatch) join(q PodPatch) PodPatch {
 		DefaultEnv:        append(slices.Clone(p.DefaultEnv), q.DefaultEnv...),
 		StaticCredentials: append(slices.Clone(p.StaticCredentials), q.StaticCredentials...),
 		CredentialFiles:   append(slices.Clone(p.CredentialFiles), q.CredentialFiles...),
+		TokenLimits:       append(slices.Clone(p.TokenLimits), q.TokenLimits...),
 	}
 }
 
