@@ -1,11 +1,9 @@
 package v1alpha1
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 
-	"github.com/crosscloud-dev/cross-cloud-access/pkg/arn"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/gcpid"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/kname"
 )
@@ -138,14 +136,7 @@ func (v *checker) containers(s *Spec) {
 		}
 		if entry.AWS != nil && v.containerCloud(at+".aws", "spec.aws", s.AWS != nil, s.AWS.modeOf()) {
 			field := at + ".aws.roleArn"
-			switch _, err := arn.ParseRole(entry.AWS.RoleARN); {
-			case entry.AWS.RoleARN == "":
-				v.errorf(field, "is required; want %s", arn.RoleGrammar)
-			case errors.Is(err, arn.ErrNotRole):
-				v.errorf(field, "%q is not valid; want %s", entry.AWS.RoleARN, arn.RoleGrammar)
-			case err != nil:
-				v.errorf(field, "%v", err)
-			default:
+			if v.roleARN(field, entry.AWS.RoleARN) {
 				v.notOwn(field, entry.AWS.RoleARN, s.AWS.RoleARN, "spec.aws.roleArn")
 			}
 		}
@@ -156,7 +147,7 @@ func (v *checker) containers(s *Spec) {
 		}
 		if entry.Azure != nil && v.containerCloud(at+".azure", "spec.azure", s.Azure != nil, s.Azure.modeOf()) {
 			field := at + ".azure.clientId"
-			v.required(field, entry.Azure.ClientID, guid.MatchString, "the application or managed identity client ID, a GUID")
+			v.required(field, entry.Azure.ClientID, guid.MatchString, wantClientID)
 			v.notOwn(field, entry.Azure.ClientID, s.Azure.ClientID, "spec.azure.clientId")
 		}
 	}
