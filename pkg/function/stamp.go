@@ -52,9 +52,11 @@ func cloudNames(src source) []string {
 // credentialsDigest is a digest of everything the credentials of a pod with
 // this pod patch depend on: the subject, the ServiceAccount's annotations
 // (the EKS and GKE webhooks read them at admission), the ConfigMaps the patch
-// mounts and the patch itself. It changes exactly when a pod started before
-// the change would hold other credentials than one started after it, and it
-// never depends on the rest of the workload.
+// mounts and the patch itself. It changes when a pod started before the
+// change would hold other credentials than one started after it (with
+// spec.containers, also when an entry for a container the template lacks
+// changes: the patch is the spec's, not the template's), and it never
+// depends on the rest of the workload.
 func credentialsDigest(subject string, p plan.Plan, pod plan.PodPatch) string {
 	var mounted []plan.ConfigMap
 	all := p.ConfigMaps
