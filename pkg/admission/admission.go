@@ -10,6 +10,8 @@ package admission
 
 import (
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/api/v1alpha1"
@@ -220,9 +222,7 @@ func selected(t Target) string {
 // wiredVariable is true when the Pod has a container to wire; one whose
 // containers all opted out needs no token either, as at build time.
 func wiredVariable(t Target) Named {
-	return Named{Name: "wired", Expression: fmt.Sprintf(
-		"object.spec.containers.exists(c, %[1]s) || (has(object.spec.initContainers) && object.spec.initContainers.exists(c, %[1]s))",
-		selected(t))}
+	return Named{Name: "wired", Expression: anyContainer(selected(t))}
 }
 
 func mutatingSpec(t Target, pod plan.PodPatch) MutatingPolicySpec {
@@ -234,38 +234,138 @@ func mutatingSpec(t Target, pod plan.PodPatch) MutatingPolicySpec {
 		mutations = append(mutations, Mutation{PatchType: "ApplyConfiguration",
 			ApplyConfiguration: &Expression{Expression: containersApply(t, pod, list)}})
 	}
+	variables := []Named{skippedVariable(), wiredVariable(t)}
+	if len(pod.Tokens) > 0 {
+		variables = append(variables, expirationVariable())
+	}
+	if len(pod.Containers) > 0 {
+		for i, g := range groups(pod) {
+			variables = append(variables, Named{Name: fmt.Sprintf("identity%d", i), Expression: anyContainer(selected(t) + " && " + g.condition)})
+		}
+	}
 	return MutatingPolicySpec{
 		FailurePolicy: t.Policy.FailurePolicy,
 		// Another policy or webhook may add a container after this one ran.
 		ReinvocationPolicy: "IfNeeded",
 		MatchConstraints:   podCreation,
 		MatchConditions:    matchConditions(t),
-		Variables:          []Named{skippedVariable(), wiredVariable(t)},
+		Variables:          variables,
 		Mutations:          mutations,
 	}
+}
+
+// group is a set of containers that get the same env and ConfigMap mounts:
+// the spec's own identity, or one spec.containers entry's.
+type group struct {
+	// condition is a CEL condition on container c: whether it is in the
+	// group; "" for the spec's own when no entry exists.
+	condition string
+	patch     plan.ContainerPatch
+}
+
+// groups are the entries' groups, then the spec's own (the containers no
+// entry names); only the spec's own when there are no entries.
+func groups(pod plan.PodPatch) []group {
+	own := pod.Container("")
+	if len(pod.Containers) == 0 {
+		return []group{{patch: own}}
+	}
+	var out []group
+	var named []string
+	for _, c := range pod.Containers {
+		out = append(out, group{condition: "c.name in " + quoteList(c.Names), patch: c})
+		named = append(named, c.Names...)
+	}
+	return append(out, group{condition: "!(c.name in " + quoteList(named) + ")", patch: own})
+}
+
+// byGroup is the CEL expression that picks, for container c, the value
+// of its group: "COND ? A : (COND ? B : OWN)", or OWN alone.
+func byGroup(pod plan.PodPatch, value func(plan.ContainerPatch) string) string {
+	gs := groups(pod)
+	expr := value(gs[len(gs)-1].patch)
+	for i := len(gs) - 2; i >= 0; i-- {
+		expr = "(" + gs[i].condition + " ?\n        " + value(gs[i].patch) + " :\n        " + expr + ")"
+	}
+	return expr
+}
+
+// anyContainer is the CEL condition that some container or initContainer c
+// of the Pod satisfies cond.
+func anyContainer(cond string) string {
+	return fmt.Sprintf("object.spec.containers.exists(c, %[1]s) || (has(object.spec.initContainers) && object.spec.initContainers.exists(c, %[1]s))", cond)
+}
+
+// expirationVariable is the Pod's own token expiration
+// (v1alpha1.TokenExpirationAnnotation) in seconds, read only when written
+// as the build-time reading accepts it; 0 otherwise. The string() around
+// the annotation is what the API server's typed object has anyway; it keeps
+// int() resolvable where the object is read dynamically.
+func expirationVariable() Named {
+	key := Quote(v1alpha1.TokenExpirationAnnotation)
+	return Named{Name: "expiration", Expression: fmt.Sprintf(
+		`has(object.metadata.annotations) && %[1]s in object.metadata.annotations && object.metadata.annotations[%[1]s].matches(%[2]s) ? int(string(object.metadata.annotations[%[1]s])) : 0`,
+		key, Quote(v1alpha1.TokenExpirationPattern))}
 }
 
 // volumesPatch adds each missing volume with JSONPatch: a projected volume's
 // sources are an atomic list, which an apply configuration may not set. A
 // volume of the same name is left as it is, never replaced. The volumes are
 // typed objects: the API server's CEL refuses map literals whose values
-// differ in type.
+// differ in type. A token expires when the Pod's own annotation says, if
+// every token accepts that (the validating policy refuses the Pod
+// otherwise), else when the spec says. With spec.containers, a ConfigMap
+// volume is added when a container that mounts it is there.
 func volumesPatch(pod plan.PodPatch) string {
-	var volumes []string
+	lo, hi, ranged := pod.TokenRange()
+	var tokens []string
 	for _, tok := range pod.Tokens {
-		volumes = append(volumes, fmt.Sprintf("Object.spec.volumes{name: %s, projected: Object.spec.volumes.projected{sources: [Object.spec.volumes.projected.sources{"+
-			"serviceAccountToken: Object.spec.volumes.projected.sources.serviceAccountToken{audience: %s, expirationSeconds: %d, path: %s}}]}}",
-			Quote(tok.VolumeName), Quote(tok.Audience), tok.ExpirationSeconds, Quote(tok.Path)))
+		expiration := strconv.FormatInt(tok.ExpirationSeconds, 10)
+		if ranged {
+			expiration = fmt.Sprintf("(variables.expiration >= %d && variables.expiration <= %d ? variables.expiration : %d)", lo, hi, tok.ExpirationSeconds)
+		}
+		tokens = append(tokens, fmt.Sprintf("Object.spec.volumes{name: %s, projected: Object.spec.volumes.projected{sources: [Object.spec.volumes.projected.sources{"+
+			"serviceAccountToken: Object.spec.volumes.projected.sources.serviceAccountToken{audience: %s, expirationSeconds: %s, path: %s}}]}}",
+			Quote(tok.VolumeName), Quote(tok.Audience), expiration, Quote(tok.Path)))
 	}
-	for _, v := range pod.ConfigMapVolumes {
-		volumes = append(volumes, fmt.Sprintf("Object.spec.volumes{name: %s, configMap: Object.spec.volumes.configMap{name: %s}}", Quote(v.VolumeName), Quote(v.ConfigMapName)))
+	configMap := func(v plan.ConfigMapVolume) string {
+		return fmt.Sprintf("Object.spec.volumes{name: %s, configMap: Object.spec.volumes.configMap{name: %s}}", Quote(v.VolumeName), Quote(v.ConfigMapName))
 	}
-	if len(volumes) == 0 {
+	var configMaps, conditional []string
+	if len(pod.Containers) == 0 {
+		for _, v := range pod.ConfigMapVolumes {
+			configMaps = append(configMaps, configMap(v))
+		}
+	} else {
+		// Each volume once, wanted by the groups that mount it.
+		var volumes []plan.ConfigMapVolume
+		wanted := map[plan.ConfigMapVolume][]string{}
+		for i, g := range groups(pod) {
+			for _, v := range g.patch.ConfigMapVolumes {
+				if _, seen := wanted[v]; !seen {
+					volumes = append(volumes, v)
+				}
+				wanted[v] = append(wanted[v], fmt.Sprintf("variables.identity%d", i))
+			}
+		}
+		for _, v := range volumes {
+			conditional = append(conditional, fmt.Sprintf("(%s ? [%s] : [])", strings.Join(wanted[v], " || "), configMap(v)))
+		}
+	}
+	volumes := append(tokens, configMaps...)
+	if len(volumes) == 0 && len(conditional) == 0 {
 		return ""
+	}
+	list := "[\n  " + strings.Join(volumes, ",\n  ") + "\n]"
+	for _, c := range conditional {
+		list += " +\n" + c
+	}
+	if len(conditional) > 0 {
+		list = "(" + list + ")"
 	}
 	return "!variables.wired ? [] :\n" +
 		"(has(object.spec.volumes) ? [] : [JSONPatch{op: \"add\", path: \"/spec/volumes\", value: []}]) +\n" +
-		"[\n  " + strings.Join(volumes, ",\n  ") + "\n]" +
+		list +
 		".filter(v, !has(object.spec.volumes) || !object.spec.volumes.exists(o, o.name == v.name))" +
 		".map(v, JSONPatch{op: \"add\", path: \"/spec/volumes/-\", value: v})"
 }
@@ -274,29 +374,35 @@ func volumesPatch(pod plan.PodPatch) string {
 // to every selected container of the list, leaving out each entry the
 // container already has, so a value of its own is never overwritten and a
 // second invocation adds nothing. Default env is also left out where the
-// container has envFrom, whose keys the API server cannot see.
+// container has envFrom, whose keys the API server cannot see. A container
+// named in spec.containers gets its entry's env and ConfigMap mounts.
 func containersApply(t Target, pod plan.PodPatch, list string) string {
 	ctype := "Object.spec." + list
-	var env, defaults, mounts []string
-	for _, e := range pod.Env {
-		env = append(env, fmt.Sprintf("%s.env{name: %s, value: %s}", ctype, Quote(e.Key), Quote(e.Value)))
+	item := ",\n        "
+	envList := func(env []plan.KeyValue) string {
+		var out []string
+		for _, e := range env {
+			out = append(out, fmt.Sprintf("%s.env{name: %s, value: %s}", ctype, Quote(e.Key), Quote(e.Value)))
+		}
+		return "[\n        " + strings.Join(out, item) + "\n      ]"
 	}
-	for _, e := range pod.DefaultEnv {
-		defaults = append(defaults, fmt.Sprintf("%s.env{name: %s, value: %s}", ctype, Quote(e.Key), Quote(e.Value)))
-	}
+	var tokenMounts []string
 	for _, tok := range pod.Tokens {
-		mounts = append(mounts, fmt.Sprintf("%s.volumeMounts{name: %s, mountPath: %s, readOnly: true}", ctype, Quote(tok.VolumeName), Quote(tok.MountPath)))
+		tokenMounts = append(tokenMounts, fmt.Sprintf("%s.volumeMounts{name: %s, mountPath: %s, readOnly: true}", ctype, Quote(tok.VolumeName), Quote(tok.MountPath)))
 	}
-	for _, v := range pod.ConfigMapVolumes {
-		mounts = append(mounts, fmt.Sprintf("%s.volumeMounts{name: %s, mountPath: %s, readOnly: true}", ctype, Quote(v.VolumeName), Quote(v.MountPath)))
+	mountList := func(c plan.ContainerPatch) string {
+		mounts := slices.Clone(tokenMounts)
+		for _, v := range c.ConfigMapVolumes {
+			mounts = append(mounts, fmt.Sprintf("%s.volumeMounts{name: %s, mountPath: %s, readOnly: true}", ctype, Quote(v.VolumeName), Quote(v.MountPath)))
+		}
+		return "[\n        " + strings.Join(mounts, item) + "\n      ]"
 	}
 	missingEnv := ".filter(e, !has(c.env) || !c.env.exists(x, x.name == e.name))"
-	item := ",\n        "
-	envExpr := "[\n        " + strings.Join(env, item) + "\n      ]" + missingEnv
-	if len(defaults) > 0 {
-		envExpr += " +\n      (has(c.envFrom) ? [] : [\n        " + strings.Join(defaults, item) + "\n      ]" + missingEnv + ")"
+	envExpr := byGroup(pod, func(c plan.ContainerPatch) string { return envList(c.Env) }) + missingEnv
+	if slices.ContainsFunc(groups(pod), func(g group) bool { return len(g.patch.DefaultEnv) > 0 }) {
+		envExpr += " +\n      (has(c.envFrom) ? [] : " + byGroup(pod, func(c plan.ContainerPatch) string { return envList(c.DefaultEnv) }) + missingEnv + ")"
 	}
-	mountsExpr := "[\n        " + strings.Join(mounts, item) + "\n      ]" +
+	mountsExpr := byGroup(pod, mountList) +
 		".filter(m, !has(c.volumeMounts) || !c.volumeMounts.exists(x, x.mountPath == m.mountPath || x.name == m.name))"
 	return fmt.Sprintf("Object{spec: Object.spec{%[1]s: (variables.wired && has(object.spec.%[1]s) ? object.spec.%[1]s : [])\n"+
 		"  .filter(c, %[2]s)\n"+
@@ -312,24 +418,32 @@ func validatingSpec(t Target, pod plan.PodPatch) ValidatingPolicySpec {
 	// An opted-out Pod may set the variables as it likes; its annotation
 	// must still be one the build-time reading accepts.
 	conditions := matchConditions(t)
-	variables := []Named{{Name: "injected", Expression: conditions[1].Expression}, skippedVariable()}
+	variables := []Named{{Name: "injected", Expression: conditions[1].Expression}, skippedVariable(), expirationVariable()}
 	var validations []Validation
 	subject := t.Namespace + "/" + t.ServiceAccount
-	for i, e := range pod.Env {
-		name := fmt.Sprintf("conflicts%d", i)
-		// The names of the selected containers that set the variable
-		// to anything else, including through valueFrom.
-		sets := fmt.Sprintf("filter(c, %s && has(c.env) && c.env.exists(e, e.name == %s && (!has(e.value) || e.value != %s))).map(c, c.name)",
-			selected(t), Quote(e.Key), Quote(e.Value))
-		variables = append(variables, Named{Name: name, Expression: fmt.Sprintf(
-			"!variables.injected ? [] : object.spec.containers.%[1]s + (has(object.spec.initContainers) ? object.spec.initContainers.%[1]s : [])", sets)})
-		why := fmt.Sprintf(" sets %s to another value, want %q (cross-cloud-access wires ServiceAccount %s): remove that env entry or set it to %q",
-			e.Key, e.Value, subject, e.Value)
-		validations = append(validations, Validation{
-			Expression:        fmt.Sprintf("size(variables.%s) == 0", name),
-			Message:           "a container" + why,
-			MessageExpression: fmt.Sprintf(`"container " + variables.%s.join(", ") + %s`, name, Quote(why)),
-		})
+	n := 0
+	for _, g := range groups(pod) {
+		in := selected(t)
+		if g.condition != "" {
+			in += " && " + g.condition
+		}
+		for _, e := range g.patch.Env {
+			name := fmt.Sprintf("conflicts%d", n)
+			n++
+			// The names of the selected containers that set the variable
+			// to anything else, including through valueFrom.
+			sets := fmt.Sprintf("filter(c, %s && has(c.env) && c.env.exists(e, e.name == %s && (!has(e.value) || e.value != %s))).map(c, c.name)",
+				in, Quote(e.Key), Quote(e.Value))
+			variables = append(variables, Named{Name: name, Expression: fmt.Sprintf(
+				"!variables.injected ? [] : object.spec.containers.%[1]s + (has(object.spec.initContainers) ? object.spec.initContainers.%[1]s : [])", sets)})
+			why := fmt.Sprintf(" sets %s to another value, want %q (cross-cloud-access wires ServiceAccount %s): remove that env entry or set it to %q",
+				e.Key, e.Value, subject, e.Value)
+			validations = append(validations, Validation{
+				Expression:        fmt.Sprintf("size(variables.%s) == 0", name),
+				Message:           "a container" + why,
+				MessageExpression: fmt.Sprintf(`"container " + variables.%s.join(", ") + %s`, name, Quote(why)),
+			})
+		}
 	}
 	inject := Quote(v1alpha1.InjectAnnotation)
 	validations = append(validations, Validation{
@@ -338,11 +452,43 @@ func validatingSpec(t Target, pod plan.PodPatch) ValidatingPolicySpec {
 		MessageExpression: fmt.Sprintf(`%s + object.metadata.annotations[%s] + %s`,
 			Quote("annotation "+v1alpha1.InjectAnnotation+" is \""), inject, Quote("\"; want \"true\" or \"false\"")),
 	})
+	validations = append(validations, tokenExpirationValidation(pod))
 	return ValidatingPolicySpec{
 		FailurePolicy:    t.Policy.FailurePolicy,
 		MatchConstraints: podCreation,
 		MatchConditions:  []Named{conditions[0], conditions[2]},
 		Variables:        variables,
 		Validations:      validations,
+	}
+}
+
+// tokenExpirationValidation refuses a Pod whose own token expiration
+// (v1alpha1.TokenExpirationAnnotation, in variables.expiration) the
+// build-time reading would refuse:
+// not written as a whole number of seconds, or, when the Pod is wired, out
+// of the range every token accepts (or for a token the function does not
+// project), as plan.PodPatch.WithTokenExpiration says.
+func tokenExpirationValidation(pod plan.PodPatch) Validation {
+	key := Quote(v1alpha1.TokenExpirationAnnotation)
+	value := "object.metadata.annotations[" + key + "]"
+	absent := `!has(object.metadata.annotations) || !(` + key + ` in object.metadata.annotations)`
+	readable := value + ".matches(" + Quote(v1alpha1.TokenExpirationPattern) + ")"
+	accepted, want := "!variables.injected", "nothing while the Pod is wired: "
+	if lo, hi, ok := pod.TokenRange(); ok {
+		accepted = fmt.Sprintf("!variables.injected || (variables.expiration >= %d && variables.expiration <= %d)", lo, hi)
+		want = fmt.Sprintf("%d to %d seconds, which every token of the Pod accepts", lo, hi)
+	} else {
+		var elsewhere []string
+		for _, l := range pod.TokenLimits {
+			if l.Elsewhere != "" {
+				elsewhere = append(elsewhere, "the "+l.Target+" token is not the function's to set: "+l.Elsewhere)
+			}
+		}
+		want += strings.Join(elsewhere, "; ")
+	}
+	return Validation{
+		Expression:        fmt.Sprintf("%s || (%s && (%s))", absent, readable, accepted),
+		Message:           fmt.Sprintf("annotation %s must be a whole number of seconds; want %s", v1alpha1.TokenExpirationAnnotation, want),
+		MessageExpression: fmt.Sprintf(`%s + %s + %s`, Quote("annotation "+v1alpha1.TokenExpirationAnnotation+" is \""), value, Quote("\"; want "+want)),
 	}
 }

@@ -38,6 +38,8 @@ func Plan(spec *v1alpha1.Spec) (plan.Target, error) {
 		// no region of its own: the spec's region is such a default, so
 		// that one aws block serves an EKS cluster and any other alike.
 		t.Pod.DefaultEnv = regionEnv(a.Region)
+		t.Pod.TokenLimits = []plan.TokenLimit{{Target: t.Name,
+			Elsewhere: "in mode webhook the EKS pod identity webhook projects it; set the webhook's own pod annotation " + TokenExpirationAnnotation + " instead"}}
 		return t, nil
 	case v1alpha1.ModePodIdentity:
 		// EKS's agent and webhook give the pod its credentials; an IRSA
@@ -51,12 +53,16 @@ func Plan(spec *v1alpha1.Spec) (plan.Target, error) {
 		t.Notes = []string{fmt.Sprintf("EKS Pod Identity: nothing is written on ServiceAccount %s/%s or its pods; "+
 			"EKS gives them role %s once the pod identity association of cluster %s exists: `cross-cloud-access trust` writes it",
 			sa.Namespace, sa.Name, a.RoleARN, spec.Cluster.EKS.ClusterName)}
+		t.Pod.TokenLimits = []plan.TokenLimit{{Target: t.Name,
+			Elsewhere: "in mode podIdentity EKS Pod Identity's webhook projects it, with an expiration of its own"}}
 		return t, nil
 	}
 	token := Token.For(a.Audience, a.TokenExpirationSeconds)
 	t.Pod.Tokens = []plan.ProjectedToken{token}
 	t.Pod.Env = projectedEnv(a, token.File())
 	t.Pod.StaticCredentials = StaticCredentials
+	t.Pod.TokenLimits = []plan.TokenLimit{{Target: t.Name, Min: v1alpha1.MinTokenExpirationSeconds, Max: v1alpha1.MaxTokenExpirationSeconds,
+		Why: "Kubernetes' minimum to one day"}}
 	if a.Region == "" {
 		t.Warnings = []plan.Warning{{Field: "region", Message: NoRegionWarning}}
 	}

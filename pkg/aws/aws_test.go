@@ -29,6 +29,9 @@ func spec(a v1alpha1.AWS) *v1alpha1.Spec {
 func TestPlan(t *testing.T) {
 	tokenFile := "/var/run/secrets/eks.amazonaws.com/serviceaccount/token"
 	token := plan.ProjectedToken{VolumeName: "aws-iam-token", MountPath: Token.MountPath, Path: "token", Audience: "sts.amazonaws.com", ExpirationSeconds: 86400}
+	limits := []plan.TokenLimit{{Target: "aws", Min: 600, Max: 86400, Why: "Kubernetes' minimum to one day"}}
+	webhook := plan.PodPatch{StaticCredentials: StaticCredentials, TokenLimits: []plan.TokenLimit{{Target: "aws",
+		Elsewhere: "in mode webhook the EKS pod identity webhook projects it; set the webhook's own pod annotation eks.amazonaws.com/token-expiration instead"}}}
 	for _, tc := range []struct {
 		name string
 		aws  v1alpha1.AWS
@@ -36,15 +39,13 @@ func TestPlan(t *testing.T) {
 	}{{
 		name: "webhook with defaults writes only the role annotation, and checks static keys",
 		aws:  v1alpha1.AWS{Mode: "webhook"},
-		want: plan.Target{Name: "aws", ServiceAccountAnnotations: []plan.KeyValue{{Key: RoleARNAnnotation, Value: role}},
-			Pod: plan.PodPatch{StaticCredentials: StaticCredentials}},
+		want: plan.Target{Name: "aws", ServiceAccountAnnotations: []plan.KeyValue{{Key: RoleARNAnnotation, Value: role}}, Pod: webhook},
 	}, {
 		name: "webhook writes non-default audience, endpoints and expiration",
 		aws:  v1alpha1.AWS{Mode: "webhook", Audience: "custom", STSRegionalEndpoints: "legacy", TokenExpirationSeconds: 3600},
 		want: plan.Target{Name: "aws", ServiceAccountAnnotations: []plan.KeyValue{
 			{Key: RoleARNAnnotation, Value: role}, {Key: AudienceAnnotation, Value: "custom"},
-			{Key: STSRegionalEndpointsAnnotation, Value: "false"}, {Key: TokenExpirationAnnotation, Value: "3600"}},
-			Pod: plan.PodPatch{StaticCredentials: StaticCredentials}},
+			{Key: STSRegionalEndpointsAnnotation, Value: "false"}, {Key: TokenExpirationAnnotation, Value: "3600"}}, Pod: webhook},
 	}, {
 		name: "projected mirrors the webhook's injection",
 		aws:  v1alpha1.AWS{Mode: "projected", Region: "eu-west-2"},
@@ -52,7 +53,7 @@ func TestPlan(t *testing.T) {
 			Tokens: []plan.ProjectedToken{token},
 			Env: []plan.KeyValue{{Key: "AWS_STS_REGIONAL_ENDPOINTS", Value: "regional"}, {Key: "AWS_DEFAULT_REGION", Value: "eu-west-2"},
 				{Key: "AWS_REGION", Value: "eu-west-2"}, {Key: "AWS_ROLE_ARN", Value: role}, {Key: "AWS_WEB_IDENTITY_TOKEN_FILE", Value: tokenFile}},
-			StaticCredentials: StaticCredentials}},
+			StaticCredentials: StaticCredentials, TokenLimits: limits}},
 	}, {
 		name: "projected without region warns, with session name",
 		aws:  v1alpha1.AWS{Mode: "projected", RoleSessionName: "ci"},
@@ -60,7 +61,7 @@ func TestPlan(t *testing.T) {
 			Tokens: []plan.ProjectedToken{token},
 			Env: []plan.KeyValue{{Key: "AWS_STS_REGIONAL_ENDPOINTS", Value: "regional"}, {Key: "AWS_ROLE_ARN", Value: role},
 				{Key: "AWS_WEB_IDENTITY_TOKEN_FILE", Value: tokenFile}, {Key: "AWS_ROLE_SESSION_NAME", Value: "ci"}},
-			StaticCredentials: StaticCredentials},
+			StaticCredentials: StaticCredentials, TokenLimits: limits},
 			Warnings: []plan.Warning{{Field: "region", Message: NoRegionWarning}}},
 	}} {
 		t.Run(tc.name, func(t *testing.T) {

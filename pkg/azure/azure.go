@@ -40,12 +40,16 @@ func Plan(spec *v1alpha1.Spec) (plan.Target, error) {
 		// EnvironmentCredential comes before the webhook's workload
 		// identity in DefaultAzureCredential, whoever wired the pod.
 		t.Pod.StaticCredentials = StaticCredentials
+		t.Pod.TokenLimits = []plan.TokenLimit{{Target: t.Name,
+			Elsewhere: "in mode webhook the Azure workload identity webhook projects it; set the webhook's own pod annotation " + TokenExpirationAnnotation + " instead"}}
 		return t, nil
 	}
 	token := Token.For(v1alpha1.DefaultAzureAudience, z.TokenExpirationSeconds)
 	t.Pod.Tokens = []plan.ProjectedToken{token}
 	t.Pod.Env = projectedEnv(z, token.File())
 	t.Pod.StaticCredentials = StaticCredentials
+	t.Pod.TokenLimits = []plan.TokenLimit{{Target: t.Name, Min: v1alpha1.MinAzureTokenExpirationSeconds, Max: v1alpha1.MaxTokenExpirationSeconds,
+		Why: "what Azure workload identity accepts"}}
 	// The Azure webhook's form for Windows pods.
 	t.Windows = &plan.Windows{Pod: t.Pod}
 	t.Windows.Pod.Env = projectedEnv(z, plan.WindowsPath(token.File()))

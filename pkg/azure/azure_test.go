@@ -16,6 +16,8 @@ const (
 )
 
 func TestPlan(t *testing.T) {
+	webhook := []plan.TokenLimit{{Target: "azure",
+		Elsewhere: "in mode webhook the Azure workload identity webhook projects it; set the webhook's own pod annotation azure.workload.identity/service-account-token-expiration instead"}}
 	for _, tc := range []struct {
 		name  string
 		azure v1alpha1.Azure
@@ -26,7 +28,7 @@ func TestPlan(t *testing.T) {
 		want: plan.Target{Name: "azure",
 			ServiceAccountAnnotations: []plan.KeyValue{{Key: ClientIDAnnotation, Value: client}, {Key: TenantIDAnnotation, Value: tenant}},
 			Pod: plan.PodPatch{Labels: []plan.KeyValue{{Key: "azure.workload.identity/use", Value: "true"}},
-				StaticCredentials: StaticCredentials}},
+				StaticCredentials: StaticCredentials, TokenLimits: webhook}},
 	}, {
 		name:  "webhook writes a non-default expiration",
 		azure: v1alpha1.Azure{Mode: "webhook", TokenExpirationSeconds: 7200},
@@ -34,7 +36,7 @@ func TestPlan(t *testing.T) {
 			ServiceAccountAnnotations: []plan.KeyValue{{Key: ClientIDAnnotation, Value: client}, {Key: TenantIDAnnotation, Value: tenant},
 				{Key: TokenExpirationAnnotation, Value: "7200"}},
 			Pod: plan.PodPatch{Labels: []plan.KeyValue{{Key: "azure.workload.identity/use", Value: "true"}},
-				StaticCredentials: StaticCredentials}},
+				StaticCredentials: StaticCredentials, TokenLimits: webhook}},
 	}, {
 		name:  "projected mirrors the webhook's injection",
 		azure: v1alpha1.Azure{Mode: "projected", TokenExpirationSeconds: 3600, AuthorityHost: v1alpha1.DefaultAzureAuthorityHost},
@@ -44,7 +46,8 @@ func TestPlan(t *testing.T) {
 			Env: []plan.KeyValue{{Key: "AZURE_CLIENT_ID", Value: client}, {Key: "AZURE_TENANT_ID", Value: tenant},
 				{Key: "AZURE_FEDERATED_TOKEN_FILE", Value: "/var/run/secrets/azure/tokens/azure-identity-token"},
 				{Key: "AZURE_AUTHORITY_HOST", Value: "https://login.microsoftonline.com/"}},
-			StaticCredentials: StaticCredentials}},
+			StaticCredentials: StaticCredentials,
+			TokenLimits:       []plan.TokenLimit{{Target: "azure", Min: 3600, Max: 86400, Why: "what Azure workload identity accepts"}}}},
 	}} {
 		t.Run(tc.name, func(t *testing.T) {
 			z := tc.azure

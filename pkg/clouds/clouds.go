@@ -6,6 +6,8 @@
 package clouds
 
 import (
+	"slices"
+
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
 
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/api/v1alpha1"
@@ -32,10 +34,34 @@ var Table = []Cloud{
 	{Name: "azure", Named: func(s *v1alpha1.Spec) bool { return s.Azure != nil }, Plan: azure.Plan},
 }
 
-// Plan plans every cloud the spec names and merges the targets. Problems
-// come back as field errors of the spec, the targets' notes as field errors
-// of severity info and their warnings as field errors of severity warning.
+// Plan plans every cloud the spec names and merges the targets, then gives
+// the containers of each spec.containers entry the pod patch of that entry's
+// view of the spec (v1alpha1.Spec.ForContainers), planned by the same
+// planners. Problems come back as field errors of the spec, the targets'
+// notes as field errors of severity info and their warnings as field errors
+// of severity warning.
 func Plan(spec *v1alpha1.Spec) (plan.Plan, v1alpha1.FieldErrors) {
+	p, errs := planIdentity(spec)
+	for i, entry := range spec.Containers {
+		view := spec.ForContainers(i)
+		viewPlan, found := planIdentity(view)
+		// A view's notes and warnings are the spec's own, and so are the
+		// errors of the clouds the entry does not name: each said once.
+		for _, e := range found.Errors() {
+			if !slices.Contains(errs, e) {
+				errs = append(errs, e)
+			}
+		}
+		_, identity := view.ContainerEntry()
+		p.AddContainers(identity, entry.Names, viewPlan)
+	}
+	p.ObjectLabels = plan.Sorted(spec.ServiceAccount.Labels)
+	p.ObjectAnnotations = plan.Sorted(spec.ServiceAccount.Annotations)
+	return p, errs
+}
+
+// planIdentity plans one identity of the spec: every cloud it names, merged.
+func planIdentity(spec *v1alpha1.Spec) (plan.Plan, v1alpha1.FieldErrors) {
 	var targets []plan.Target
 	var errs v1alpha1.FieldErrors
 	for _, c := range Table {
@@ -56,8 +82,6 @@ func Plan(spec *v1alpha1.Spec) (plan.Plan, v1alpha1.FieldErrors) {
 		targets = append(targets, t)
 	}
 	p, err := plan.Merge(spec.ServiceAccount.Name, targets)
-	p.ObjectLabels = plan.Sorted(spec.ServiceAccount.Labels)
-	p.ObjectAnnotations = plan.Sorted(spec.ServiceAccount.Annotations)
 	for _, e := range leaves(err) {
 		errs = append(errs, v1alpha1.FieldError{Field: "spec.serviceAccount.name", Message: e.Error()})
 	}

@@ -324,20 +324,16 @@ func patchWorkloads(src source, p plan.Plan, items []*yaml.RNode, env workload.E
 			}
 			// Webhook modes change nothing else in the template, but the
 			// stamp's digest still rolls the pods when the credentials change.
+			pod, windows, found := templatePod(item, t, p, control)
+			if found != nil {
+				results = append(results, found...)
+				continue
+			}
+			windowsUsed = windowsUsed || windows
 			templatePatch := patch
 			templatePatch.SkipContainers = control.SkipContainers
-			if p.Windows != nil {
-				windows, err := t.RunsOnWindows()
-				if err != nil {
-					results = append(results, workloadResult(item, err)...)
-					continue
-				}
-				if windows {
-					templatePatch.Pod = p.Windows.Pod
-					templatePatch.Stamp.CredentialsDigest = credentialsDigest(stamp.Subject, p, p.Windows.Pod)
-					windowsUsed = true
-				}
-			}
+			templatePatch.Pod = pod
+			templatePatch.Stamp.CredentialsDigest = credentialsDigest(stamp.Subject, p, pod)
 			if err := templatePatch.Apply(t); err != nil {
 				results = append(results, workloadResult(item, err)...)
 				continue
@@ -377,6 +373,38 @@ func uncheckedSecrets(item *yaml.RNode, p workload.Patch, t workload.PodTemplate
 		out = append(out, &framework.Result{Severity: framework.Warning, Message: message, ResourceRef: ref(item), Field: field, File: file(item)})
 	}
 	return out
+}
+
+// templatePod is the plan's pod patch for one pod template (its Windows form
+// on Windows nodes, with the template's own token expiration), and whether
+// it is the Windows form; problems come back as Results on the workload.
+func templatePod(item *yaml.RNode, t workload.PodTemplate, p plan.Plan, control v1alpha1.PodControl) (plan.PodPatch, bool, framework.Results) {
+	windows := false
+	if p.Windows != nil {
+		var err error
+		if windows, err = t.RunsOnWindows(); err != nil {
+			return plan.PodPatch{}, false, workloadResult(item, err)
+		}
+	}
+	pod, err := p.PodFor(windows, control.TokenExpirationSeconds)
+	if err != nil {
+		var results framework.Results
+		field := &framework.Field{Path: strings.TrimPrefix(t.Field+".metadata.annotations.["+v1alpha1.TokenExpirationAnnotation+"]", ".")}
+		for _, e := range leaves(err) {
+			results = append(results, &framework.Result{Severity: framework.Error, ResourceRef: ref(item), File: file(item), Field: field,
+				Message: fmt.Sprintf("annotation %s: %v", v1alpha1.TokenExpirationAnnotation, e)})
+		}
+		return plan.PodPatch{}, false, results
+	}
+	return pod, windows, nil
+}
+
+// leaves are the errors an errors.Join holds, or err alone.
+func leaves(err error) []error {
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
+		return joined.Unwrap()
+	}
+	return []error{err}
 }
 
 // runsAs is the ServiceAccount a pod template runs as: one without
@@ -428,14 +456,8 @@ func locatedMessage(at workload.Location, message string) (string, *framework.Fi
 // workloadResult turns a workload error, possibly several joined conflicts,
 // into one Result each, pointed at the workload and the field.
 func workloadResult(n *yaml.RNode, err error) framework.Results {
-	var errs []error
-	if joined, ok := err.(interface{ Unwrap() []error }); ok {
-		errs = joined.Unwrap()
-	} else {
-		errs = []error{err}
-	}
 	var out framework.Results
-	for _, e := range errs {
+	for _, e := range leaves(err) {
 		r := &framework.Result{Severity: framework.Error, Message: e.Error(), ResourceRef: ref(n), File: file(n)}
 		var c *workload.Conflict
 		var m *workload.Malformed

@@ -44,17 +44,23 @@ func cloudNames(src source) []string {
 // credentialsDigest is a digest of everything the credentials of a pod with
 // this pod patch depend on: the subject, the ServiceAccount's annotations
 // (the EKS and GKE webhooks read them at admission), the ConfigMaps the patch
-// mounts and the patch itself. It changes exactly when a pod started before
-// the change would hold other credentials than one started after it, and it
-// never depends on the rest of the workload.
+// mounts and the patch itself. It changes when a pod started before the
+// change would hold other credentials than one started after it (with
+// spec.containers, also when an entry for a container the template lacks
+// changes: the patch is the spec's, not the template's), and it never
+// depends on the rest of the workload.
 func credentialsDigest(subject string, p plan.Plan, pod plan.PodPatch) string {
 	var mounted []plan.ConfigMap
 	all := p.ConfigMaps
 	if p.Windows != nil {
 		all = append(slices.Clone(all), p.Windows.ConfigMaps...)
 	}
+	volumes := slices.Clone(pod.ConfigMapVolumes)
+	for _, c := range pod.Containers {
+		volumes = append(volumes, c.ConfigMapVolumes...)
+	}
 	for _, cm := range all {
-		if slices.ContainsFunc(pod.ConfigMapVolumes, func(v plan.ConfigMapVolume) bool { return v.ConfigMapName == cm.Name }) {
+		if slices.ContainsFunc(volumes, func(v plan.ConfigMapVolume) bool { return v.ConfigMapName == cm.Name }) {
 			mounted = append(mounted, cm)
 		}
 	}
@@ -67,7 +73,10 @@ func credentialsDigest(subject string, p plan.Plan, pod plan.PodPatch) string {
 		ConfigMapVolumes []plan.ConfigMapVolume
 		Env              []plan.KeyValue
 		DefaultEnv       []plan.KeyValue
-	}{pod.Labels, pod.Tokens, pod.ConfigMapVolumes, pod.Env, pod.DefaultEnv}
+		// Omitted when empty, so a spec without spec.containers keeps
+		// the digest it had before they existed.
+		Containers []plan.ContainerPatch `json:",omitempty"`
+	}{pod.Labels, pod.Tokens, pod.ConfigMapVolumes, pod.Env, pod.DefaultEnv, pod.Containers}
 	// Strings, numbers and slices of them always marshal.
 	data, _ := json.Marshal(struct {
 		Subject                   string

@@ -117,18 +117,26 @@ func verifySpec(src source, items []*yaml.RNode) (int, framework.Results) {
 					ResourceRef: ref(item), Field: &framework.Field{Path: annotationsField + ".[" + workload.StampSubject + "]"}, File: file(item)})
 				continue
 			}
+			pod, _, found := templatePod(item, t, p, control)
+			if found != nil {
+				results = append(results, found...)
+				continue
+			}
 			templatePatch := patch
 			templatePatch.SkipContainers = control.SkipContainers
-			digest := credentialsDigest(subject(src), p, p.Pod)
-			if windows, err := t.RunsOnWindows(); err == nil && windows && p.Windows != nil {
-				templatePatch.Pod = p.Windows.Pod
-				digest = credentialsDigest(subject(src), p, p.Windows.Pod)
-			}
+			templatePatch.Pod = pod
+			digest := credentialsDigest(subject(src), p, pod)
 			if ours && stamp.CredentialsDigest != digest {
 				results = append(results, &framework.Result{Severity: framework.Error,
 					Message: fmt.Sprintf("was wired with other credentials than CrossCloudAccess %q gives now (%s, want %s): build again with the current spec",
 						stamp.Spec, stamp.CredentialsDigest, digest),
 					ResourceRef: ref(item), Field: &framework.Field{Path: annotationsField + ".[" + workload.StampCredentialsDigest + "]"}, File: file(item)})
+			}
+			if identities, err := templatePatch.Identities(t); err == nil && ours && identities.String() != stamp.Identities.String() {
+				results = append(results, &framework.Result{Severity: framework.Error,
+					Message: fmt.Sprintf("records containers with an identity of their own as %q, but CrossCloudAccess %q gives them to %q in the template as it is now: a later step renamed, removed or added containers; run the function after that step",
+						stamp.Identities, specName(src), identities),
+					ResourceRef: ref(item), Field: &framework.Field{Path: annotationsField + ".[" + workload.StampIdentities + "]"}, File: file(item)})
 			}
 			missing, err := templatePatch.Missing(t)
 			if err != nil {

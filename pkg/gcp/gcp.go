@@ -6,8 +6,11 @@ package gcp
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/api/v1alpha1"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/gcpid"
@@ -34,6 +37,7 @@ const (
 	credentialConfigurationEnv = "GOOGLE_APPLICATION_CREDENTIALS"
 	gcloudCredentialOverride   = "CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE"
 	gcloudProject              = "CLOUDSDK_CORE_PROJECT"
+	gcloudRegion               = "CLOUDSDK_COMPUTE_REGION"
 )
 
 // CredentialConfigMapName is the ConfigMap holding the ServiceAccount's
@@ -63,17 +67,21 @@ func Plan(spec *v1alpha1.Spec) (plan.Target, error) {
 		return t, nil
 	}
 	token := Token.For(g.Audience, g.TokenExpirationSeconds)
-	linux, err := federatedParts(g, spec.ServiceAccount.Name, token, func(p string) string { return p }, "")
+	configMap, volume := credentialNames(spec)
+	linux, err := federatedParts(g, configMap, volume, token, func(p string) string { return p })
 	if err != nil {
 		return plan.Target{}, err
 	}
+	linux.Pod.TokenLimits = []plan.TokenLimit{{Target: t.Name, Min: v1alpha1.MinTokenExpirationSeconds, Max: v1alpha1.MaxTokenExpirationSeconds,
+		Why: "Kubernetes' minimum to one day"}}
 	t.ConfigMaps, t.Pod = linux.ConfigMaps, linux.Pod
 	// Windows containers read the token at a C:\ path, so the credential
 	// configuration naming it differs too: a ConfigMap of its own.
-	windows, err := federatedParts(g, spec.ServiceAccount.Name, token, plan.WindowsPath, WindowsConfigMapSuffix)
+	windows, err := federatedParts(g, configMap+WindowsConfigMapSuffix, volume, token, plan.WindowsPath)
 	if err != nil {
 		return plan.Target{}, err
 	}
+	windows.Pod.TokenLimits = linux.Pod.TokenLimits
 	t.Windows = &windows
 	return t, nil
 }
@@ -97,18 +105,46 @@ var WorkloadIdentityStaticCredentials = []plan.StaticCredential{
 		Why: "gcloud reads before GKE's metadata server"},
 }
 
+// credentialNames are the ConfigMap and the volume of the credential
+// configuration: the ServiceAccount's own, or, in the view of a
+// spec.containers entry with a Google service account of its own, names
+// made from that account, so that each account has one ConfigMap and a
+// pod that mounts several tells their volumes apart.
+func credentialNames(spec *v1alpha1.Spec) (configMap, volume string) {
+	if entry, _ := spec.ContainerEntry(); entry != nil && entry.GCP != nil {
+		account := AccountSuffix(spec.GCP.ServiceAccountEmail)
+		return CredentialConfigMapName(spec.ServiceAccount.Name) + "-" + account, AccountVolumePrefix + account
+	}
+	return CredentialConfigMapName(spec.ServiceAccount.Name), CredentialVolumeName
+}
+
+// AccountVolumePrefix starts the volume name of a Google service account's
+// own credential configuration.
+const AccountVolumePrefix = "gcp-credentials-"
+
+// AccountSuffix names a Google service account in object and volume names:
+// the part before "@" (at most 30 letters, digits and hyphens) for readers,
+// and 8 hex digits of the email's SHA-256 to tell apart accounts of the
+// same name in two projects. It is a DNS-1123 label of at most 39
+// characters, so the volume name stays within Kubernetes' 63.
+func AccountSuffix(email string) string {
+	name, _, _ := strings.Cut(email, "@")
+	sum := sha256.Sum256([]byte(email))
+	return name + "-" + hex.EncodeToString(sum[:4])
+}
+
 // federatedParts is the pod patch and ConfigMap of federated mode, with paths as
-// the pod's containers see them (path) and the ConfigMap named with suffix.
-func federatedParts(g *v1alpha1.GCP, serviceAccount string, token plan.ProjectedToken, path func(string) string, suffix string) (plan.Windows, error) {
+// the pod's containers see them (path), the ConfigMap and its volume named
+// configMap and volume.
+func federatedParts(g *v1alpha1.GCP, configMap, volume string, token plan.ProjectedToken, path func(string) string) (plan.Windows, error) {
 	config, err := NewCredentialConfig(g, path(token.File())).JSON()
 	if err != nil {
 		return plan.Windows{}, err
 	}
-	cm := CredentialConfigMapName(serviceAccount) + suffix
 	var out plan.Windows
-	out.ConfigMaps = []plan.ConfigMap{{Name: cm, Data: []plan.KeyValue{{Key: CredentialFileName, Value: string(config)}}}}
+	out.ConfigMaps = []plan.ConfigMap{{Name: configMap, Data: []plan.KeyValue{{Key: CredentialFileName, Value: string(config)}}}}
 	out.Pod.Tokens = []plan.ProjectedToken{token}
-	out.Pod.ConfigMapVolumes = []plan.ConfigMapVolume{{VolumeName: CredentialVolumeName, ConfigMapName: cm, MountPath: CredentialMountPath}}
+	out.Pod.ConfigMapVolumes = []plan.ConfigMapVolume{{VolumeName: volume, ConfigMapName: configMap, MountPath: CredentialMountPath}}
 	file := path(CredentialMountPath + "/" + CredentialFileName)
 	// Client libraries read the first, gcloud only the second.
 	out.Pod.Env = []plan.KeyValue{
@@ -116,12 +152,31 @@ func federatedParts(g *v1alpha1.GCP, serviceAccount string, token plan.Projected
 		{Key: gcloudCredentialOverride, Value: file},
 	}
 	out.Pod.CredentialFiles = []string{credentialConfigurationEnv, gcloudCredentialOverride}
-	if g.ProjectID != "" {
-		// gcloud's default project, as the GCP federation webhook sets it;
-		// a container's own choice of project stays.
-		out.Pod.DefaultEnv = []plan.KeyValue{{Key: gcloudProject, Value: g.ProjectID}}
+	// gcloud's defaults, as the GCP federation webhook sets them; a
+	// container's own choice stays.
+	if project := Project(g); project != "" {
+		out.Pod.DefaultEnv = append(out.Pod.DefaultEnv, plan.KeyValue{Key: gcloudProject, Value: project})
+	}
+	if g.Region != "" {
+		out.Pod.DefaultEnv = append(out.Pod.DefaultEnv, plan.KeyValue{Key: gcloudRegion, Value: g.Region})
 	}
 	return out, nil
+}
+
+// Project is gcloud's default project for the pods: spec.gcp.projectId,
+// else the project ID the impersonated service account's email names, as
+// the GCP federation webhook derives it. The Compute Engine default
+// account names its project by number, which gcloud does not accept
+// everywhere (the workload identity pool commands refuse it), so it gives
+// none: "" then, and spec.gcp.projectId sets it.
+func Project(g *v1alpha1.GCP) string {
+	if g.ProjectID != "" {
+		return g.ProjectID
+	}
+	if project, ok := gcpid.EmailProject(g.ServiceAccountEmail); ok && gcpid.IsProjectID(project) {
+		return project
+	}
+	return ""
 }
 
 // CredentialConfig is an external_account credential configuration for an

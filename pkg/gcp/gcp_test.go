@@ -100,6 +100,7 @@ func TestPlanFederatedWiresTokenConfigAndBothEnvVars(t *testing.T) {
 			ConfigMapName: "oidc-exp-service-account-gcp-credentials", MountPath: CredentialMountPath}},
 		Env:             []plan.KeyValue{{Key: "GOOGLE_APPLICATION_CREDENTIALS", Value: file}, {Key: "CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE", Value: file}},
 		CredentialFiles: []string{"GOOGLE_APPLICATION_CREDENTIALS", "CLOUDSDK_AUTH_CREDENTIAL_FILE_OVERRIDE"},
+		TokenLimits:     []plan.TokenLimit{{Target: "gcp", Min: 600, Max: 86400, Why: "Kubernetes' minimum to one day"}},
 	}
 	if diff := cmp.Diff(want, target.Pod); diff != "" {
 		t.Errorf("pod patch (-want +got):\n%s", diff)
@@ -120,5 +121,80 @@ func TestPlanWorkloadIdentityOnlyAnnotatesAndChecksCredentialFiles(t *testing.T)
 		Pod:                       plan.PodPatch{StaticCredentials: WorkloadIdentityStaticCredentials, HostNetworkUnsupported: HostNetworkUnsupported}}
 	if diff := cmp.Diff(want, target); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
+	}
+}
+
+func TestPlanFederatedDefaultsGcloudProjectAndRegion(t *testing.T) {
+	for _, tc := range []struct {
+		name, projectID, email, region string
+		want                           []plan.KeyValue
+	}{
+		{"projectId wins over the email's project", "spec-project", "reader@email-project.iam.gserviceaccount.com", "",
+			[]plan.KeyValue{{Key: "CLOUDSDK_CORE_PROJECT", Value: "spec-project"}}},
+		{"no projectId: the email's project", "", "reader@email-project.iam.gserviceaccount.com", "",
+			[]plan.KeyValue{{Key: "CLOUDSDK_CORE_PROJECT", Value: "email-project"}}},
+		{"App Engine default account: its project", "", "email-project@appspot.gserviceaccount.com", "",
+			[]plan.KeyValue{{Key: "CLOUDSDK_CORE_PROJECT", Value: "email-project"}}},
+		{"Compute Engine default account names a number: none", "", "123456789012-compute@developer.gserviceaccount.com", "", nil},
+		{"direct access, no projectId: none", "", "", "", nil},
+		{"region", "", "reader@email-project.iam.gserviceaccount.com", "europe-west2",
+			[]plan.KeyValue{{Key: "CLOUDSDK_CORE_PROJECT", Value: "email-project"}, {Key: "CLOUDSDK_COMPUTE_REGION", Value: "europe-west2"}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			spec := federated(tc.email, 0)
+			spec.GCP.ProjectID, spec.GCP.Region = tc.projectID, tc.region
+			target, err := Plan(spec)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tc.want, target.Pod.DefaultEnv); diff != "" {
+				t.Errorf("default env (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.want, target.Windows.Pod.DefaultEnv); diff != "" {
+				t.Errorf("Windows default env (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestContainerAccountsGetTheirOwnConfigMapAndVolume(t *testing.T) {
+	const own, exporter = "oidc-app@my-project.iam.gserviceaccount.com", "exporter@other-project.iam.gserviceaccount.com"
+	spec := federated(own, 0)
+	spec.Containers = []v1alpha1.ContainerIdentity{{Names: []string{"exporter"}, GCP: &v1alpha1.ContainerGCP{ServiceAccountEmail: exporter}},
+		{Names: []string{"shipper"}, AWS: &v1alpha1.ContainerAWS{RoleARN: "arn:aws:iam::111122223333:role/x"}}}
+	mine, err := Plan(spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	theirs, err := Plan(spec.ForContainers(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	awsOnly, err := Plan(spec.ForContainers(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	account := AccountSuffix(exporter)
+	if account != "exporter-"+account[len("exporter-"):] || len(account) != len("exporter-")+8 {
+		t.Fatalf("AccountSuffix(%q) = %q, want exporter- and 8 hex digits", exporter, account)
+	}
+	if AccountSuffix("exporter@my-project.iam.gserviceaccount.com") == account {
+		t.Errorf("AccountSuffix gives accounts of the same name in two projects the same suffix %q", account)
+	}
+	wantVolume := plan.ConfigMapVolume{VolumeName: "gcp-credentials-" + account, ConfigMapName: "oidc-exp-service-account-gcp-credentials-" + account, MountPath: CredentialMountPath}
+	if diff := cmp.Diff([]plan.ConfigMapVolume{wantVolume}, theirs.Pod.ConfigMapVolumes); diff != "" {
+		t.Errorf("the exporter's volume (-want +got):\n%s", diff)
+	}
+	if got := theirs.Windows.ConfigMaps[0].Name; got != wantVolume.ConfigMapName+"-windows" {
+		t.Errorf("the exporter's Windows ConfigMap is %q, want %q", got, wantVolume.ConfigMapName+"-windows")
+	}
+	if diff := cmp.Diff(mine.Pod.Env, theirs.Pod.Env); diff != "" {
+		t.Errorf("the credential file's path differs by account (-own +exporter):\n%s", diff)
+	}
+	if diff := cmp.Diff([]plan.KeyValue{{Key: "CLOUDSDK_CORE_PROJECT", Value: "other-project"}}, theirs.Pod.DefaultEnv); diff != "" {
+		t.Errorf("the exporter's gcloud project (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(mine, awsOnly); diff != "" {
+		t.Errorf("an entry without gcp changed the GCP target (-spec +entry):\n%s", diff)
 	}
 }

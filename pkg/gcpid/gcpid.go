@@ -15,6 +15,7 @@ const (
 	WantProjectNumber  = "the project number (digits only, not the project ID)"
 	WantPoolOrProvider = "4 to 32 lowercase letters, digits and hyphens, not starting with gcp- or -"
 	WantEmail          = "a service account email such as NAME@PROJECT.iam.gserviceaccount.com"
+	WantRegion         = "a Google Cloud region such as europe-west2 or us-central1 (a region, not a zone)"
 )
 
 // ReservedPrefix starts pool and provider IDs that Google keeps for itself.
@@ -25,6 +26,9 @@ const projectID = `[a-z][a-z0-9-]{4,28}[a-z0-9]`
 var (
 	projectIDPattern     = regexp.MustCompile(`^` + projectID + `$`)
 	projectNumberPattern = regexp.MustCompile(`^[1-9][0-9]{0,18}$`)
+	// Regions are a geography and a place with a number
+	// (northamerica-northeast1); a zone adds "-a", which is no region.
+	regionPattern = regexp.MustCompile(`^[a-z]{2,20}-[a-z]{2,20}[0-9]{1,2}$`)
 	// No leading "-": the ID becomes a command-line argument of gcloud.
 	poolOrProvider = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{3,31}$`)
 	// The three kinds of service account: user-managed, App Engine default
@@ -41,6 +45,9 @@ func IsProjectID(s string) bool { return projectIDPattern.MatchString(s) }
 
 // IsProjectNumber reports whether s is a project number.
 func IsProjectNumber(s string) bool { return projectNumberPattern.MatchString(s) }
+
+// IsRegion reports whether s has the shape of a Google Cloud region.
+func IsRegion(s string) bool { return regionPattern.MatchString(s) }
 
 // IsPoolOrProvider reports whether s can be a workload identity pool or
 // provider ID: the shape, and not the reserved prefix.

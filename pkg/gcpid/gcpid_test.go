@@ -41,6 +41,14 @@ func TestIdentifiers(t *testing.T) {
 		{"pool", IsPoolOrProvider, "gcp-pool", false},
 		{"pool", IsPoolOrProvider, "abc", false},
 		{"pool", IsPoolOrProvider, "Pool", false},
+		{"region", IsRegion, "europe-west2", true},
+		{"region", IsRegion, "northamerica-northeast1", true},
+		{"region", IsRegion, "us-central1", true},
+		{"region", IsRegion, "europe-west2-a", false},
+		{"region", IsRegion, "Europe-West2", false},
+		{"region", IsRegion, "-europe-west2", false},
+		{"region", IsRegion, "europe-west2\u2028x", false},
+		{"region", IsRegion, "global", false},
 	} {
 		if got := tc.rule(tc.in); got != tc.want {
 			t.Errorf("%s(%q) = %v, want %v", tc.name, tc.in, got, tc.want)

@@ -105,6 +105,14 @@ type PodPatch struct {
 	// (hostNetwork: true) would not get these credentials; "" when it
 	// would. Such a template is refused unless it opts out.
 	HostNetworkUnsupported string
+	// Containers are the containers with an identity of their own
+	// (spec.containers): each gets its ContainerPatch's env and ConfigMap
+	// mounts in place of Env, DefaultEnv and ConfigMapVolumes (containers.go).
+	Containers []ContainerPatch
+	// TokenLimits bound a pod template's own token expiration
+	// (TokenExpirationAnnotation), one per target whose token the pod gets
+	// (tokens.go).
+	TokenLimits []TokenLimit
 }
 
 // StaticCredential is a variable that makes the SDKs' default credential
@@ -239,6 +247,7 @@ func (p PodPatch) join(q PodPatch) PodPatch {
 		DefaultEnv:             append(slices.Clone(p.DefaultEnv), q.DefaultEnv...),
 		StaticCredentials:      append(slices.Clone(p.StaticCredentials), q.StaticCredentials...),
 		CredentialFiles:        append(slices.Clone(p.CredentialFiles), q.CredentialFiles...),
+		TokenLimits:            append(slices.Clone(p.TokenLimits), q.TokenLimits...),
 		HostNetworkUnsupported: joinReasons(p.HostNetworkUnsupported, q.HostNetworkUnsupported),
 	}
 }

@@ -144,8 +144,13 @@ func TestTrustDocumentAgreesWithTheWorkloadSide(t *testing.T) {
 			doc := decodeDocument(t, trust)
 			wantStatements := map[string]map[string]bool{} // role -> federated+subject
 			wantSubjects := map[string]map[string]bool{}   // pool provider -> subjects
+			var identities []*v1alpha1.Spec
 			for _, spec := range specs {
-				s := spec.Spec
+				// Each container identity trusts the spec's subject too.
+				identities = append(identities, spec.Spec.Identities()...)
+			}
+			for _, identity := range identities {
+				s := *identity
 				subject := s.ServiceAccount.Subject()
 				hostPath := issuer.HostPath(s.Cluster.Issuer)
 				if hostPath != strings.TrimSuffix(strings.TrimPrefix(s.Cluster.Issuer, "https://"), "/") {

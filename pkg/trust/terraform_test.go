@@ -86,9 +86,17 @@ func terraformContext(t *testing.T, body *hclsyntax.Body, trust *Trust) *hcl.Eva
 		}
 		switch block.Labels[0] {
 		case "aws_iam_openid_connect_provider":
+			// The HCL names no account: one issuer trusted in several
+			// accounts has the account at the end of each label.
 			url := evalString(t, block.Body.Attributes["url"].Expr, nil)
+			var same []AWSOIDCProvider
 			for _, p := range trust.AWS.OIDCProviders {
 				if p.URL == url {
+					same = append(same, p)
+				}
+			}
+			for _, p := range same {
+				if len(same) == 1 || strings.HasSuffix(block.Labels[1], "_"+arn.Account(p.ARN)) {
 					providers[block.Labels[1]] = cty.ObjectVal(map[string]cty.Value{"arn": cty.StringVal(p.ARN)})
 				}
 			}

@@ -90,6 +90,21 @@ type specTrust struct {
 	spec    *v1alpha1.Spec
 }
 
+// identities are the spec as each group of its containers uses it
+// (v1alpha1.Spec.Identities), each named for errors.
+func (s *specTrust) identities() []*specTrust {
+	var out []*specTrust
+	for _, spec := range s.spec.Identities() {
+		view := *s
+		view.spec = spec
+		if _, at := spec.ContainerEntry(); at != "" {
+			view.name += ", " + at
+		}
+		out = append(out, &view)
+	}
+	return out
+}
+
 // ErrConflict is wrapped by every error about specs that cannot share one
 // output (two issuers for one pool provider, two tenants for one client ID).
 var ErrConflict = errors.New("specs conflict")
@@ -113,8 +128,12 @@ func Build(specs []*v1alpha1.CrossCloudAccess) (*Trust, error) {
 			errs = append(errs, err)
 			continue
 		}
-		for _, b := range builders {
-			errs = append(errs, b.add(s))
+		// Each identity the spec gives (its own, then each
+		// spec.containers entry's) trusts the same subject.
+		for _, identity := range s.identities() {
+			for _, b := range builders {
+				errs = append(errs, b.add(identity))
+			}
 		}
 	}
 	if err := errors.Join(errs...); err != nil {

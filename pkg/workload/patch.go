@@ -113,6 +113,13 @@ func (p Patch) apply(t PodTemplate) (Injected, error) {
 	dropEmpty(emptiedFields)
 	if stamping {
 		stamp := p.Stamp
+		patched := t
+		patched.Node = template
+		identities, err := p.Identities(patched)
+		if err != nil {
+			return Injected{}, err
+		}
+		stamp.Identities = identities
 		stamp.Injected = added.union(kept.present(template))
 		if !stamp.Injected.IsEmpty() {
 			stamp.InjectedDigest = injectedDigest(template, stamp.Injected)
@@ -142,29 +149,31 @@ func (p Patch) applyToPodSpec(t PodTemplate, template *yaml.RNode, added *Inject
 		return nil
 	}
 	var errs []error
-	var mounts []VolumeMount
+	var tokenMounts []VolumeMount
 	for _, token := range p.Pod.Tokens {
 		appended, err := ProjectedTokenVolume{Token: token}.add(spec)
 		errs = append(errs, t.attribute(err, "", specPath)...)
 		if appended {
 			added.Volumes = append(added.Volumes, token.VolumeName)
 		}
-		mounts = append(mounts, VolumeMount{VolumeName: token.VolumeName, MountPath: token.MountPath})
+		tokenMounts = append(tokenMounts, VolumeMount{VolumeName: token.VolumeName, MountPath: token.MountPath})
 	}
-	for _, volume := range p.Pod.ConfigMapVolumes {
+	// Each ConfigMap volume is added once, when a selected container
+	// mounts it: a container with an identity of its own mounts its own.
+	for _, volume := range p.configMapVolumes(containers) {
 		appended, err := ConfigMapVolume{Volume: volume}.add(spec)
 		errs = append(errs, t.attribute(err, "", specPath)...)
 		if appended {
 			added.Volumes = append(added.Volumes, volume.VolumeName)
 		}
-		mounts = append(mounts, VolumeMount{VolumeName: volume.VolumeName, MountPath: volume.MountPath})
 	}
 	for _, c := range containers {
 		containerPath := joinPath(specPath, c.Path)
+		own := p.Pod.Container(c.Name)
 		_, err := StaticCredentials{Credentials: p.Pod.StaticCredentials, Sources: p.EnvSources, Namespace: t.Namespace}.Filter(c.Node)
 		errs = append(errs, t.attribute(err, c.Name, containerPath)...)
 		var env, mounted []string
-		for _, e := range p.Pod.Env {
+		for _, e := range own.Env {
 			appended, err := EnvVar{Name: e.Key, Value: e.Value, Sources: p.EnvSources, Namespace: t.Namespace}.add(c.Node)
 			err = p.explainCredentialFile(err, e.Key, spec, c.Node, t.Namespace)
 			errs = append(errs, t.attribute(err, c.Name, containerPath)...)
@@ -172,7 +181,7 @@ func (p Patch) applyToPodSpec(t PodTemplate, template *yaml.RNode, added *Inject
 				env = append(env, e.Key)
 			}
 		}
-		for _, e := range p.Pod.DefaultEnv {
+		for _, e := range own.DefaultEnv {
 			appended, err := EnvVar{Name: e.Key, Value: e.Value, Sources: p.EnvSources, Namespace: t.Namespace, Default: true}.add(c.Node)
 			errs = append(errs, t.attribute(err, c.Name, containerPath)...)
 			if appended {
@@ -180,6 +189,10 @@ func (p Patch) applyToPodSpec(t PodTemplate, template *yaml.RNode, added *Inject
 			}
 		}
 		moveToFront(c.Node.YNode(), env)
+		mounts := slices.Clone(tokenMounts)
+		for _, volume := range own.ConfigMapVolumes {
+			mounts = append(mounts, VolumeMount{VolumeName: volume.VolumeName, MountPath: volume.MountPath})
+		}
 		for _, mount := range mounts {
 			appended, err := mount.add(c.Node)
 			errs = append(errs, t.attribute(err, c.Name, containerPath)...)
@@ -192,6 +205,62 @@ func (p Patch) applyToPodSpec(t PodTemplate, template *yaml.RNode, added *Inject
 		}
 	}
 	return errs
+}
+
+// configMapVolumes are the ConfigMap volumes the containers mount: of the
+// pod patch's and then each spec.containers entry's, those a container
+// mounts, each once.
+func (p Patch) configMapVolumes(containers []selectedContainer) []plan.ConfigMapVolume {
+	all := slices.Clone(p.Pod.ConfigMapVolumes)
+	for _, group := range p.Pod.Containers {
+		all = append(all, group.ConfigMapVolumes...)
+	}
+	var out []plan.ConfigMapVolume
+	for _, v := range all {
+		mounted := slices.ContainsFunc(containers, func(c selectedContainer) bool {
+			return slices.Contains(p.Pod.Container(c.Name).ConfigMapVolumes, v)
+		})
+		if mounted && !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// Identities are the identities of their own (spec.containers) that the
+// containers of the template the patch selects get, as the stamp records
+// them; empty when none has one.
+func (p Patch) Identities(t PodTemplate) (Identities, error) {
+	if len(p.Pod.Containers) == 0 {
+		return nil, nil
+	}
+	spec, err := lookupField(t.Node, "spec", yaml.MappingNode, t.field("spec"))
+	if err != nil || spec == nil {
+		return nil, t.attributed(err)
+	}
+	containers, err := selectContainers(spec, p.Containers, p.SkipContainers)
+	if err != nil {
+		return nil, errors.Join(t.attribute(err, "", t.field("spec"))...)
+	}
+	return p.identities(containers), nil
+}
+
+// identities groups the containers that have an identity of their own by
+// that identity, in the order of the pod patch's entries.
+func (p Patch) identities(containers []selectedContainer) Identities {
+	var out Identities
+	for _, group := range p.Pod.Containers {
+		var names []string
+		for _, c := range containers {
+			if slices.Contains(group.Names, c.Name) {
+				names = append(names, c.Name)
+			}
+		}
+		if len(names) > 0 {
+			out = append(out, IdentityContainers{Identity: group.Identity, Containers: names})
+		}
+	}
+	return out
 }
 
 // selectedContainer is a container or initContainer the patch applies to.

@@ -33,10 +33,13 @@ const (
 	// StampInjectedDigest is a digest of those entries as written, so that a
 	// later run removes them only while nobody edited them.
 	StampInjectedDigest = "crosscloud.dev/injected-digest"
+	// StampIdentities says which containers got an identity of their own
+	// (spec.containers), by entry (Identities.String); absent when none did.
+	StampIdentities = "crosscloud.dev/identities"
 )
 
 // StampAnnotations are the stamp's annotations in the order they are written.
-var StampAnnotations = []string{StampSpec, StampSubject, StampClouds, StampCredentialsDigest, StampInjected, StampInjectedDigest}
+var StampAnnotations = []string{StampSpec, StampSubject, StampClouds, StampCredentialsDigest, StampInjected, StampInjectedDigest, StampIdentities}
 
 // Stamp is what the function wired on a pod template.
 type Stamp struct {
@@ -46,6 +49,43 @@ type Stamp struct {
 	CredentialsDigest string
 	Injected          Injected
 	InjectedDigest    string
+	Identities        Identities
+}
+
+// Identities records which containers of a template got an identity of
+// their own, by the spec.containers entry it came from. The other wired
+// containers have the spec's.
+type Identities []IdentityContainers
+
+// IdentityContainers are the containers that got one entry's identity.
+type IdentityContainers struct {
+	// Identity names the entry, "spec.containers[0]".
+	Identity   string
+	Containers []string
+}
+
+// String is the annotation form, "spec.containers[0]=exporter,backup
+// spec.containers[1]=metrics".
+func (ids Identities) String() string {
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = id.Identity + "=" + strings.Join(id.Containers, ",")
+	}
+	return strings.Join(parts, " ")
+}
+
+// ParseIdentities reads the annotation form written by Identities.String.
+func ParseIdentities(s string) (Identities, error) {
+	var out Identities
+	for part := range strings.FieldsSeq(s) {
+		identity, value, ok := strings.Cut(part, "=")
+		names := strings.Split(value, ",")
+		if !ok || identity == "" || slices.Contains(names, "") {
+			return nil, fmt.Errorf("%q is not ENTRY=CONTAINER,CONTAINER", part)
+		}
+		out = append(out, IdentityContainers{Identity: identity, Containers: names})
+	}
+	return out, nil
 }
 
 // Injected names the entries a patch added to a pod template: labels by
@@ -210,6 +250,14 @@ func readStamp(t PodTemplate, annotations map[string]string) (Stamp, bool, error
 		})
 	}
 	s.Injected = injected
+	identities, err := ParseIdentities(annotations[StampIdentities])
+	if err != nil {
+		return Stamp{}, false, t.attributed(&Malformed{
+			Location: Location{Field: t.field("metadata", "annotations", "["+StampIdentities+"]")},
+			Message:  fmt.Sprintf("cannot be read (%v); restore it or remove every crosscloud.dev/ stamp annotation so that the function starts over", err),
+		})
+	}
+	s.Identities = identities
 	return s, true, nil
 }
 
@@ -223,6 +271,7 @@ func writeStamp(template *yaml.RNode, s Stamp) error {
 		StampCredentialsDigest: s.CredentialsDigest,
 		StampInjected:          s.Injected.String(),
 		StampInjectedDigest:    s.InjectedDigest,
+		StampIdentities:        s.Identities.String(),
 	}
 	metadata, err := createField(template, "metadata", yaml.MappingNode, "metadata")
 	if err != nil {

@@ -18,9 +18,10 @@ import (
 // policies, no Pod) is applied, then Pods are created through the API as an
 // operator would, and the API server's answer is checked.
 const (
-	admissionWired    = "wired"
-	admissionConflict = "conflict"
-	admissionOtherSA  = "other-serviceaccount"
+	admissionWired        = "wired"
+	admissionConflict     = "conflict"
+	admissionOtherSA      = "other-serviceaccount"
+	admissionPerContainer = "per-container"
 )
 
 // admissionScenarios run on examples/runtime-pods.
@@ -28,6 +29,12 @@ var admissionScenarios = []scenario{
 	{name: "runtime-pods", example: "runtime-pods", clouds: []string{"aws"}, admission: admissionWired},
 	{name: "runtime-pods/conflicting-env", example: "runtime-pods", admission: admissionConflict},
 	{name: "runtime-pods/other-serviceaccount", example: "runtime-pods", admission: admissionOtherSA},
+	// The operator's Pod has an exporter sidecar, which the spec gives a
+	// role of its own: the policy must wire each container with its own.
+	{name: "runtime-pods/per-container-identities", example: "runtime-pods", admission: admissionPerContainer, containers: []containerIdentity{
+		{name: "aws-cli", role: "arn:aws:iam::111122223333:role/oidc_exp_federated_role", reads: s3Bucket},
+		{name: "exporter", role: "arn:aws:iam::111122223333:role/oidc_exp_exporter_role", reads: exportsBucket},
+	}},
 }
 
 // conflictMessage is what the ValidatingAdmissionPolicy must answer for a
@@ -57,6 +64,27 @@ func barePod(namespace, name, serviceAccount string, env map[string]string) []by
 	return data
 }
 
+// withContainers is the bare Pod with more containers like its first, as
+// an operator adds a sidecar.
+func withContainers(pod []byte, names ...string) ([]byte, error) {
+	var p map[string]any
+	if err := json.Unmarshal(pod, &p); err != nil {
+		return nil, fmt.Errorf("read the bare Pod: %w", err)
+	}
+	spec := p["spec"].(map[string]any)
+	containers := spec["containers"].([]any)
+	for _, name := range names {
+		c := map[string]any{}
+		for k, v := range containers[0].(map[string]any) {
+			c[k] = v
+		}
+		c["name"] = name
+		containers = append(containers, c)
+	}
+	spec["containers"] = containers
+	return json.Marshal(p)
+}
+
 // runAdmissionScenario applies the example's output and creates Pods
 // through the API.
 func (w *world) runAdmissionScenario(ctx context.Context, s scenario, in *input) error {
@@ -64,7 +92,7 @@ func (w *world) runAdmissionScenario(ctx context.Context, s scenario, in *input)
 	if err != nil {
 		return err
 	}
-	if err := w.configureClouds(ctx, in); err != nil {
+	if err := w.configureClouds(ctx, in, s.roleBuckets()); err != nil {
 		return err
 	}
 	namespace, serviceAccount := "", ""
@@ -131,6 +159,28 @@ func (w *world) runAdmissionScenario(ctx context.Context, s scenario, in *input)
 			return fmt.Errorf("refused, but not by our policy with %q: %w", conflictMessage, err)
 		}
 		w.logger.Printf("%s: refused as expected: %v", s.name, err)
+	case admissionPerContainer:
+		pod, err := withContainers(barePod(namespace, name, serviceAccount, nil), "exporter")
+		if err != nil {
+			return err
+		}
+		stored, err := c.Create(ctx, pod, false)
+		if err != nil {
+			return err
+		}
+		w.logger.Printf("%s: created:\n%s", s.name, stored)
+		k := &kubelet.Kubelet{Cluster: c, Dir: filepath.Join(dir, "kubelet")}
+		applied, err := k.GetPod(ctx, namespace, name)
+		if err != nil {
+			return err
+		}
+		problems, err := w.runContainerChecks(ctx, s, k, applied, dir)
+		if err != nil {
+			return err
+		}
+		if len(problems) > 0 {
+			return errors.New(strings.Join(problems, "\n"))
+		}
 	case admissionOtherSA:
 		other := "someone-else"
 		account := fmt.Sprintf(`{"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": %q, "namespace": %q}}`, other, namespace)

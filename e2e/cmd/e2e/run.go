@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -14,7 +15,9 @@ import (
 
 	"github.com/crosscloud-dev/cross-cloud-access/e2e/internal/cluster"
 	"github.com/crosscloud-dev/cross-cloud-access/e2e/internal/front"
+	"github.com/crosscloud-dev/cross-cloud-access/e2e/internal/iamroles"
 	"github.com/crosscloud-dev/cross-cloud-access/e2e/internal/kubelet"
+	"github.com/crosscloud-dev/cross-cloud-access/e2e/internal/s3backend"
 	"github.com/crosscloud-dev/cross-cloud-access/e2e/internal/trust"
 )
 
@@ -33,7 +36,7 @@ func (w *world) runScenario(ctx context.Context, s scenario, in *input) error {
 	if err != nil {
 		return err
 	}
-	if err := w.configureClouds(ctx, in); err != nil {
+	if err := w.configureClouds(ctx, in, s.roleBuckets()); err != nil {
 		return err
 	}
 	objects, err := deepCopy(in.objects)
@@ -74,6 +77,15 @@ func (w *world) runScenario(ctx context.Context, s scenario, in *input) error {
 	if err := os.WriteFile(filepath.Join(dir, "applied.yaml"), manifests, 0o644); err != nil {
 		return fmt.Errorf("keep the applied manifests: %w", err)
 	}
+	// A Pod cannot be changed: one of the same name that an earlier
+	// scenario applied (another example on the same cluster) goes first.
+	podOnly, err := joinYAML([]map[string]any{pod})
+	if err != nil {
+		return err
+	}
+	if err := c.Delete(ctx, podOnly); err != nil {
+		return err
+	}
 	out, err := c.Apply(ctx, manifests)
 	if err != nil {
 		return err
@@ -84,7 +96,11 @@ func (w *world) runScenario(ctx context.Context, s scenario, in *input) error {
 	if err != nil {
 		return err
 	}
-	problems, err := w.runClients(ctx, s, k, applied, dir)
+	run := w.runClients
+	if len(s.containers) > 0 {
+		run = w.runContainerChecks
+	}
+	problems, err := run(ctx, s, k, applied, dir)
 	if err != nil {
 		return err
 	}
@@ -109,17 +125,7 @@ func (w *world) runScenario(ctx context.Context, s scenario, in *input) error {
 // container and returns what went wrong; an error is a broken harness.
 func (w *world) runClients(ctx context.Context, s scenario, k *kubelet.Kubelet, applied *kubelet.Pod, dir string) ([]string, error) {
 	home := filepath.Join(dir, "home")
-	nodeEnv := []string{
-		"PATH=" + w.nodePath,
-		"HOME=" + home,
-		// The node's trust store, as each client reads it.
-		"SSL_CERT_FILE=" + w.caFile,
-		"AWS_CA_BUNDLE=" + w.caFile,
-		"CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE=" + w.caFile,
-		"REQUESTS_CA_BUNDLE=" + w.caFile,
-		"LANG=C.UTF-8",
-	}
-	plan, err := k.Prepare(ctx, applied, "", nodeEnv, w.hostsFile)
+	plan, err := k.Prepare(ctx, applied, "", w.nodeEnv(home), w.hostsFile)
 	if err != nil {
 		return nil, fmt.Errorf("prepare container: %w", err)
 	}
@@ -170,8 +176,25 @@ func (w *world) runClients(ctx context.Context, s scenario, k *kubelet.Kubelet, 
 	return problems, nil
 }
 
+// nodeEnv is the environment the node gives every container: its PATH, a
+// HOME of the scenario's, and the node's trust store as each client reads it.
+func (w *world) nodeEnv(home string) []string {
+	return []string{
+		"PATH=" + w.nodePath,
+		"HOME=" + home,
+		"SSL_CERT_FILE=" + w.caFile,
+		"AWS_CA_BUNDLE=" + w.caFile,
+		"CLOUDSDK_CORE_CUSTOM_CA_CERTS_FILE=" + w.caFile,
+		"REQUESTS_CA_BUNDLE=" + w.caFile,
+		"LANG=C.UTF-8",
+	}
+}
+
 // configureClouds tells the clouds what the trust document says they trust.
-func (w *world) configureClouds(ctx context.Context, in *input) error {
+// roleBuckets are the roles' permissions (the bucket each may read), written
+// by hand in the scenario; a role without an entry may read the article's
+// bucket.
+func (w *world) configureClouds(ctx context.Context, in *input, roleBuckets map[string]string) error {
 	doc := in.trust
 	w.awsAPI.Set(nil)
 	if doc.AWS != nil {
@@ -189,8 +212,17 @@ func (w *world) configureClouds(ctx context.Context, in *input) error {
 		if err != nil {
 			return err
 		}
-		subjects := 0
+		// A subject may read what every role that trusts it may read;
+		// roles with permissions of their own get them back per call
+		// from the iamroles gate.
+		reads := map[string][]string{}
+		var gated []iamroles.Role
 		for _, role := range doc.AWS.Roles {
+			bucket, own := roleBuckets[role.RoleARN]
+			if !own {
+				bucket = s3Bucket
+			}
+			var trusted []string
 			for _, st := range role.AssumeRolePolicy.Statement {
 				federated, err := st.FederatedPrincipals()
 				if err != nil {
@@ -200,21 +232,36 @@ func (w *world) configureClouds(ctx context.Context, in *input) error {
 					continue
 				}
 				for _, sub := range st.ConditionValues(issuerNoScheme+":sub", "StringEquals") {
-					if err := s3.AllowSubjectToRead(ctx, sub, s3Bucket); err != nil {
-						return err
+					if !slices.Contains(reads[sub], bucket) {
+						reads[sub] = append(reads[sub], bucket)
 					}
-					subjects++
+					trusted = append(trusted, sub)
 				}
 			}
+			if own {
+				if err := s3.PutObject(ctx, bucket, objectKey, s3Content); err != nil {
+					return err
+				}
+				gated = append(gated, iamroles.Role{ARN: role.RoleARN, Subjects: trusted, Policy: s3backend.ReadPolicy(bucket)})
+			}
 		}
-		if subjects == 0 {
+		if len(reads) == 0 {
 			return errors.New("trust document: no AWS role trusts a subject of the cluster issuer (StringEquals <issuer>:sub)")
+		}
+		for sub, buckets := range reads {
+			if err := s3.AllowSubjectToRead(ctx, sub, buckets...); err != nil {
+				return err
+			}
 		}
 		target, err := url.Parse(s3.URL)
 		if err != nil {
 			return fmt.Errorf("MinIO URL: %w", err)
 		}
-		w.awsAPI.Set(front.ReverseProxy(target, &tls.Config{RootCAs: w.ca.Pool()}))
+		var api http.Handler = front.ReverseProxy(target, &tls.Config{RootCAs: w.ca.Pool()})
+		if len(gated) > 0 {
+			api = iamroles.New(api, gated, w.logger)
+		}
+		w.awsAPI.Set(api)
 	}
 	gcp := trust.GCP{}
 	buckets := map[string][]string{}

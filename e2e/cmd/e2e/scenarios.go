@@ -50,6 +50,9 @@ type scenario struct {
 	// and creates Pods through the API: admissionWired, admissionConflict
 	// or admissionOtherSA (admission.go).
 	admission string
+	// containers, when set, are the pod's containers with their own AWS
+	// roles, each checked as that container (containers.go).
+	containers []containerIdentity
 }
 
 // allClouds are the clouds of the all-clouds example.
@@ -57,7 +60,8 @@ var allClouds = []string{"aws", "gcp", "azure"}
 
 // scenarios are the positive cases, then one refusal per row of refusals,
 // then the self-hosted issuer and its doctor cases, then Pods created at
-// runtime under the admission policies.
+// runtime under the admission policies, then containers with identities of
+// their own.
 var scenarios = append([]scenario{
 	{name: "gke-to-aws", example: "gke-to-aws", clouds: []string{"aws"}},
 	{name: "eks-to-gcp", example: "eks-to-gcp", clouds: []string{"gcp"}, impersonation: "yes"},
@@ -65,7 +69,7 @@ var scenarios = append([]scenario{
 	{name: "eks-to-aws-projected", example: "eks-to-aws-projected", clouds: []string{"aws"}},
 	{name: "gcp-direct-access", example: "gcp-direct-access", clouds: []string{"gcp"}, impersonation: "no"},
 	{name: "all-clouds", example: "all-clouds", clouds: allClouds},
-}, append(refusalScenarios(), append(selfHostedScenarios, admissionScenarios...)...)...)
+}, append(refusalScenarios(), append(selfHostedScenarios, append(admissionScenarios, containerScenarios...)...)...)...)
 
 // selfHostedScenarios run on a generic cluster whose issuer is published by
 // `cross-cloud-access issuer`; doctor checks the setup, then each broken one.

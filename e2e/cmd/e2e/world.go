@@ -102,10 +102,12 @@ func cloudHosts(inputs map[string]*input) []string {
 			}
 		}
 	}
+	set[exportsBucket+".s3.amazonaws.com"] = true
 	for r := range regions {
 		set["sts."+r+".amazonaws.com"] = true
 		set["s3."+r+".amazonaws.com"] = true
 		set[s3Bucket+".s3."+r+".amazonaws.com"] = true
+		set[exportsBucket+".s3."+r+".amazonaws.com"] = true
 	}
 	var out []string
 	for h := range set {

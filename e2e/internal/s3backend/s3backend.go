@@ -174,21 +174,31 @@ func (s *Server) PutObject(ctx context.Context, bucket, key, content string) err
 	return nil
 }
 
-// AllowSubjectToRead lets tokens whose sub claim is subject read bucket
-// (the permissions of the role the trust policy lets that subject assume).
-func (s *Server) AllowSubjectToRead(ctx context.Context, subject, bucket string) error {
-	policy := fmt.Sprintf(`{
+// AllowSubjectToRead lets tokens whose sub claim is subject read the
+// buckets (the permissions of the roles the trust policy lets that subject
+// assume).
+func (s *Server) AllowSubjectToRead(ctx context.Context, subject string, buckets ...string) error {
+	if err := s.admin.AddCannedPolicy(ctx, subject, []byte(ReadPolicy(buckets...))); err != nil {
+		return fmt.Errorf("add MinIO policy for subject %s: %w", subject, err)
+	}
+	return nil
+}
+
+// ReadPolicy is an IAM policy that lets its holder list and read the
+// buckets.
+func ReadPolicy(buckets ...string) string {
+	var resources []string
+	for _, b := range buckets {
+		resources = append(resources, fmt.Sprintf(`"arn:aws:s3:::%[1]s", "arn:aws:s3:::%[1]s/*"`, b))
+	}
+	return fmt.Sprintf(`{
   "Version": "2012-10-17",
   "Statement": [{
     "Effect": "Allow",
     "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "s3:GetBucketLocation"],
-    "Resource": ["arn:aws:s3:::%[1]s", "arn:aws:s3:::%[1]s/*"]
+    "Resource": [%s]
   }]
-}`, bucket)
-	if err := s.admin.AddCannedPolicy(ctx, subject, []byte(policy)); err != nil {
-		return fmt.Errorf("add MinIO policy for subject %s: %w", subject, err)
-	}
-	return nil
+}`, strings.Join(resources, ", "))
 }
 
 // RootEnv is the environment that gives the aws CLI MinIO's root

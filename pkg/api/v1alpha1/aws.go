@@ -35,17 +35,26 @@ func (a *AWS) defaults(c *Cluster) {
 	defaultInt(&a.TokenExpirationSeconds, DefaultAWSTokenExpirationSeconds)
 }
 
+// roleARN reports a role ARN that is missing or not of arn's grammar; it
+// says whether the ARN is valid.
+func (v *checker) roleARN(field, value string) bool {
+	switch _, err := arn.ParseRole(value); {
+	case value == "":
+		v.errorf(field, "is required; want %s", arn.RoleGrammar)
+	case errors.Is(err, arn.ErrNotRole):
+		v.errorf(field, "%q is not valid; want %s", value, arn.RoleGrammar)
+	case err != nil:
+		v.errorf(field, "%v", err)
+	default:
+		return true
+	}
+	return false
+}
+
 func (a *AWS) check(v *checker, c *Cluster) {
 	provider := c.Provider
-	role, err := arn.ParseRole(a.RoleARN)
-	switch {
-	case a.RoleARN == "":
-		v.errorf("spec.aws.roleArn", "is required; want %s", arn.RoleGrammar)
-	case errors.Is(err, arn.ErrNotRole):
-		v.errorf("spec.aws.roleArn", "%q is not valid; want %s", a.RoleARN, arn.RoleGrammar)
-	case err != nil:
-		v.errorf("spec.aws.roleArn", "%v", err)
-	default:
+	if v.roleARN("spec.aws.roleArn", a.RoleARN) {
+		role, _ := arn.ParseRole(a.RoleARN)
 		a.checkPartition(v, c, role)
 	}
 	v.required("spec.aws.audience", a.Audience, audienceText.MatchString, "a token audience without spaces, not starting with -, normally sts.amazonaws.com")

@@ -17,6 +17,9 @@ var EntraAuthorityHosts = []string{"https://login.microsoftonline.com/", "https:
 // EntraAuthority reports whether the authority host is one of Entra ID's.
 func (z *Azure) EntraAuthority() bool { return slices.Contains(EntraAuthorityHosts, z.AuthorityHost) }
 
+// wantClientID is what a client ID must be, for messages.
+const wantClientID = "the application or managed identity client ID, a GUID"
+
 var guid = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
 // Azure is access to an Entra ID application or managed identity through a
@@ -46,7 +49,7 @@ func (z *Azure) check(v *checker, c *Cluster) {
 	provider := c.Provider
 	v.required("spec.azure.tenantId", z.TenantID, guid.MatchString, "the directory (tenant) ID, a GUID such as 00000000-0000-0000-0000-000000000000")
 	if z.Mode == ModeWebhook {
-		v.required("spec.azure.clientId", z.ClientID, guid.MatchString, "the application or managed identity client ID, a GUID")
+		v.required("spec.azure.clientId", z.ClientID, guid.MatchString, wantClientID)
 	} else {
 		// Without it the pod still gets the token, and each container sets
 		// AZURE_CLIENT_ID itself, as with the Azure webhook.

@@ -15,6 +15,7 @@ type GCP struct {
 	WorkloadIdentityPool     string `json:"workloadIdentityPool,omitempty"`
 	WorkloadIdentityProvider string `json:"workloadIdentityProvider,omitempty"`
 	ServiceAccountEmail      string `json:"serviceAccountEmail,omitempty"`
+	Region                   string `json:"region,omitempty"`
 	TokenLifetimeSeconds     int64  `json:"tokenLifetimeSeconds,omitempty"`
 	TokenExpirationSeconds   int64  `json:"tokenExpirationSeconds,omitempty"`
 	Audience                 string `json:"audience,omitempty"`
@@ -84,6 +85,7 @@ func (g *GCP) check(v *checker, c *Cluster) {
 		v.unused("spec.gcp.workloadIdentityPool", g.WorkloadIdentityPool != "", g.Mode, why)
 		v.unused("spec.gcp.workloadIdentityProvider", g.WorkloadIdentityProvider != "", g.Mode, why)
 		v.unused("spec.gcp.audience", g.Audience != "", g.Mode, why)
+		v.unused("spec.gcp.region", g.Region != "", g.Mode, "the function writes nothing into the pods, and gcloud on GKE reads the region from the metadata server")
 		v.unused("spec.gcp.tokenExpirationSeconds", g.TokenExpirationSeconds != 0, g.Mode, why)
 		v.unused("spec.gcp.tokenLifetimeSeconds", g.TokenLifetimeSeconds != 0, g.Mode, why)
 	case ModeFederated:
@@ -105,6 +107,7 @@ func (g *GCP) check(v *checker, c *Cluster) {
 			v.required(f.field, f.value, gcpid.IsPoolOrProvider, gcpid.WantPoolOrProvider)
 		}
 		v.optional("spec.gcp.serviceAccountEmail", g.ServiceAccountEmail, gcpid.IsEmail, gcpid.WantEmail+", or none for direct resource access")
+		v.optional("spec.gcp.region", g.Region, gcpid.IsRegion, gcpid.WantRegion)
 		v.required("spec.gcp.audience", g.Audience, audienceText.MatchString, "a token audience without spaces, not starting with -")
 		v.between("spec.gcp.tokenExpirationSeconds", g.TokenExpirationSeconds, MinTokenExpirationSeconds, MaxTokenExpirationSeconds, "Kubernetes' minimum to one day")
 		if g.TokenLifetimeSeconds != 0 {

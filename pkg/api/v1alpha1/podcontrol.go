@@ -2,6 +2,8 @@ package v1alpha1
 
 import (
 	"fmt"
+	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/kname"
@@ -15,7 +17,18 @@ const (
 	InjectAnnotation = "crosscloud.dev/inject"
 	// SkipContainersAnnotation "a,b" leaves those containers alone.
 	SkipContainersAnnotation = "crosscloud.dev/skip-containers"
+	// TokenExpirationAnnotation "N" makes the tokens the function projects
+	// into the pod expire after N seconds instead of the spec's
+	// tokenExpirationSeconds; each cloud's plan bounds N.
+	TokenExpirationAnnotation = "crosscloud.dev/token-expiration-seconds"
 )
+
+// TokenExpirationPattern is how TokenExpirationAnnotation is written:
+// decimal digits without a sign or a leading zero, short enough to read as
+// an int64. The admission policy reads it with the same pattern (RE2).
+const TokenExpirationPattern = `^[1-9][0-9]{0,9}$`
+
+var seconds = regexp.MustCompile(TokenExpirationPattern)
 
 // PodControl is a pod template's own choice, read from its annotations.
 type PodControl struct {
@@ -23,6 +36,9 @@ type PodControl struct {
 	Inject bool
 	// SkipContainers are the containers it keeps out.
 	SkipContainers []string
+	// TokenExpirationSeconds is its own token expiration; 0 keeps the
+	// spec's.
+	TokenExpirationSeconds int64
 }
 
 // ReadPodControl reads the annotations; a value that is neither of the
@@ -47,6 +63,13 @@ func ReadPodControl(annotations map[string]string) (PodControl, error) {
 			}
 			c.SkipContainers = append(c.SkipContainers, name)
 		}
+	}
+	if v, ok := annotations[TokenExpirationAnnotation]; ok {
+		if !seconds.MatchString(v) {
+			return c, fmt.Errorf("annotation %s is %s; want a whole number of seconds such as \"3600\"", TokenExpirationAnnotation, strconv.QuoteToASCII(v))
+		}
+		// Ten digits at most always parse.
+		c.TokenExpirationSeconds, _ = strconv.ParseInt(v, 10, 64)
 	}
 	return c, nil
 }

@@ -39,8 +39,16 @@ type Spec struct {
 	GCP            *GCP           `json:"gcp,omitempty"`
 	Azure          *Azure         `json:"azure,omitempty"`
 
+	// Containers give some containers another identity (containers.go).
+	Containers []ContainerIdentity `json:"containers,omitempty"`
+
 	// AdmissionPolicy also wires Pods created at runtime (admission.go).
 	AdmissionPolicy *AdmissionPolicy `json:"admissionPolicy,omitempty"`
+
+	// entry is the spec.containers entry, at entryIndex, that a
+	// ForContainers view is for; nil for the spec as written.
+	entry      *ContainerIdentity
+	entryIndex int
 }
 
 // Provider is where the cluster runs; it decides which cloud's own webhook or

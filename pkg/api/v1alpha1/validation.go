@@ -118,6 +118,7 @@ func (c *CrossCloudAccess) Check() FieldErrors {
 	for _, cl := range s.clouds() {
 		cl.check(v, &s.Cluster)
 	}
+	v.containers(s)
 	return v.out
 }
 
