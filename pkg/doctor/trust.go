@@ -233,7 +233,9 @@ func awsPins(want *trust.AWS, given *givenTrust) (bool, string) {
 			subKey = k
 		}
 	}
-	aud, sub := stmt.Condition.StringEquals[audKey], stmt.Condition.StringEquals[subKey]
+	// The target is one spec: its statement has one audience and one
+	// subject.
+	aud, sub := stmt.Condition.StringEquals[audKey][0], stmt.Condition.StringEquals[subKey][0]
 	if len(given.AWS.OIDCProviders) > 0 {
 		i := slices.IndexFunc(given.AWS.OIDCProviders, func(p trust.AWSOIDCProvider) bool { return p.ARN == provider.ARN })
 		if i < 0 {
@@ -269,7 +271,10 @@ func awsPins(want *trust.AWS, given *givenTrust) (bool, string) {
 		eq := s.Condition["StringEquals"]
 		subjects = append(subjects, eq[subKey]...)
 		audiences = append(audiences, eq[audKey]...)
-		if slices.Equal(eq[subKey], []string{sub}) && slices.Equal(eq[audKey], []string{aud}) {
+		// Under StringEquals a list of subjects admits each exactly (how
+		// trust writes the ServiceAccounts of one issuer); the audience
+		// must be the token's alone.
+		if slices.Contains(eq[subKey], sub) && slices.Equal(eq[audKey], []string{aud}) {
 			return true, fmt.Sprintf("role %s trusts %s for sub %s and aud %s", q(role.RoleARN), q(stmt.Principal.Federated), q(sub), q(aud))
 		}
 	}

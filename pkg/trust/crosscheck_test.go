@@ -39,7 +39,7 @@ type document struct {
 					Effect    string                       `json:"Effect"`
 					Principal map[string]json.RawMessage   `json:"Principal"`
 					Action    json.RawMessage              `json:"Action"`
-					Condition map[string]map[string]string `json:"Condition"`
+					Condition map[string]map[string]any `json:"Condition"`
 				} `json:"Statement"`
 			} `json:"assumeRolePolicy"`
 		} `json:"roles"`
@@ -96,6 +96,26 @@ var (
 	pinnedTerm  = regexp.MustCompile(`^\(assertion\.sub == '([^'\\]*)' && '([^'\\]*)' in assertion\.aud\)$`)
 )
 
+// conditionValues reads an IAM condition value as IAM does: a string, or a
+// list admitting any one of its strings; nil for anything else.
+func conditionValues(v any) []string {
+	switch v := v.(type) {
+	case string:
+		return []string{v}
+	case []any:
+		out := make([]string, 0, len(v))
+		for _, e := range v {
+			s, ok := e.(string)
+			if !ok {
+				return nil
+			}
+			out = append(out, s)
+		}
+		return out
+	}
+	return nil
+}
+
 // pinnedSubjects reads a condition that holds each subject to its audience;
 // nil when the condition has another shape.
 func pinnedSubjects(condition string) map[string]string {
@@ -142,7 +162,7 @@ func TestTrustDocumentAgreesWithTheWorkloadSide(t *testing.T) {
 				t.Fatal(err)
 			}
 			doc := decodeDocument(t, trust)
-			wantStatements := map[string]map[string]bool{} // role -> federated+subject
+			wantStatements := map[string]map[string]bool{} // role -> issuer+audience, or pod identity ServiceAccount
 			wantSubjects := map[string]map[string]bool{}   // pool provider -> subjects
 			for _, spec := range specs {
 				s := spec.Spec
@@ -157,10 +177,10 @@ func TestTrustDocumentAgreesWithTheWorkloadSide(t *testing.T) {
 					}
 					if s.AWS.Mode == v1alpha1.ModePodIdentity {
 						checkPodIdentity(t, doc, s)
-						wantStatements[s.AWS.RoleARN]["pod identity "+s.Cluster.EKS.ClusterName+" "+subject] = true
+						wantStatements[s.AWS.RoleARN]["pod identity "+subject] = true
 					} else {
 						checkAWS(t, doc, s, subject, hostPath)
-						wantStatements[s.AWS.RoleARN][hostPath+" "+subject] = true
+						wantStatements[s.AWS.RoleARN][hostPath+" "+s.AWS.Audience] = true
 					}
 				}
 				if s.GCP != nil {
@@ -240,7 +260,7 @@ func checkAWS(t *testing.T, doc document, s v1alpha1.Spec, subject, hostPath str
 				continue
 			}
 			cond := st.Condition["StringEquals"]
-			if cond[hostPath+":sub"] != subject {
+			if !slices.Contains(conditionValues(cond[hostPath+":sub"]), subject) {
 				continue
 			}
 			var action string
@@ -248,8 +268,8 @@ func checkAWS(t *testing.T, doc document, s v1alpha1.Spec, subject, hostPath str
 			if st.Effect != "Allow" || action != "sts:AssumeRoleWithWebIdentity" {
 				t.Errorf("statement for %s is %s %s", subject, st.Effect, action)
 			}
-			if got := cond[hostPath+":aud"]; got != s.AWS.Audience {
-				t.Errorf("statement for %s requires audience %q; the token carries %q", subject, got, s.AWS.Audience)
+			if got := conditionValues(cond[hostPath+":aud"]); !slices.Equal(got, []string{s.AWS.Audience}) {
+				t.Errorf("statement for %s requires audiences %q; the token carries %q, and only it may be admitted", subject, got, s.AWS.Audience)
 			}
 			if len(st.Condition) != 1 || len(cond) != 2 {
 				t.Errorf("statement for %s has conditions %v; want exactly StringEquals on :sub and :aud", subject, st.Condition)
@@ -267,7 +287,6 @@ func checkPodIdentity(t *testing.T, doc document, s v1alpha1.Spec) {
 	t.Helper()
 	sa, cluster := s.ServiceAccount, s.Cluster.EKS.ClusterName
 	want := map[string]string{
-		"aws:RequestTag/eks-cluster-name":           cluster,
 		"aws:RequestTag/kubernetes-namespace":       sa.Namespace,
 		"aws:RequestTag/kubernetes-service-account": sa.Name,
 	}
@@ -281,7 +300,14 @@ func checkPodIdentity(t *testing.T, doc document, s v1alpha1.Spec) {
 			if err := json.Unmarshal(st.Principal["Service"], &service); err != nil || service != "pods.eks.amazonaws.com" {
 				continue
 			}
-			if !maps.Equal(st.Condition["StringEquals"], want) || len(st.Condition) != 1 {
+			cond := st.Condition["StringEquals"]
+			if len(st.Condition) != 1 || len(cond) != 3 || !slices.Contains(conditionValues(cond["aws:RequestTag/eks-cluster-name"]), cluster) {
+				continue
+			}
+			// A list is only ever of clusters: namespace and name are one
+			// value each, or the statement would admit their pairings.
+			if !slices.Equal(conditionValues(cond["aws:RequestTag/kubernetes-namespace"]), []string{want["aws:RequestTag/kubernetes-namespace"]}) ||
+				!slices.Equal(conditionValues(cond["aws:RequestTag/kubernetes-service-account"]), []string{want["aws:RequestTag/kubernetes-service-account"]}) {
 				continue
 			}
 			var actions []string
@@ -487,7 +513,7 @@ func accepts(t *Trust, s v1alpha1.Spec, audience string) bool {
 	if s.AWS != nil && t.AWS != nil {
 		for _, r := range t.AWS.Roles {
 			for _, st := range r.AssumeRolePolicy.Statement {
-				if r.RoleARN == s.AWS.RoleARN && st.Condition.StringEquals[hostPath+":sub"] == subject && st.Condition.StringEquals[hostPath+":aud"] == audience {
+				if r.RoleARN == s.AWS.RoleARN && slices.Contains(st.Condition.StringEquals[hostPath+":sub"], subject) && slices.Equal(st.Condition.StringEquals[hostPath+":aud"], Values{audience}) {
 					return true
 				}
 			}

@@ -90,6 +90,12 @@ type specTrust struct {
 	spec    *v1alpha1.Spec
 }
 
+// issuers are the issuers whose tokens the spec's ServiceAccount presents:
+// the cluster's, then the previous ones still trusted during a migration.
+func (s *specTrust) issuers() []string {
+	return append([]string{s.spec.Cluster.Issuer}, s.spec.Cluster.PreviousIssuers...)
+}
+
 // ErrConflict is wrapped by every error about specs that cannot share one
 // output (two issuers for one pool provider, two tenants for one client ID).
 var ErrConflict = errors.New("specs conflict")
