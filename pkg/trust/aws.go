@@ -2,6 +2,7 @@ package trust
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -26,6 +27,29 @@ const (
 	TagNamespace      = "aws:RequestTag/kubernetes-namespace"
 	TagServiceAccount = "aws:RequestTag/kubernetes-service-account"
 )
+
+// AWSRoleTrustPolicyLength is IAM's quota on the length of a role's trust
+// policy. IAM counts characters and leaves white space out.
+var AWSRoleTrustPolicyLength = Quota{
+	Cloud: "AWS IAM", Name: "role trust policy length", Code: "L-C07B4B0D",
+	Limit: 2048, Max: 8192, Unit: "characters (white space not counted)", Flag: "--aws-trust-policy-quota",
+	WaysOut: []string{
+		"for EKS clusters, EKS Pod Identity (spec.aws.mode: podIdentity): one statement lists every cluster of a ServiceAccount",
+		"split the clusters over several roles by a stable rule, such as one role per region or environment (docs/fleet.md)",
+	},
+}
+
+// AWSOIDCProvidersPerAccount is IAM's quota on the OpenID Connect providers
+// of one account. Trust counts the providers it prints; the account may
+// hold others already.
+var AWSOIDCProvidersPerAccount = Quota{
+	Cloud: "AWS IAM", Name: "OpenID Connect providers per account", Code: "L-858F3967",
+	Limit: 100, Max: 700, Unit: "providers", Flag: "--aws-oidc-providers-quota",
+	WaysOut: []string{
+		"for EKS clusters, EKS Pod Identity (spec.aws.mode: podIdentity), which needs no OIDC provider",
+		"put the roles of some clusters in another account",
+	},
+}
 
 // AWS is what AWS IAM must hold.
 type AWS struct {
@@ -236,7 +260,7 @@ func (b *awsBuilder) addPodIdentity(s *specTrust) error {
 	return nil
 }
 
-func (b *awsBuilder) build(t *Trust) error {
+func (b *awsBuilder) build(t *Trust, limits Limits) error {
 	if len(b.roles) == 0 {
 		return nil
 	}
@@ -251,7 +275,31 @@ func (b *awsBuilder) build(t *Trust) error {
 	t.AWS.PodIdentityAssociations = sortedKeysFunc(b.associations, func(a, b AWSPodIdentityAssociation) int {
 		return cmpStrings(a.ClusterName, b.ClusterName, a.Namespace, b.Namespace, a.ServiceAccount, b.ServiceAccount, a.RoleARN, b.RoleARN)
 	})
-	return nil
+	return checkAWSQuotas(t.AWS, limits)
+}
+
+// checkAWSQuotas holds each role's trust policy and each account's OIDC
+// providers to IAM's quotas.
+func checkAWSQuotas(a *AWS, limits Limits) error {
+	var errs []error
+	for _, r := range a.Roles {
+		// json.Marshal escapes < > & as Terraform's jsonencode does, the
+		// longest form any format writes.
+		policy, err := json.Marshal(r.AssumeRolePolicy)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("measure the trust policy of role %s: %w", r.RoleARN, err))
+			continue
+		}
+		errs = append(errs, limits.Check(AWSRoleTrustPolicyLength, "the trust policy of role "+r.RoleARN, charactersWithoutWhitespace(policy)))
+	}
+	providers := map[string]int{}
+	for _, p := range a.OIDCProviders {
+		providers[arn.Account(p.ARN)]++
+	}
+	for _, account := range sortedKeys(providers) {
+		errs = append(errs, limits.Check(AWSOIDCProvidersPerAccount, "AWS account "+account, providers[account]))
+	}
+	return errors.Join(errs...)
 }
 
 // policy is the role's trust policy: the web identity statements by provider

@@ -81,7 +81,7 @@ func (b *azureBuilder) add(s *specTrust) error {
 	return nil
 }
 
-func (b *azureBuilder) build(t *Trust) error {
+func (b *azureBuilder) build(t *Trust, limits Limits) error {
 	if len(b.credentials) == 0 {
 		return nil
 	}
@@ -96,7 +96,7 @@ func (b *azureBuilder) build(t *Trust) error {
 	})
 	var errs []error
 	for _, id := range sortedKeys(perClient) {
-		errs = append(errs, AzureCredentialsPerIdentity.Check("client ID "+id, perClient[id]))
+		errs = append(errs, limits.Check(AzureCredentialsPerIdentity, "client ID "+id, perClient[id]))
 	}
 	return errors.Join(errs...)
 }

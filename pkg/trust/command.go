@@ -37,18 +37,34 @@ var ErrInvalidSpec = errors.New("invalid CrossCloudAccess")
 // is almost always the wrong file.
 var ErrNoSpec = errors.New("no " + v1alpha1.APIVersion + " " + v1alpha1.Kind + " in the input")
 
+// raisableQuotas are the quotas whose limit a flag of the command sets:
+// those the clouds raise on request, and those whose figure sources disagree
+// on.
+var raisableQuotas = []Quota{AWSRoleTrustPolicyLength, AWSOIDCProvidersPerAccount, GCPProvidersPerPool}
+
+// ErrInvalidFlag is wrapped by the command's error when a flag's value is
+// not one it can use.
+var ErrInvalidFlag = errors.New("invalid flag")
+
 // Command is `cross-cloud-access trust`: it reads CrossCloudAccess specs from
 // YAML streams and prints what each cloud must be told to trust.
 func Command() *cobra.Command {
 	format := "json"
+	quotaFlags := make([]int, len(raisableQuotas))
 	cmd := &cobra.Command{
-		Use:   "trust [--format json|terraform|shell|krm] FILE...",
+		Use:   "trust [--format json|terraform|shell|krm] [--aws-trust-policy-quota N] FILE...",
 		Short: "Print the cloud-side trust (AWS, GCP, Azure) for CrossCloudAccess specs",
 		Long: `Reads every CrossCloudAccess in the given YAML files ("-" is stdin) and prints
 what to configure in each cloud so that exactly those ServiceAccounts, and
 nothing else, get in: AWS IAM OIDC providers and role trust policies, GCP
 workload identity pools, providers and IAM bindings, Azure federated identity
-credentials. Several specs give one merged, sorted output.`,
+credentials. Several specs give one merged, sorted output.
+
+Output a cloud would refuse for its size or count (a role trust policy over
+IAM's quota, more OIDC providers than an account holds, more federated
+credentials than an Azure identity holds, ...) is an error naming the quota,
+what was needed and the ways out; nothing is printed. The quota flags give
+the limits your accounts were raised to.`,
 		Args:         cobra.MinimumNArgs(1),
 		SilenceUsage: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -56,11 +72,15 @@ credentials. Several specs give one merged, sorted output.`,
 			if !ok {
 				return fmt.Errorf("--format %q is not known; want one of %s", format, strings.Join(sortedKeys(renderers), ", "))
 			}
+			limits, err := quotaLimits(cmd, quotaFlags)
+			if err != nil {
+				return err
+			}
 			specs, err := ReadSpecs(cmd.InOrStdin(), cmd.ErrOrStderr(), args)
 			if err != nil {
 				return err
 			}
-			t, err := Build(specs)
+			t, err := BuildWithin(specs, limits)
 			if err != nil {
 				return err
 			}
@@ -77,7 +97,34 @@ credentials. Several specs give one merged, sorted output.`,
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", format, "output format: json, terraform, shell or krm")
+	for i, q := range raisableQuotas {
+		usage := fmt.Sprintf("your limit for the %s quota %s, in %s", q.Cloud, q.Name, q.Unit)
+		if q.Max > 0 {
+			usage += fmt.Sprintf("; raised up to %d", q.Max)
+		}
+		cmd.Flags().IntVar(&quotaFlags[i], strings.TrimPrefix(q.Flag, "--"), q.Limit, usage)
+	}
 	return cmd
+}
+
+// quotaLimits are the limits the quota flags that were given set, each
+// checked against what the cloud can grant.
+func quotaLimits(cmd *cobra.Command, values []int) (Limits, error) {
+	limits := Limits{}
+	for i, q := range raisableQuotas {
+		if !cmd.Flags().Changed(strings.TrimPrefix(q.Flag, "--")) {
+			continue
+		}
+		switch v := values[i]; {
+		case v < 1:
+			return nil, fmt.Errorf("%w: %s %d: want the number of %s your account's %s quota allows", ErrInvalidFlag, q.Flag, v, q.Unit, q.Name)
+		case q.Max > 0 && v > q.Max:
+			return nil, fmt.Errorf("%w: %s %d: %s grants at most %d for its %s quota, so output sized for more would be refused", ErrInvalidFlag, q.Flag, v, q.Cloud, q.Max, q.Name)
+		default:
+			limits[q.Name] = v
+		}
+	}
+	return limits, nil
 }
 
 // ReadSpecs decodes every CrossCloudAccess document of the named YAML files

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/api/v1alpha1"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/gcpid"
@@ -24,6 +25,38 @@ var GCPAllowedAudiencesPerProvider = Quota{
 	WaysOut: []string{
 		"leave spec.gcp.audience unset, so tokens carry the provider's own name and no audience is listed",
 		"give ServiceAccounts that need their own audience another provider (spec.gcp.workloadIdentityProvider)",
+	},
+}
+
+// GCPAttributeConditionLength is Google's limit on a workload identity pool
+// provider's attribute condition (the WorkloadIdentityPoolProvider API
+// reference: at most 4096 characters).
+var GCPAttributeConditionLength = Quota{
+	Cloud: "Google Cloud IAM", Name: "attribute condition length", Limit: 4096, Unit: "characters",
+	WaysOut: []string{
+		"give some of the issuer's ServiceAccounts another provider for the same issuer (spec.gcp.workloadIdentityProvider)",
+		"leave spec.gcp.audience unset where it is set, so the condition lists subjects without their audiences",
+	},
+}
+
+// GCPSubjectLength is Google's limit on the google.subject attribute, which
+// trust maps from the token's subject (API reference: at most 127 bytes).
+var GCPSubjectLength = Quota{
+	Cloud: "Google Cloud IAM", Name: "google.subject length", Limit: 127, Unit: "bytes",
+	WaysOut: []string{
+		"shorten the namespace or the ServiceAccount name: the subject is system:serviceaccount:NAMESPACE:NAME",
+		"reach Google Cloud through GKE Workload Identity (spec.gcp.mode: workloadIdentity) on GKE, which maps no subject",
+	},
+}
+
+// GCPProvidersPerPool is Google's limit on the providers of one workload
+// identity pool. Sources differ on the figure (100 or more), so it is a
+// flag: pass the one your project shows.
+var GCPProvidersPerPool = Quota{
+	Cloud: "Google Cloud IAM", Name: "providers per workload identity pool", Limit: 100, Unit: "providers",
+	Flag: "--gcp-providers-per-pool-quota",
+	WaysOut: []string{
+		"a pool per issuer group: split the clusters over several pools (spec.gcp.workloadIdentityPool) by a stable rule (docs/fleet.md)",
 	},
 }
 
@@ -146,11 +179,12 @@ func (b *gcpBuilder) add(s *specTrust) error {
 	return nil
 }
 
-func (b *gcpBuilder) build(t *Trust) error {
+func (b *gcpBuilder) build(t *Trust, limits Limits) error {
 	if len(b.providers)+len(b.bindings)+len(b.principals) == 0 {
 		return nil
 	}
 	var errs []error
+	subjects := map[string]bool{} // mapped to google.subject by some provider
 	g := &GCP{WorkloadIdentityPools: []GCPPool{}, IAMBindings: []GCPIAMBinding{}, ResourcePrincipals: sortedKeys(b.principals)}
 	keys := sortedKeysFunc(b.providers, func(a, b gcpProviderKey) int {
 		return cmpStrings(a.projectNumber, b.projectNumber, a.poolID, b.poolID, a.providerID, b.providerID)
@@ -178,8 +212,13 @@ func (b *gcpBuilder) build(t *Trust) error {
 		if p.custom {
 			provider.AllowedAudiences = sortedKeys(p.audiences)
 		}
-		errs = append(errs, GCPAllowedAudiencesPerProvider.Check(
-			fmt.Sprintf("workload identity pool provider %s/%s/%s", k.projectNumber, k.poolID, k.providerID), len(provider.AllowedAudiences)))
+		name := fmt.Sprintf("workload identity pool provider %s/%s/%s", k.projectNumber, k.poolID, k.providerID)
+		errs = append(errs,
+			limits.Check(GCPAllowedAudiencesPerProvider, name, len(provider.AllowedAudiences)),
+			limits.Check(GCPAttributeConditionLength, "the attribute condition of "+name, utf8.RuneCountInString(provider.AttributeCondition)))
+		for subject := range p.subjects {
+			subjects[subject] = true
+		}
 		pool := &g.WorkloadIdentityPools[len(g.WorkloadIdentityPools)-1]
 		pool.Providers = append(pool.Providers, provider)
 	}
@@ -192,6 +231,12 @@ func (b *gcpBuilder) build(t *Trust) error {
 	}
 	if g.ResourcePrincipals == nil {
 		g.ResourcePrincipals = []string{}
+	}
+	for _, pool := range g.WorkloadIdentityPools {
+		errs = append(errs, limits.Check(GCPProvidersPerPool, fmt.Sprintf("workload identity pool %s/%s", pool.ProjectNumber, pool.PoolID), len(pool.Providers)))
+	}
+	for _, subject := range sortedKeys(subjects) {
+		errs = append(errs, limits.Check(GCPSubjectLength, "the google.subject "+subject, len(subject)))
 	}
 	t.GCP = g
 	return errors.Join(errs...)

@@ -2,6 +2,7 @@ package trust
 
 import (
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -184,6 +185,16 @@ func TestBuildStopsAtCloudLimits(t *testing.T) {
 	if _, err := Build(azure); !errors.Is(err, ErrQuota) || !strings.Contains(err.Error(), "would need 21 credentials; the Microsoft Entra ID quota federated identity credentials per identity is 20") {
 		t.Errorf("21 credentials on one identity: %v", err)
 	}
+	// Seventy ServiceAccounts of 52-character names on one provider: its
+	// condition lists them all, 70 quoted subjects of 77 characters with
+	// ", " between them inside "assertion.sub in [...]": 5687 characters.
+	var condition []*v1alpha1.CrossCloudAccess
+	for i := range 70 {
+		condition = append(condition, decodeSpec(t, specYAML("ns", fmt.Sprintf("sa-%02d-%s", i, strings.Repeat("n", 46)), "", gcpProviderYAML)))
+	}
+	if _, err := Build(condition); !errors.Is(err, ErrQuota) || !strings.Contains(err.Error(), "the attribute condition of workload identity pool provider 123456789012/pool-one/prov-one would need 5687 characters; the Google Cloud IAM quota attribute condition length is 4096") {
+		t.Errorf("70 subjects on one provider: %v", err)
+	}
 }
 
 func TestSubjectCondition(t *testing.T) {
@@ -258,6 +269,26 @@ func TestIssuerLabelNamesManagedClustersByTheirParts(t *testing.T) {
 		if got := issuerLabel(iss); got != want {
 			t.Errorf("issuerLabel(%q) = %q, want %q", iss, got, want)
 		}
+	}
+}
+
+func TestQuotaCheckNamesTheFlagOfARaisableQuota(t *testing.T) {
+	q := AWSRoleTrustPolicyLength
+	var limits Limits
+	if err := limits.Check(q, "role x", 2048); err != nil {
+		t.Errorf("at the default limit: %v", err)
+	}
+	want := "role x would need 2049 characters (white space not counted); the AWS IAM quota role trust policy length (L-C07B4B0D) is 2048; ways out: "
+	raise := "; have the quota raised (up to 8192) and pass the new limit as --aws-trust-policy-quota N"
+	if err := limits.Check(q, "role x", 2049); err == nil || !strings.HasPrefix(err.Error(), want) || !strings.HasSuffix(err.Error(), raise) {
+		t.Errorf("over the default limit:\n%v", err)
+	}
+	limits = Limits{q.Name: 4096}
+	if err := limits.Check(q, "role x", 4096); err != nil {
+		t.Errorf("at a raised limit: %v", err)
+	}
+	if err := limits.Check(q, "role x", 4097); err == nil || !strings.Contains(err.Error(), "would need 4097 characters (white space not counted); the AWS IAM quota role trust policy length (L-C07B4B0D) is 4096") {
+		t.Errorf("over a raised limit: %v", err)
 	}
 }
 
