@@ -36,10 +36,10 @@ type document struct {
 			AssumeRolePolicy struct {
 				Version   string `json:"Version"`
 				Statement []struct {
-					Effect    string                       `json:"Effect"`
-					Principal map[string]json.RawMessage   `json:"Principal"`
-					Action    json.RawMessage              `json:"Action"`
-					Condition map[string]map[string]any `json:"Condition"`
+					Effect    string                     `json:"Effect"`
+					Principal map[string]json.RawMessage `json:"Principal"`
+					Action    json.RawMessage            `json:"Action"`
+					Condition map[string]map[string]any  `json:"Condition"`
 				} `json:"Statement"`
 			} `json:"assumeRolePolicy"`
 		} `json:"roles"`
