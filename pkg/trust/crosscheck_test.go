@@ -167,33 +167,37 @@ func TestTrustDocumentAgreesWithTheWorkloadSide(t *testing.T) {
 			for _, spec := range specs {
 				s := spec.Spec
 				subject := s.ServiceAccount.Subject()
-				hostPath := issuer.HostPath(s.Cluster.Issuer)
-				if hostPath != strings.TrimSuffix(strings.TrimPrefix(s.Cluster.Issuer, "https://"), "/") {
-					t.Fatalf("HostPath(%q) = %q", s.Cluster.Issuer, hostPath)
-				}
-				if s.AWS != nil {
-					if wantStatements[s.AWS.RoleARN] == nil {
-						wantStatements[s.AWS.RoleARN] = map[string]bool{}
+				// The cluster's issuer, then each previous issuer of a
+				// migration: every one is trusted alike.
+				for i, iss := range append([]string{s.Cluster.Issuer}, s.Cluster.PreviousIssuers...) {
+					hostPath := issuer.HostPath(iss)
+					if hostPath != strings.TrimSuffix(strings.TrimPrefix(iss, "https://"), "/") {
+						t.Fatalf("HostPath(%q) = %q", iss, hostPath)
 					}
-					if s.AWS.Mode == v1alpha1.ModePodIdentity {
-						checkPodIdentity(t, doc, s)
-						wantStatements[s.AWS.RoleARN]["pod identity "+subject] = true
-					} else {
-						checkAWS(t, doc, s, subject, hostPath)
-						wantStatements[s.AWS.RoleARN][hostPath+" "+s.AWS.Audience] = true
-					}
-				}
-				if s.GCP != nil {
-					key := checkGCP(t, doc, s, subject)
-					if key != "" {
-						if wantSubjects[key] == nil {
-							wantSubjects[key] = map[string]bool{}
+					if s.AWS != nil {
+						if wantStatements[s.AWS.RoleARN] == nil {
+							wantStatements[s.AWS.RoleARN] = map[string]bool{}
 						}
-						wantSubjects[key][subject] = true
+						if s.AWS.Mode == v1alpha1.ModePodIdentity {
+							checkPodIdentity(t, doc, s)
+							wantStatements[s.AWS.RoleARN]["pod identity "+subject] = true
+						} else {
+							checkAWS(t, doc, s, iss, subject, hostPath)
+							wantStatements[s.AWS.RoleARN][hostPath+" "+s.AWS.Audience] = true
+						}
 					}
-				}
-				if s.Azure != nil {
-					checkAzure(t, doc, s, subject)
+					if s.GCP != nil {
+						key := checkGCP(t, doc, s, iss, i > 0, subject)
+						if key != "" {
+							if wantSubjects[key] == nil {
+								wantSubjects[key] = map[string]bool{}
+							}
+							wantSubjects[key][subject] = true
+						}
+					}
+					if s.Azure != nil {
+						checkAzure(t, doc, s, iss, subject)
+					}
 				}
 			}
 			if doc.AWS != nil {
@@ -225,7 +229,7 @@ func TestTrustDocumentAgreesWithTheWorkloadSide(t *testing.T) {
 	}
 }
 
-func checkAWS(t *testing.T, doc document, s v1alpha1.Spec, subject, hostPath string) {
+func checkAWS(t *testing.T, doc document, s v1alpha1.Spec, iss, subject, hostPath string) {
 	t.Helper()
 	if doc.AWS == nil {
 		t.Fatalf("spec has aws but the document has no aws")
@@ -239,8 +243,8 @@ func checkAWS(t *testing.T, doc document, s v1alpha1.Spec, subject, hostPath str
 	for _, p := range doc.AWS.OIDCProviders {
 		if p.ARN == providerARN {
 			found = true
-			if p.URL != s.Cluster.Issuer {
-				t.Errorf("OIDC provider %s has url %q, want the issuer %q", p.ARN, p.URL, s.Cluster.Issuer)
+			if p.URL != iss {
+				t.Errorf("OIDC provider %s has url %q, want the issuer %q", p.ARN, p.URL, iss)
 			}
 			if !slices.Contains(p.ClientIDList, s.AWS.Audience) {
 				t.Errorf("OIDC provider %s client IDs %q lack the token audience %q", p.ARN, p.ClientIDList, s.AWS.Audience)
@@ -326,9 +330,11 @@ func checkPodIdentity(t *testing.T, doc document, s v1alpha1.Spec) {
 	}
 }
 
-// checkGCP checks one spec's GCP trust and returns its pool provider key
-// ("" for GKE Workload Identity).
-func checkGCP(t *testing.T, doc document, s v1alpha1.Spec, subject string) string {
+// checkGCP checks one spec's GCP trust for one of its issuers and returns
+// the key of the pool provider that admits it ("" for GKE Workload
+// Identity). A previous issuer's provider is found by its issuer: its ID is
+// derived, and must be a valid one.
+func checkGCP(t *testing.T, doc document, s v1alpha1.Spec, iss string, previous bool, subject string) string {
 	t.Helper()
 	g := s.GCP
 	if doc.GCP == nil {
@@ -362,11 +368,17 @@ func checkGCP(t *testing.T, doc document, s v1alpha1.Spec, subject string) strin
 			continue
 		}
 		for _, p := range pool.Providers {
-			if p.ProviderID != g.WorkloadIdentityProvider {
+			if previous && (p.IssuerURI != iss || !slices.Contains(admittedSubjects(t, p.AttributeCondition), subject)) {
 				continue
 			}
-			if p.IssuerURI != s.Cluster.Issuer {
-				t.Errorf("provider %s trusts %q, want the issuer %q", p.ProviderID, p.IssuerURI, s.Cluster.Issuer)
+			if !previous && p.ProviderID != g.WorkloadIdentityProvider {
+				continue
+			}
+			if p.IssuerURI != iss {
+				t.Errorf("provider %s trusts %q, want the issuer %q", p.ProviderID, p.IssuerURI, iss)
+			}
+			if !providerID.MatchString(p.ProviderID) || strings.HasPrefix(p.ProviderID, "gcp-") {
+				t.Errorf("provider ID %q is not one Google accepts (4 to 32 of [a-z0-9-], not starting with - or gcp-)", p.ProviderID)
 			}
 			if pinned := pinnedSubjects(p.AttributeCondition); pinned != nil && pinned[subject] != g.Audience {
 				t.Errorf("provider %s holds %s to audience %q; its token carries %q", p.ProviderID, subject, pinned[subject], g.Audience)
@@ -377,9 +389,10 @@ func checkGCP(t *testing.T, doc document, s v1alpha1.Spec, subject string) strin
 			if p.AttributeMapping["google.subject"] != "assertion.sub" {
 				t.Errorf("provider %s maps google.subject from %q", p.ProviderID, p.AttributeMapping["google.subject"])
 			}
+			own := "https://iam.googleapis.com/projects/" + g.ProjectNumber + "/locations/global/workloadIdentityPools/" + g.WorkloadIdentityPool + "/providers/" + p.ProviderID
 			if len(p.AllowedAudiences) == 0 {
-				if g.Audience != "https:"+g.ProviderResource() {
-					t.Errorf("provider %s lists no audiences, so Google wants its own name; the token carries %q", p.ProviderID, g.Audience)
+				if g.Audience != own {
+					t.Errorf("provider %s lists no audiences, so Google wants its own name %q; the token carries %q", p.ProviderID, own, g.Audience)
 				}
 			} else if !slices.Contains(p.AllowedAudiences, g.Audience) {
 				t.Errorf("provider %s allows %q; the token carries %q", p.ProviderID, p.AllowedAudiences, g.Audience)
@@ -392,20 +405,23 @@ func checkGCP(t *testing.T, doc document, s v1alpha1.Spec, subject string) strin
 			} else if !slices.Contains(doc.GCP.ResourcePrincipals, principal) {
 				t.Errorf("resource principals %q lack %s", doc.GCP.ResourcePrincipals, principal)
 			}
-			return g.ProjectNumber + "/" + g.WorkloadIdentityPool + "/" + g.WorkloadIdentityProvider
+			return g.ProjectNumber + "/" + g.WorkloadIdentityPool + "/" + p.ProviderID
 		}
 	}
-	t.Errorf("no pool provider %s", g.ProviderResource())
+	t.Errorf("no pool provider %s trusts %s for %s", g.ProviderResource(), iss, subject)
 	return ""
 }
 
-func checkAzure(t *testing.T, doc document, s v1alpha1.Spec, subject string) {
+// providerID is Google's grammar of a workload identity pool provider ID.
+var providerID = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{3,31}$`)
+
+func checkAzure(t *testing.T, doc document, s v1alpha1.Spec, iss, subject string) {
 	t.Helper()
 	if doc.Azure == nil {
 		t.Fatalf("spec has azure but the document has no azure")
 	}
 	for _, c := range doc.Azure.FederatedIdentityCredentials {
-		if c["clientId"] != s.Azure.ClientID || c["issuer"] != s.Cluster.Issuer || c["subject"] != subject {
+		if c["clientId"] != s.Azure.ClientID || c["issuer"] != iss || c["subject"] != subject {
 			continue
 		}
 		if c["tenantId"] != s.Azure.TenantID {
@@ -416,7 +432,7 @@ func checkAzure(t *testing.T, doc document, s v1alpha1.Spec, subject string) {
 		}
 		return
 	}
-	t.Errorf("no federated identity credential for %s from %s on %s", subject, s.Cluster.Issuer, s.Azure.ClientID)
+	t.Errorf("no federated identity credential for %s from %s on %s", subject, iss, s.Azure.ClientID)
 }
 
 // The function patches pods with projected tokens; every audience it

@@ -116,7 +116,7 @@ func newGCPBuilder() cloudBuilder {
 }
 
 func (b *gcpBuilder) add(s *specTrust) error {
-	g, name, iss := s.spec.GCP, s.name, s.spec.Cluster.Issuer
+	g, name := s.spec.GCP, s.name
 	if g == nil {
 		return nil
 	}
@@ -151,20 +151,17 @@ func (b *gcpBuilder) add(s *specTrust) error {
 	if err := checkAudience("spec.gcp.audience", g.Audience); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
-	key := gcpProviderKey{g.ProjectNumber, g.WorkloadIdentityPool, g.WorkloadIdentityProvider}
-	p := b.providers[key]
-	if p == nil {
-		p = &gcpProvider{issuer: iss, issuerFrom: name, subjects: map[string]string{}, audiences: map[string]bool{}}
-		b.providers[key] = p
-	}
-	if p.issuer != iss {
-		return fmt.Errorf("%w: %s: workload identity pool provider %s trusts issuer %s (from %s); this spec needs issuer %s: give each cluster its own spec.gcp.workloadIdentityProvider",
-			ErrConflict, name, g.ProviderResource(), p.issuer, p.issuerFrom, iss)
-	}
-	p.subjects[s.subject] = g.Audience
-	p.audiences[g.Audience] = true
-	if g.Audience != "https:"+g.ProviderResource() && g.Audience != g.ProviderResource() {
-		p.custom = true
+	// One provider per issuer: the spec's for the cluster's issuer, one of
+	// a derived ID for each previous issuer. Each admits the spec's
+	// ServiceAccount with the audience its tokens carry.
+	for i, iss := range s.issuers() {
+		provider := *g
+		if i > 0 {
+			provider.WorkloadIdentityProvider = PreviousIssuerProvider(g.WorkloadIdentityProvider, iss)
+		}
+		if err := b.addProvider(s, &provider, iss); err != nil {
+			return err
+		}
 	}
 	principal := gcpid.Principal(g.ProjectNumber, g.WorkloadIdentityPool, s.subject)
 	if g.Impersonates() {
@@ -178,6 +175,40 @@ func (b *gcpBuilder) add(s *specTrust) error {
 	}
 	return nil
 }
+
+// addProvider admits the spec's ServiceAccount to the pool provider that
+// g names, which trusts iss; g's audience is what the tokens carry.
+func (b *gcpBuilder) addProvider(s *specTrust, g *v1alpha1.GCP, iss string) error {
+	key := gcpProviderKey{g.ProjectNumber, g.WorkloadIdentityPool, g.WorkloadIdentityProvider}
+	p := b.providers[key]
+	if p == nil {
+		p = &gcpProvider{issuer: iss, issuerFrom: s.name, subjects: map[string]string{}, audiences: map[string]bool{}}
+		b.providers[key] = p
+	}
+	if p.issuer != iss {
+		return fmt.Errorf("%w: %s: workload identity pool provider %s trusts issuer %s (from %s); this spec needs issuer %s: give each cluster its own spec.gcp.workloadIdentityProvider",
+			ErrConflict, s.name, g.ProviderResource(), p.issuer, p.issuerFrom, iss)
+	}
+	p.subjects[s.subject] = g.Audience
+	p.audiences[g.Audience] = true
+	if g.Audience != "https:"+g.ProviderResource() && g.Audience != g.ProviderResource() {
+		p.custom = true
+	}
+	return nil
+}
+
+// PreviousIssuerProvider is the ID of the pool provider that trusts issuer, a
+// previous issuer of the clusters whose provider is provider: that ID (cut to
+// fit), a dash and eight hex digits of the issuer's hash. It is derived, so
+// every run names it the same, and it stays a valid ID: 4 to 32 of
+// [a-z0-9-], starting as provider does.
+func PreviousIssuerProvider(provider, issuer string) string {
+	suffix := "-" + shortHash(issuer)
+	return strings.TrimRight(provider[:min(len(provider), gcpProviderIDMax-len(suffix))], "-") + suffix
+}
+
+// gcpProviderIDMax is the longest workload identity pool provider ID.
+const gcpProviderIDMax = 32
 
 func (b *gcpBuilder) build(t *Trust, limits Limits) error {
 	if len(b.providers)+len(b.bindings)+len(b.principals) == 0 {

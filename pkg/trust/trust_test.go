@@ -306,3 +306,26 @@ func TestQuotaCheck(t *testing.T) {
 		t.Errorf("got  %s\nwant %s", err, want)
 	}
 }
+
+func TestPreviousIssuerProviderIsAValidStableIDPerIssuer(t *testing.T) {
+	ids := map[string]string{}
+	for _, tc := range []struct{ provider, issuer string }{
+		{"prov", "https://issuer.example.com/a"},
+		{"prov", "https://issuer.example.com/b"},
+		{strings.Repeat("p", 32), "https://issuer.example.com/a"},
+		{strings.Repeat("p", 22) + "-" + strings.Repeat("q", 9), "https://issuer.example.com/a"},
+		{"trusted-cluster-1", "https://oidc-exp-issuer.s3.eu-west-2.amazonaws.com/cluster-1"},
+	} {
+		id := PreviousIssuerProvider(tc.provider, tc.issuer)
+		if !regexp.MustCompile(`^[a-z0-9][a-z0-9-]{3,31}$`).MatchString(id) || strings.HasPrefix(id, "gcp-") || strings.Contains(id, "--") {
+			t.Errorf("PreviousIssuerProvider(%q, %q) = %q, not a provider ID Google accepts", tc.provider, tc.issuer, id)
+		}
+		if again := PreviousIssuerProvider(tc.provider, tc.issuer); again != id {
+			t.Errorf("not stable: %q then %q", id, again)
+		}
+		if prev, ok := ids[id]; ok {
+			t.Errorf("%q names both %s and %s %s", id, prev, tc.provider, tc.issuer)
+		}
+		ids[id] = tc.provider + " " + tc.issuer
+	}
+}
