@@ -174,6 +174,10 @@ func parseGCPProvider(data []byte) (*trust.GCP, error) {
 func expectedTrust(t target) (*trust.Trust, error) {
 	narrowed := *t.spec
 	narrowed.Spec.AWS, narrowed.Spec.GCP, narrowed.Spec.Azure = nil, nil, nil
+	// The token is checked against the cluster's issuer (the issuer check
+	// says so); a migration's previous issuers would add trust for other
+	// issuers ahead of it.
+	narrowed.Spec.Cluster.PreviousIssuers = nil
 	switch t.cloud {
 	case "aws":
 		narrowed.Spec.AWS = t.spec.Spec.AWS
