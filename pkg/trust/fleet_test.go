@@ -251,15 +251,16 @@ func policyLength(t *testing.T, doc PolicyDocument) int {
 	return charactersWithoutWhitespace(data)
 }
 
-// clustersPerRole is how many clusters of the fleet, each with perCluster
+// clustersPerRole is how many clusters, each with perCluster
 // ServiceAccounts, one role's trust policy holds within limit: with the
 // statements trust writes, and with one statement per ServiceAccount.
-func clustersPerRole(t *testing.T, perCluster, limit int) (grouped, ungrouped int) {
+// spec makes the k-th spec of the n-th cluster.
+func clustersPerRole(t *testing.T, perCluster, limit int, spec func(n, k int) *v1alpha1.CrossCloudAccess) (grouped, ungrouped int) {
 	t.Helper()
 	var specs []*v1alpha1.CrossCloudAccess
-	for n := 1; n <= 100; n++ {
+	for n := 1; n <= 120; n++ {
 		for k := range perCluster {
-			specs = append(specs, fleetSpec(t, n, fmt.Sprintf("app-%d", k), "aws"))
+			specs = append(specs, spec(n, k))
 		}
 		built, err := BuildWithin(specs, noLimits())
 		if err != nil {
@@ -276,12 +277,48 @@ func clustersPerRole(t *testing.T, perCluster, limit int) (grouped, ungrouped in
 	return grouped, ungrouped
 }
 
-// The figures docs/fleet.md gives for clusters per role, measured.
+// thousands writes n as docs do: 2,048.
+func thousands(n int) string {
+	s := fmt.Sprint(n)
+	if len(s) > 3 {
+		s = s[:len(s)-3] + "," + s[len(s)-3:]
+	}
+	return s
+}
+
+// The figures docs/fleet.md gives for clusters per role are the ones
+// measured here.
 func TestClustersPerRole(t *testing.T) {
+	page, err := os.ReadFile(filepath.Join("..", "..", "docs", "fleet.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	fleet := func(n, k int) *v1alpha1.CrossCloudAccess {
+		return fleetSpec(t, n, fmt.Sprintf("app-%d", k), "aws")
+	}
 	for _, perCluster := range []int{1, 3} {
 		for _, limit := range []int{AWSRoleTrustPolicyLength.Limit, AWSRoleTrustPolicyLength.Max} {
-			grouped, ungrouped := clustersPerRole(t, perCluster, limit)
-			t.Logf("| %d | %d | %d | %d |", perCluster, limit, ungrouped, grouped)
+			grouped, ungrouped := clustersPerRole(t, perCluster, limit, fleet)
+			want = append(want, fmt.Sprintf("| %d | %s | %d | %d |", perCluster, thousands(limit), ungrouped, grouped))
+		}
+	}
+	// EKS issuers: each cluster's own, 32 hex digits long.
+	eks, _ := clustersPerRole(t, 1, AWSRoleTrustPolicyLength.Limit, func(n, _ int) *v1alpha1.CrossCloudAccess {
+		return decodeSpec(t, specYAML("shop", "api", fmt.Sprintf("https://oidc.eks.eu-west-2.amazonaws.com/id/4E604436464FFCC52F8B96807F5B%04d", n),
+			"  aws: {roleArn: 'arn:aws:iam::111122223333:role/shop'}\n"))
+	})
+	want = append(want, fmt.Sprintf("%d per role at the default quota", eks))
+	// EKS Pod Identity: cluster names of 20 characters on one statement.
+	pods, _ := clustersPerRole(t, 1, AWSRoleTrustPolicyLength.Limit, func(n, _ int) *v1alpha1.CrossCloudAccess {
+		return decodeSpec(t, fmt.Sprintf("apiVersion: crosscloud.dev/v1alpha1\nkind: CrossCloudAccess\nmetadata: {name: api}\nspec:\n"+
+			"  cluster: {provider: eks, issuer: '%s', eks: {clusterName: shop-cluster-%07d}}\n  serviceAccount: {name: api, namespace: shop}\n"+
+			"  aws: {mode: podIdentity, roleArn: 'arn:aws:iam::111122223333:role/shop'}\n", testEKSIssuer, n))
+	})
+	want = append(want, fmt.Sprintf("%d EKS clusters with names of 20 characters", pods))
+	for _, line := range want {
+		if !strings.Contains(string(page), line) {
+			t.Errorf("docs/fleet.md does not say %q, which is what was measured", line)
 		}
 	}
 }
