@@ -166,7 +166,15 @@ func preflight(o options) error {
 			missing = append(missing, filepath.Join(o.bin, name))
 		}
 	}
-	for _, name := range []string{"etcd", "unshare", "kubectl", "aws", "gcloud"} {
+	// etcd is Debian's on PATH, or built into the bin folder where the
+	// package cannot be installed (the Makefile's etcd target); the run
+	// takes either, as world.binary does.
+	if _, err := os.Stat(filepath.Join(o.bin, "etcd")); err != nil {
+		if _, err := exec.LookPath("etcd"); err != nil {
+			missing = append(missing, "etcd (on PATH or in "+o.bin+")")
+		}
+	}
+	for _, name := range []string{"unshare", "kubectl", "aws", "gcloud"} {
 		if _, err := exec.LookPath(name); err != nil {
 			missing = append(missing, name+" (on PATH)")
 		}
