@@ -42,9 +42,21 @@ func TestMain(m *testing.M) {
 
 func run(t *testing.T, dir string, name string, args ...string) (stdout, stderr string, err error) {
 	t.Helper()
+	return runIn(t, dir, "", name, args...)
+}
+
+// runStdin runs a command in this folder with stdin as its input.
+func runStdin(t *testing.T, stdin string, name string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
+	return runIn(t, ".", stdin, name, args...)
+}
+
+func runIn(t *testing.T, dir, stdin string, name string, args ...string) (stdout, stderr string, err error) {
+	t.Helper()
 	var out, errb bytes.Buffer
 	cmd := exec.Command(name, args...)
 	cmd.Dir = dir
+	cmd.Stdin = strings.NewReader(stdin)
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	err = cmd.Run()
 	return out.String(), errb.String(), err
@@ -75,11 +87,17 @@ func TestKustomizeExamples(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The overlays of a base/overlay layout, each a leaf with its own spec.
+	// The overlays of a base/overlay layout and of a fleet, each a leaf
+	// with its own spec.
 	overlays, err := filepath.Glob("base-and-overlays/*/kustomization.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
+	clusters, err := filepath.Glob("fleet/clusters/*/kustomization.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	overlays = append(overlays, clusters...)
 	dirs = append(dirs, overlays...)
 	ran := 0
 	for _, k := range dirs {

@@ -178,6 +178,10 @@ func expectedTrust(t target) (*trust.Trust, error) {
 	// The token doctor reads is checked against the spec's own identity;
 	// spec.containers entries would add roles and accounts beside it.
 	narrowed.Spec.Containers = nil
+	// The token is checked against the cluster's issuer (the issuer check
+	// says so); a migration's previous issuers would add trust for other
+	// issuers ahead of it.
+	narrowed.Spec.Cluster.PreviousIssuers = nil
 	switch t.cloud {
 	case "aws":
 		narrowed.Spec.AWS = t.spec.Spec.AWS
@@ -237,7 +241,9 @@ func awsPins(want *trust.AWS, given *givenTrust) (bool, string) {
 			subKey = k
 		}
 	}
-	aud, sub := stmt.Condition.StringEquals[audKey], stmt.Condition.StringEquals[subKey]
+	// The target is one spec: its statement has one audience and one
+	// subject.
+	aud, sub := stmt.Condition.StringEquals[audKey][0], stmt.Condition.StringEquals[subKey][0]
 	if len(given.AWS.OIDCProviders) > 0 {
 		i := slices.IndexFunc(given.AWS.OIDCProviders, func(p trust.AWSOIDCProvider) bool { return p.ARN == provider.ARN })
 		if i < 0 {
@@ -273,7 +279,10 @@ func awsPins(want *trust.AWS, given *givenTrust) (bool, string) {
 		eq := s.Condition["StringEquals"]
 		subjects = append(subjects, eq[subKey]...)
 		audiences = append(audiences, eq[audKey]...)
-		if slices.Equal(eq[subKey], []string{sub}) && slices.Equal(eq[audKey], []string{aud}) {
+		// Under StringEquals a list of subjects admits each exactly (how
+		// trust writes the ServiceAccounts of one issuer); the audience
+		// must be the token's alone.
+		if slices.Contains(eq[subKey], sub) && slices.Equal(eq[audKey], []string{aud}) {
 			return true, fmt.Sprintf("role %s trusts %s for sub %s and aud %s", q(role.RoleARN), q(stmt.Principal.Federated), q(sub), q(aud))
 		}
 	}

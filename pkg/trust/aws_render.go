@@ -74,16 +74,17 @@ func terraformAWS(f *terraformFile, t *Trust) error {
 				}
 				principal = objectField("Federated", federated)
 			}
-			action := stringTokens(s.Action[0])
-			if len(s.Action) > 1 {
-				action = hclwrite.TokensForValue(stringList(s.Action))
+			// Condition keys are quoted, so that each is a literal string.
+			conditions := make([]hclwrite.ObjectAttrTokens, 0, len(s.Condition.StringEquals))
+			for _, k := range sortedKeys(s.Condition.StringEquals) {
+				conditions = append(conditions, hclwrite.ObjectAttrTokens{Name: stringTokens(k), Value: valuesTokens(s.Condition.StringEquals[k])})
 			}
 			statements[i] = hclwrite.TokensForObject([]hclwrite.ObjectAttrTokens{
 				objectField("Effect", stringTokens(s.Effect)),
 				objectField("Principal", hclwrite.TokensForObject([]hclwrite.ObjectAttrTokens{principal})),
-				objectField("Action", action),
+				objectField("Action", valuesTokens(s.Action)),
 				objectField("Condition", hclwrite.TokensForObject([]hclwrite.ObjectAttrTokens{
-					objectField("StringEquals", stringMapTokens(s.Condition.StringEquals)),
+					objectField("StringEquals", hclwrite.TokensForObject(conditions)),
 				})),
 			})
 		}
@@ -106,6 +107,15 @@ func terraformAWS(f *terraformFile, t *Trust) error {
 		}
 	}
 	return nil
+}
+
+// valuesTokens writes an IAM policy value the way its JSON reads: one value
+// as a string, several as a list.
+func valuesTokens(v Values) hclwrite.Tokens {
+	if len(v) == 1 {
+		return stringTokens(v[0])
+	}
+	return hclwrite.TokensForValue(stringList(v))
 }
 
 func shellAWS(s *shellScript, t *Trust) error {

@@ -53,7 +53,7 @@ func newAzureBuilder() cloudBuilder {
 }
 
 func (b *azureBuilder) add(s *specTrust) error {
-	z, name, iss := s.spec.Azure, s.name, s.spec.Cluster.Issuer
+	z, name := s.spec.Azure, s.name
 	if z == nil {
 		return nil
 	}
@@ -70,18 +70,21 @@ func (b *azureBuilder) add(s *specTrust) error {
 			ErrConflict, name, z.ClientID, prev.tenant, prev.from, z.TenantID)
 	}
 	b.tenants[z.ClientID] = tenantOf{z.TenantID, name}
-	b.credentials[azureKey{z.ClientID, iss, s.subject}] = AzureFederatedIdentityCredential{
-		Name:      AzureCredentialName(iss, s.subject),
-		Issuer:    iss,
-		Subject:   s.subject,
-		Audiences: []string{v1alpha1.DefaultAzureAudience},
-		ClientID:  z.ClientID,
-		TenantID:  z.TenantID,
+	// A credential per issuer: Entra ID matches the token's issuer exactly.
+	for _, iss := range s.issuers() {
+		b.credentials[azureKey{z.ClientID, iss, s.subject}] = AzureFederatedIdentityCredential{
+			Name:      AzureCredentialName(iss, s.subject),
+			Issuer:    iss,
+			Subject:   s.subject,
+			Audiences: []string{v1alpha1.DefaultAzureAudience},
+			ClientID:  z.ClientID,
+			TenantID:  z.TenantID,
+		}
 	}
 	return nil
 }
 
-func (b *azureBuilder) build(t *Trust) error {
+func (b *azureBuilder) build(t *Trust, limits Limits) error {
 	if len(b.credentials) == 0 {
 		return nil
 	}
@@ -96,7 +99,7 @@ func (b *azureBuilder) build(t *Trust) error {
 	})
 	var errs []error
 	for _, id := range sortedKeys(perClient) {
-		errs = append(errs, AzureCredentialsPerIdentity.Check("client ID "+id, perClient[id]))
+		errs = append(errs, limits.Check(AzureCredentialsPerIdentity, "client ID "+id, perClient[id]))
 	}
 	return errors.Join(errs...)
 }

@@ -37,12 +37,22 @@ var ErrInvalidSpec = errors.New("invalid CrossCloudAccess")
 // is almost always the wrong file.
 var ErrNoSpec = errors.New("no " + v1alpha1.APIVersion + " " + v1alpha1.Kind + " in the input")
 
+// raisableQuotas are the quotas whose limit a flag of the command sets:
+// those the clouds raise on request, and those whose figure sources disagree
+// on.
+var raisableQuotas = []Quota{AWSRoleTrustPolicyLength, AWSOIDCProvidersPerAccount, GCPProvidersPerPool}
+
+// ErrInvalidFlag is wrapped by the command's error when a flag's value is
+// not one it can use.
+var ErrInvalidFlag = errors.New("invalid flag")
+
 // Command is `cross-cloud-access trust`: it reads CrossCloudAccess specs from
 // YAML streams and prints what each cloud must be told to trust.
 func Command() *cobra.Command {
 	format, namespace := "json", ""
+	quotaFlags := make([]int, len(raisableQuotas))
 	cmd := &cobra.Command{
-		Use:   "trust [--format json|terraform|shell|krm] [--namespace NS] FILE...",
+		Use:   "trust [--format json|terraform|shell|krm] [--namespace NS] [--aws-trust-policy-quota N] FILE...",
 		Short: "Print the cloud-side trust (AWS, GCP, Azure) for CrossCloudAccess specs",
 		Long: `Reads every CrossCloudAccess in the given YAML files ("-" is stdin) and prints
 what to configure in each cloud so that exactly those ServiceAccounts, and
@@ -54,13 +64,23 @@ Each spec's subject is the ServiceAccount it names. Given the built output
 too (kustomize build DIR | cross-cloud-access trust spec.yaml -), the subject
 is the one the function wired there, read from the pod templates' stamps:
 after an overlay's namespace or name prefix, what the pods present. A spec
-that names no namespace, with no built output, needs --namespace.`,
+that names no namespace, with no built output, needs --namespace.
+
+Output a cloud would refuse for its size or count (a role trust policy over
+IAM's quota, more OIDC providers than an account holds, more federated
+credentials than an Azure identity holds, ...) is an error naming the quota,
+what was needed and the ways out; nothing is printed. The quota flags give
+the limits your accounts were raised to.`,
 		Args:         cobra.MinimumNArgs(1),
 		SilenceUsage: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			render, ok := renderers[format]
 			if !ok {
 				return fmt.Errorf("--format %q is not known; want one of %s", format, strings.Join(sortedKeys(renderers), ", "))
+			}
+			limits, err := quotaLimits(cmd, quotaFlags)
+			if err != nil {
+				return err
 			}
 			in, err := readInput(cmd.InOrStdin(), cmd.ErrOrStderr(), args)
 			if err != nil {
@@ -73,7 +93,7 @@ that names no namespace, with no built output, needs --namespace.`,
 			if err != nil {
 				return err
 			}
-			t, err := Build(specs)
+			t, err := BuildWithin(specs, limits)
 			if err != nil {
 				return err
 			}
@@ -91,7 +111,34 @@ that names no namespace, with no built output, needs --namespace.`,
 	}
 	cmd.Flags().StringVar(&format, "format", format, "output format: json, terraform, shell or krm")
 	cmd.Flags().StringVar(&namespace, "namespace", "", "the namespace of a spec that names none, and of built objects without one (a Helm release's)")
+	for i, q := range raisableQuotas {
+		usage := fmt.Sprintf("your limit for the %s quota %s, in %s", q.Cloud, q.Name, q.Unit)
+		if q.Max > 0 {
+			usage += fmt.Sprintf("; raised up to %d", q.Max)
+		}
+		cmd.Flags().IntVar(&quotaFlags[i], strings.TrimPrefix(q.Flag, "--"), q.Limit, usage)
+	}
 	return cmd
+}
+
+// quotaLimits are the limits the quota flags that were given set, each
+// checked against what the cloud can grant.
+func quotaLimits(cmd *cobra.Command, values []int) (Limits, error) {
+	limits := Limits{}
+	for i, q := range raisableQuotas {
+		if !cmd.Flags().Changed(strings.TrimPrefix(q.Flag, "--")) {
+			continue
+		}
+		switch v := values[i]; {
+		case v < 1:
+			return nil, fmt.Errorf("%w: %s %d: want the number of %s your account's %s quota allows", ErrInvalidFlag, q.Flag, v, q.Unit, q.Name)
+		case q.Max > 0 && v > q.Max:
+			return nil, fmt.Errorf("%w: %s %d: %s grants at most %d for its %s quota, so output sized for more would be refused", ErrInvalidFlag, q.Flag, v, q.Cloud, q.Max, q.Name)
+		default:
+			limits[q.Name] = v
+		}
+	}
+	return limits, nil
 }
 
 // ReadSpecs decodes every CrossCloudAccess document of the named YAML files

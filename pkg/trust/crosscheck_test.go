@@ -36,10 +36,10 @@ type document struct {
 			AssumeRolePolicy struct {
 				Version   string `json:"Version"`
 				Statement []struct {
-					Effect    string                       `json:"Effect"`
-					Principal map[string]json.RawMessage   `json:"Principal"`
-					Action    json.RawMessage              `json:"Action"`
-					Condition map[string]map[string]string `json:"Condition"`
+					Effect    string                     `json:"Effect"`
+					Principal map[string]json.RawMessage `json:"Principal"`
+					Action    json.RawMessage            `json:"Action"`
+					Condition map[string]map[string]any  `json:"Condition"`
 				} `json:"Statement"`
 			} `json:"assumeRolePolicy"`
 		} `json:"roles"`
@@ -96,6 +96,26 @@ var (
 	pinnedTerm  = regexp.MustCompile(`^\(assertion\.sub == '([^'\\]*)' && '([^'\\]*)' in assertion\.aud\)$`)
 )
 
+// conditionValues reads an IAM condition value as IAM does: a string, or a
+// list admitting any one of its strings; nil for anything else.
+func conditionValues(v any) []string {
+	switch v := v.(type) {
+	case string:
+		return []string{v}
+	case []any:
+		out := make([]string, 0, len(v))
+		for _, e := range v {
+			s, ok := e.(string)
+			if !ok {
+				return nil
+			}
+			out = append(out, s)
+		}
+		return out
+	}
+	return nil
+}
+
 // pinnedSubjects reads a condition that holds each subject to its audience;
 // nil when the condition has another shape.
 func pinnedSubjects(condition string) map[string]string {
@@ -142,7 +162,7 @@ func TestTrustDocumentAgreesWithTheWorkloadSide(t *testing.T) {
 				t.Fatal(err)
 			}
 			doc := decodeDocument(t, trust)
-			wantStatements := map[string]map[string]bool{} // role -> federated+subject
+			wantStatements := map[string]map[string]bool{} // role -> issuer+audience, or pod identity ServiceAccount
 			wantSubjects := map[string]map[string]bool{}   // pool provider -> subjects
 			var identities []*v1alpha1.Spec
 			for _, spec := range specs {
@@ -152,33 +172,37 @@ func TestTrustDocumentAgreesWithTheWorkloadSide(t *testing.T) {
 			for _, identity := range identities {
 				s := *identity
 				subject := s.ServiceAccount.Subject()
-				hostPath := issuer.HostPath(s.Cluster.Issuer)
-				if hostPath != strings.TrimSuffix(strings.TrimPrefix(s.Cluster.Issuer, "https://"), "/") {
-					t.Fatalf("HostPath(%q) = %q", s.Cluster.Issuer, hostPath)
-				}
-				if s.AWS != nil {
-					if wantStatements[s.AWS.RoleARN] == nil {
-						wantStatements[s.AWS.RoleARN] = map[string]bool{}
+				// The cluster's issuer, then each previous issuer of a
+				// migration: every one is trusted alike.
+				for i, iss := range append([]string{s.Cluster.Issuer}, s.Cluster.PreviousIssuers...) {
+					hostPath := issuer.HostPath(iss)
+					if hostPath != strings.TrimSuffix(strings.TrimPrefix(iss, "https://"), "/") {
+						t.Fatalf("HostPath(%q) = %q", iss, hostPath)
 					}
-					if s.AWS.Mode == v1alpha1.ModePodIdentity {
-						checkPodIdentity(t, doc, s)
-						wantStatements[s.AWS.RoleARN]["pod identity "+s.Cluster.EKS.ClusterName+" "+subject] = true
-					} else {
-						checkAWS(t, doc, s, subject, hostPath)
-						wantStatements[s.AWS.RoleARN][hostPath+" "+subject] = true
-					}
-				}
-				if s.GCP != nil {
-					key := checkGCP(t, doc, s, subject)
-					if key != "" {
-						if wantSubjects[key] == nil {
-							wantSubjects[key] = map[string]bool{}
+					if s.AWS != nil {
+						if wantStatements[s.AWS.RoleARN] == nil {
+							wantStatements[s.AWS.RoleARN] = map[string]bool{}
 						}
-						wantSubjects[key][subject] = true
+						if s.AWS.Mode == v1alpha1.ModePodIdentity {
+							checkPodIdentity(t, doc, s)
+							wantStatements[s.AWS.RoleARN]["pod identity "+subject] = true
+						} else {
+							checkAWS(t, doc, s, iss, subject, hostPath)
+							wantStatements[s.AWS.RoleARN][hostPath+" "+s.AWS.Audience] = true
+						}
 					}
-				}
-				if s.Azure != nil {
-					checkAzure(t, doc, s, subject)
+					if s.GCP != nil {
+						key := checkGCP(t, doc, s, iss, i > 0, subject)
+						if key != "" {
+							if wantSubjects[key] == nil {
+								wantSubjects[key] = map[string]bool{}
+							}
+							wantSubjects[key][subject] = true
+						}
+					}
+					if s.Azure != nil {
+						checkAzure(t, doc, s, iss, subject)
+					}
 				}
 			}
 			if doc.AWS != nil {
@@ -210,7 +234,7 @@ func TestTrustDocumentAgreesWithTheWorkloadSide(t *testing.T) {
 	}
 }
 
-func checkAWS(t *testing.T, doc document, s v1alpha1.Spec, subject, hostPath string) {
+func checkAWS(t *testing.T, doc document, s v1alpha1.Spec, iss, subject, hostPath string) {
 	t.Helper()
 	if doc.AWS == nil {
 		t.Fatalf("spec has aws but the document has no aws")
@@ -224,8 +248,8 @@ func checkAWS(t *testing.T, doc document, s v1alpha1.Spec, subject, hostPath str
 	for _, p := range doc.AWS.OIDCProviders {
 		if p.ARN == providerARN {
 			found = true
-			if p.URL != s.Cluster.Issuer {
-				t.Errorf("OIDC provider %s has url %q, want the issuer %q", p.ARN, p.URL, s.Cluster.Issuer)
+			if p.URL != iss {
+				t.Errorf("OIDC provider %s has url %q, want the issuer %q", p.ARN, p.URL, iss)
 			}
 			if !slices.Contains(p.ClientIDList, s.AWS.Audience) {
 				t.Errorf("OIDC provider %s client IDs %q lack the token audience %q", p.ARN, p.ClientIDList, s.AWS.Audience)
@@ -245,7 +269,7 @@ func checkAWS(t *testing.T, doc document, s v1alpha1.Spec, subject, hostPath str
 				continue
 			}
 			cond := st.Condition["StringEquals"]
-			if cond[hostPath+":sub"] != subject {
+			if !slices.Contains(conditionValues(cond[hostPath+":sub"]), subject) {
 				continue
 			}
 			var action string
@@ -253,8 +277,8 @@ func checkAWS(t *testing.T, doc document, s v1alpha1.Spec, subject, hostPath str
 			if st.Effect != "Allow" || action != "sts:AssumeRoleWithWebIdentity" {
 				t.Errorf("statement for %s is %s %s", subject, st.Effect, action)
 			}
-			if got := cond[hostPath+":aud"]; got != s.AWS.Audience {
-				t.Errorf("statement for %s requires audience %q; the token carries %q", subject, got, s.AWS.Audience)
+			if got := conditionValues(cond[hostPath+":aud"]); !slices.Equal(got, []string{s.AWS.Audience}) {
+				t.Errorf("statement for %s requires audiences %q; the token carries %q, and only it may be admitted", subject, got, s.AWS.Audience)
 			}
 			if len(st.Condition) != 1 || len(cond) != 2 {
 				t.Errorf("statement for %s has conditions %v; want exactly StringEquals on :sub and :aud", subject, st.Condition)
@@ -272,7 +296,6 @@ func checkPodIdentity(t *testing.T, doc document, s v1alpha1.Spec) {
 	t.Helper()
 	sa, cluster := s.ServiceAccount, s.Cluster.EKS.ClusterName
 	want := map[string]string{
-		"aws:RequestTag/eks-cluster-name":           cluster,
 		"aws:RequestTag/kubernetes-namespace":       sa.Namespace,
 		"aws:RequestTag/kubernetes-service-account": sa.Name,
 	}
@@ -286,7 +309,14 @@ func checkPodIdentity(t *testing.T, doc document, s v1alpha1.Spec) {
 			if err := json.Unmarshal(st.Principal["Service"], &service); err != nil || service != "pods.eks.amazonaws.com" {
 				continue
 			}
-			if !maps.Equal(st.Condition["StringEquals"], want) || len(st.Condition) != 1 {
+			cond := st.Condition["StringEquals"]
+			if len(st.Condition) != 1 || len(cond) != 3 || !slices.Contains(conditionValues(cond["aws:RequestTag/eks-cluster-name"]), cluster) {
+				continue
+			}
+			// A list is only ever of clusters: namespace and name are one
+			// value each, or the statement would admit their pairings.
+			if !slices.Equal(conditionValues(cond["aws:RequestTag/kubernetes-namespace"]), []string{want["aws:RequestTag/kubernetes-namespace"]}) ||
+				!slices.Equal(conditionValues(cond["aws:RequestTag/kubernetes-service-account"]), []string{want["aws:RequestTag/kubernetes-service-account"]}) {
 				continue
 			}
 			var actions []string
@@ -305,9 +335,11 @@ func checkPodIdentity(t *testing.T, doc document, s v1alpha1.Spec) {
 	}
 }
 
-// checkGCP checks one spec's GCP trust and returns its pool provider key
-// ("" for GKE Workload Identity).
-func checkGCP(t *testing.T, doc document, s v1alpha1.Spec, subject string) string {
+// checkGCP checks one spec's GCP trust for one of its issuers and returns
+// the key of the pool provider that admits it ("" for GKE Workload
+// Identity). A previous issuer's provider is found by its issuer: its ID is
+// derived, and must be a valid one.
+func checkGCP(t *testing.T, doc document, s v1alpha1.Spec, iss string, previous bool, subject string) string {
 	t.Helper()
 	g := s.GCP
 	if doc.GCP == nil {
@@ -341,11 +373,17 @@ func checkGCP(t *testing.T, doc document, s v1alpha1.Spec, subject string) strin
 			continue
 		}
 		for _, p := range pool.Providers {
-			if p.ProviderID != g.WorkloadIdentityProvider {
+			if previous && (p.IssuerURI != iss || !slices.Contains(admittedSubjects(t, p.AttributeCondition), subject)) {
 				continue
 			}
-			if p.IssuerURI != s.Cluster.Issuer {
-				t.Errorf("provider %s trusts %q, want the issuer %q", p.ProviderID, p.IssuerURI, s.Cluster.Issuer)
+			if !previous && p.ProviderID != g.WorkloadIdentityProvider {
+				continue
+			}
+			if p.IssuerURI != iss {
+				t.Errorf("provider %s trusts %q, want the issuer %q", p.ProviderID, p.IssuerURI, iss)
+			}
+			if !providerID.MatchString(p.ProviderID) || strings.HasPrefix(p.ProviderID, "gcp-") {
+				t.Errorf("provider ID %q is not one Google accepts (4 to 32 of [a-z0-9-], not starting with - or gcp-)", p.ProviderID)
 			}
 			if pinned := pinnedSubjects(p.AttributeCondition); pinned != nil && pinned[subject] != g.Audience {
 				t.Errorf("provider %s holds %s to audience %q; its token carries %q", p.ProviderID, subject, pinned[subject], g.Audience)
@@ -356,9 +394,10 @@ func checkGCP(t *testing.T, doc document, s v1alpha1.Spec, subject string) strin
 			if p.AttributeMapping["google.subject"] != "assertion.sub" {
 				t.Errorf("provider %s maps google.subject from %q", p.ProviderID, p.AttributeMapping["google.subject"])
 			}
+			own := "https://iam.googleapis.com/projects/" + g.ProjectNumber + "/locations/global/workloadIdentityPools/" + g.WorkloadIdentityPool + "/providers/" + p.ProviderID
 			if len(p.AllowedAudiences) == 0 {
-				if g.Audience != "https:"+g.ProviderResource() {
-					t.Errorf("provider %s lists no audiences, so Google wants its own name; the token carries %q", p.ProviderID, g.Audience)
+				if g.Audience != own {
+					t.Errorf("provider %s lists no audiences, so Google wants its own name %q; the token carries %q", p.ProviderID, own, g.Audience)
 				}
 			} else if !slices.Contains(p.AllowedAudiences, g.Audience) {
 				t.Errorf("provider %s allows %q; the token carries %q", p.ProviderID, p.AllowedAudiences, g.Audience)
@@ -371,20 +410,23 @@ func checkGCP(t *testing.T, doc document, s v1alpha1.Spec, subject string) strin
 			} else if !slices.Contains(doc.GCP.ResourcePrincipals, principal) {
 				t.Errorf("resource principals %q lack %s", doc.GCP.ResourcePrincipals, principal)
 			}
-			return g.ProjectNumber + "/" + g.WorkloadIdentityPool + "/" + g.WorkloadIdentityProvider
+			return g.ProjectNumber + "/" + g.WorkloadIdentityPool + "/" + p.ProviderID
 		}
 	}
-	t.Errorf("no pool provider %s", g.ProviderResource())
+	t.Errorf("no pool provider %s trusts %s for %s", g.ProviderResource(), iss, subject)
 	return ""
 }
 
-func checkAzure(t *testing.T, doc document, s v1alpha1.Spec, subject string) {
+// providerID is Google's grammar of a workload identity pool provider ID.
+var providerID = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{3,31}$`)
+
+func checkAzure(t *testing.T, doc document, s v1alpha1.Spec, iss, subject string) {
 	t.Helper()
 	if doc.Azure == nil {
 		t.Fatalf("spec has azure but the document has no azure")
 	}
 	for _, c := range doc.Azure.FederatedIdentityCredentials {
-		if c["clientId"] != s.Azure.ClientID || c["issuer"] != s.Cluster.Issuer || c["subject"] != subject {
+		if c["clientId"] != s.Azure.ClientID || c["issuer"] != iss || c["subject"] != subject {
 			continue
 		}
 		if c["tenantId"] != s.Azure.TenantID {
@@ -395,7 +437,7 @@ func checkAzure(t *testing.T, doc document, s v1alpha1.Spec, subject string) {
 		}
 		return
 	}
-	t.Errorf("no federated identity credential for %s from %s on %s", subject, s.Cluster.Issuer, s.Azure.ClientID)
+	t.Errorf("no federated identity credential for %s from %s on %s", subject, iss, s.Azure.ClientID)
 }
 
 // The function patches pods with projected tokens; every audience it
@@ -492,7 +534,7 @@ func accepts(t *Trust, s v1alpha1.Spec, audience string) bool {
 	if s.AWS != nil && t.AWS != nil {
 		for _, r := range t.AWS.Roles {
 			for _, st := range r.AssumeRolePolicy.Statement {
-				if r.RoleARN == s.AWS.RoleARN && st.Condition.StringEquals[hostPath+":sub"] == subject && st.Condition.StringEquals[hostPath+":aud"] == audience {
+				if r.RoleARN == s.AWS.RoleARN && slices.Contains(st.Condition.StringEquals[hostPath+":sub"], subject) && slices.Equal(st.Condition.StringEquals[hostPath+":aud"], Values{audience}) {
 					return true
 				}
 			}

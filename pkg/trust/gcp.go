@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/api/v1alpha1"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/gcpid"
@@ -24,6 +25,38 @@ var GCPAllowedAudiencesPerProvider = Quota{
 	WaysOut: []string{
 		"leave spec.gcp.audience unset, so tokens carry the provider's own name and no audience is listed",
 		"give ServiceAccounts that need their own audience another provider (spec.gcp.workloadIdentityProvider)",
+	},
+}
+
+// GCPAttributeConditionLength is Google's limit on a workload identity pool
+// provider's attribute condition (the WorkloadIdentityPoolProvider API
+// reference: at most 4096 characters).
+var GCPAttributeConditionLength = Quota{
+	Cloud: "Google Cloud IAM", Name: "attribute condition length", Limit: 4096, Unit: "characters",
+	WaysOut: []string{
+		"give some of the issuer's ServiceAccounts another provider for the same issuer (spec.gcp.workloadIdentityProvider)",
+		"leave spec.gcp.audience unset where it is set, so the condition lists subjects without their audiences",
+	},
+}
+
+// GCPSubjectLength is Google's limit on the google.subject attribute, which
+// trust maps from the token's subject (API reference: at most 127 bytes).
+var GCPSubjectLength = Quota{
+	Cloud: "Google Cloud IAM", Name: "google.subject length", Limit: 127, Unit: "bytes",
+	WaysOut: []string{
+		"shorten the namespace or the ServiceAccount name: the subject is system:serviceaccount:NAMESPACE:NAME",
+		"reach Google Cloud through GKE Workload Identity (spec.gcp.mode: workloadIdentity) on GKE, which maps no subject",
+	},
+}
+
+// GCPProvidersPerPool is Google's limit on the providers of one workload
+// identity pool. Sources differ on the figure (100 or more), so it is a
+// flag: pass the one your project shows.
+var GCPProvidersPerPool = Quota{
+	Cloud: "Google Cloud IAM", Name: "providers per workload identity pool", Limit: 100, Unit: "providers",
+	Flag: "--gcp-providers-per-pool-quota",
+	WaysOut: []string{
+		"a pool per issuer group: split the clusters over several pools (spec.gcp.workloadIdentityPool) by a stable rule (docs/fleet.md)",
 	},
 }
 
@@ -83,7 +116,7 @@ func newGCPBuilder() cloudBuilder {
 }
 
 func (b *gcpBuilder) add(s *specTrust) error {
-	g, name, iss := s.spec.GCP, s.name, s.spec.Cluster.Issuer
+	g, name := s.spec.GCP, s.name
 	if g == nil {
 		return nil
 	}
@@ -118,20 +151,17 @@ func (b *gcpBuilder) add(s *specTrust) error {
 	if err := checkAudience("spec.gcp.audience", g.Audience); err != nil {
 		return fmt.Errorf("%s: %w", name, err)
 	}
-	key := gcpProviderKey{g.ProjectNumber, g.WorkloadIdentityPool, g.WorkloadIdentityProvider}
-	p := b.providers[key]
-	if p == nil {
-		p = &gcpProvider{issuer: iss, issuerFrom: name, subjects: map[string]string{}, audiences: map[string]bool{}}
-		b.providers[key] = p
-	}
-	if p.issuer != iss {
-		return fmt.Errorf("%w: %s: workload identity pool provider %s trusts issuer %s (from %s); this spec needs issuer %s: give each cluster its own spec.gcp.workloadIdentityProvider",
-			ErrConflict, name, g.ProviderResource(), p.issuer, p.issuerFrom, iss)
-	}
-	p.subjects[s.subject] = g.Audience
-	p.audiences[g.Audience] = true
-	if g.Audience != "https:"+g.ProviderResource() && g.Audience != g.ProviderResource() {
-		p.custom = true
+	// One provider per issuer: the spec's for the cluster's issuer, one of
+	// a derived ID for each previous issuer. Each admits the spec's
+	// ServiceAccount with the audience its tokens carry.
+	for i, iss := range s.issuers() {
+		provider := *g
+		if i > 0 {
+			provider.WorkloadIdentityProvider = PreviousIssuerProvider(g.WorkloadIdentityProvider, iss)
+		}
+		if err := b.addProvider(s, &provider, iss); err != nil {
+			return err
+		}
 	}
 	principal := gcpid.Principal(g.ProjectNumber, g.WorkloadIdentityPool, s.subject)
 	if g.Impersonates() {
@@ -146,11 +176,46 @@ func (b *gcpBuilder) add(s *specTrust) error {
 	return nil
 }
 
-func (b *gcpBuilder) build(t *Trust) error {
+// addProvider admits the spec's ServiceAccount to the pool provider that
+// g names, which trusts iss; g's audience is what the tokens carry.
+func (b *gcpBuilder) addProvider(s *specTrust, g *v1alpha1.GCP, iss string) error {
+	key := gcpProviderKey{g.ProjectNumber, g.WorkloadIdentityPool, g.WorkloadIdentityProvider}
+	p := b.providers[key]
+	if p == nil {
+		p = &gcpProvider{issuer: iss, issuerFrom: s.name, subjects: map[string]string{}, audiences: map[string]bool{}}
+		b.providers[key] = p
+	}
+	if p.issuer != iss {
+		return fmt.Errorf("%w: %s: workload identity pool provider %s trusts issuer %s (from %s); this spec needs issuer %s: give each cluster its own spec.gcp.workloadIdentityProvider",
+			ErrConflict, s.name, g.ProviderResource(), p.issuer, p.issuerFrom, iss)
+	}
+	p.subjects[s.subject] = g.Audience
+	p.audiences[g.Audience] = true
+	if g.Audience != "https:"+g.ProviderResource() && g.Audience != g.ProviderResource() {
+		p.custom = true
+	}
+	return nil
+}
+
+// PreviousIssuerProvider is the ID of the pool provider that trusts issuer, a
+// previous issuer of the clusters whose provider is provider: that ID (cut to
+// fit), a dash and eight hex digits of the issuer's hash. It is derived, so
+// every run names it the same, and it stays a valid ID: 4 to 32 of
+// [a-z0-9-], starting as provider does.
+func PreviousIssuerProvider(provider, issuer string) string {
+	suffix := "-" + shortHash(issuer)
+	return strings.TrimRight(provider[:min(len(provider), gcpProviderIDMax-len(suffix))], "-") + suffix
+}
+
+// gcpProviderIDMax is the longest workload identity pool provider ID.
+const gcpProviderIDMax = 32
+
+func (b *gcpBuilder) build(t *Trust, limits Limits) error {
 	if len(b.providers)+len(b.bindings)+len(b.principals) == 0 {
 		return nil
 	}
 	var errs []error
+	subjects := map[string]bool{} // mapped to google.subject by some provider
 	g := &GCP{WorkloadIdentityPools: []GCPPool{}, IAMBindings: []GCPIAMBinding{}, ResourcePrincipals: sortedKeys(b.principals)}
 	keys := sortedKeysFunc(b.providers, func(a, b gcpProviderKey) int {
 		return cmpStrings(a.projectNumber, b.projectNumber, a.poolID, b.poolID, a.providerID, b.providerID)
@@ -178,8 +243,13 @@ func (b *gcpBuilder) build(t *Trust) error {
 		if p.custom {
 			provider.AllowedAudiences = sortedKeys(p.audiences)
 		}
-		errs = append(errs, GCPAllowedAudiencesPerProvider.Check(
-			fmt.Sprintf("workload identity pool provider %s/%s/%s", k.projectNumber, k.poolID, k.providerID), len(provider.AllowedAudiences)))
+		name := fmt.Sprintf("workload identity pool provider %s/%s/%s", k.projectNumber, k.poolID, k.providerID)
+		errs = append(errs,
+			limits.Check(GCPAllowedAudiencesPerProvider, name, len(provider.AllowedAudiences)),
+			limits.Check(GCPAttributeConditionLength, "the attribute condition of "+name, utf8.RuneCountInString(provider.AttributeCondition)))
+		for subject := range p.subjects {
+			subjects[subject] = true
+		}
 		pool := &g.WorkloadIdentityPools[len(g.WorkloadIdentityPools)-1]
 		pool.Providers = append(pool.Providers, provider)
 	}
@@ -192,6 +262,12 @@ func (b *gcpBuilder) build(t *Trust) error {
 	}
 	if g.ResourcePrincipals == nil {
 		g.ResourcePrincipals = []string{}
+	}
+	for _, pool := range g.WorkloadIdentityPools {
+		errs = append(errs, limits.Check(GCPProvidersPerPool, fmt.Sprintf("workload identity pool %s/%s", pool.ProjectNumber, pool.PoolID), len(pool.Providers)))
+	}
+	for _, subject := range sortedKeys(subjects) {
+		errs = append(errs, limits.Check(GCPSubjectLength, "the google.subject "+subject, len(subject)))
 	}
 	t.GCP = g
 	return errors.Join(errs...)

@@ -100,7 +100,7 @@ func oddTrust() *Trust {
 			OIDCProviders: []AWSOIDCProvider{{URL: "https://issuer.example.com/" + odd, ClientIDList: []string{"aud one", odd}, ARN: "arn:aws:iam::111122223333:oidc-provider/x"}},
 			Roles: []AWSRole{{RoleARN: "arn:aws:iam::111122223333:role/r", AssumeRolePolicy: PolicyDocument{Version: IAMPolicyVersion, Statement: []Statement{{
 				Effect: "Allow", Principal: Principal{Federated: "arn:aws:iam::111122223333:oidc-provider/x"}, Action: Actions{ActionAssumeRoleWithWebID},
-				Condition: Condition{StringEquals: map[string]string{"x:sub": odd, "x:aud": "it's"}},
+				Condition: Condition{StringEquals: map[string]Values{"x:sub": {odd, "system:serviceaccount:a:b"}, "x:aud": {"it's"}}},
 			}}}}},
 		},
 		GCP: &GCP{

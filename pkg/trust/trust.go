@@ -77,8 +77,9 @@ type cloudBuilder interface {
 	// nothing.
 	add(s *specTrust) error
 	// build sets the cloud's field of t, sorted, and leaves it nil when no
-	// spec used the cloud.
-	build(t *Trust) error
+	// spec used the cloud; output over one of the cloud's quotas (at the
+	// run's limits) is an error.
+	build(t *Trust, limits Limits) error
 }
 
 // specTrust is one checked spec as every builder reads it.
@@ -105,6 +106,12 @@ func (s *specTrust) identities() []*specTrust {
 	return out
 }
 
+// issuers are the issuers whose tokens the spec's ServiceAccount presents:
+// the cluster's, then the previous ones still trusted during a migration.
+func (s *specTrust) issuers() []string {
+	return append([]string{s.spec.Cluster.Issuer}, s.spec.Cluster.PreviousIssuers...)
+}
+
 // ErrConflict is wrapped by every error about specs that cannot share one
 // output (two issuers for one pool provider, two tenants for one client ID).
 var ErrConflict = errors.New("specs conflict")
@@ -115,8 +122,15 @@ var ErrUnsafe = errors.New("trust would not be pinned to one ServiceAccount")
 
 // Build merges the trust every spec needs into one de-duplicated, sorted
 // value. Specs must be defaulted and valid (v1alpha1.Decode gives such specs);
-// conflicts between specs and anything that would need a wildcard are errors.
+// conflicts between specs, anything that would need a wildcard and output
+// over a cloud's default quotas are errors.
 func Build(specs []*v1alpha1.CrossCloudAccess) (*Trust, error) {
+	return BuildWithin(specs, nil)
+}
+
+// BuildWithin is Build with the limits of the user's accounts where they
+// differ from the clouds' defaults.
+func BuildWithin(specs []*v1alpha1.CrossCloudAccess, limits Limits) (*Trust, error) {
 	builders := make([]cloudBuilder, len(clouds))
 	for i, c := range clouds {
 		builders[i] = c.newBuilder()
@@ -143,7 +157,7 @@ func Build(specs []*v1alpha1.CrossCloudAccess) (*Trust, error) {
 	errs = nil
 	t := &Trust{}
 	for _, b := range builders {
-		errs = append(errs, b.build(t))
+		errs = append(errs, b.build(t, limits))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err

@@ -2,6 +2,7 @@ package trust
 
 import (
 	"errors"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -136,11 +137,14 @@ func TestBuildMergesAndDeduplicates(t *testing.T) {
 	for _, r := range trust.AWS.Roles {
 		statements = append(statements, len(r.AssumeRolePolicy.Statement))
 	}
-	if diff := cmp.Diff([]int{2, 1}, statements); diff != "" {
+	// One issuer and one audience on a role is one statement, its subjects
+	// a sorted list.
+	if diff := cmp.Diff([]int{1, 1}, statements); diff != "" {
 		t.Errorf("statements per role app, other (-want +got):\n%s", diff)
 	}
-	if got := trust.AWS.Roles[0].AssumeRolePolicy.Statement[0].Condition.StringEquals["oidc.eks.eu-west-2.amazonaws.com/id/4E604436464FFCC52F8B96807F5BD5BC:sub"]; got != "system:serviceaccount:a:one" {
-		t.Errorf("statements are not sorted by subject: first is %q", got)
+	got := trust.AWS.Roles[0].AssumeRolePolicy.Statement[0].Condition.StringEquals["oidc.eks.eu-west-2.amazonaws.com/id/4E604436464FFCC52F8B96807F5BD5BC:sub"]
+	if diff := cmp.Diff(Values{"system:serviceaccount:a:one", "system:serviceaccount:b:two"}, got); diff != "" {
+		t.Errorf("subjects of the issuer's statement (-want +got):\n%s", diff)
 	}
 	pools := trust.GCP.WorkloadIdentityPools
 	if len(pools) != 1 || len(pools[0].Providers) != 1 {
@@ -180,6 +184,16 @@ func TestBuildStopsAtCloudLimits(t *testing.T) {
 	}
 	if _, err := Build(azure); !errors.Is(err, ErrQuota) || !strings.Contains(err.Error(), "would need 21 credentials; the Microsoft Entra ID quota federated identity credentials per identity is 20") {
 		t.Errorf("21 credentials on one identity: %v", err)
+	}
+	// Seventy ServiceAccounts of 52-character names on one provider: its
+	// condition lists them all, 70 quoted subjects of 77 characters with
+	// ", " between them inside "assertion.sub in [...]": 5687 characters.
+	var condition []*v1alpha1.CrossCloudAccess
+	for i := range 70 {
+		condition = append(condition, decodeSpec(t, specYAML("ns", fmt.Sprintf("sa-%02d-%s", i, strings.Repeat("n", 46)), "", gcpProviderYAML)))
+	}
+	if _, err := Build(condition); !errors.Is(err, ErrQuota) || !strings.Contains(err.Error(), "the attribute condition of workload identity pool provider 123456789012/pool-one/prov-one would need 5687 characters; the Google Cloud IAM quota attribute condition length is 4096") {
+		t.Errorf("70 subjects on one provider: %v", err)
 	}
 }
 
@@ -258,6 +272,26 @@ func TestIssuerLabelNamesManagedClustersByTheirParts(t *testing.T) {
 	}
 }
 
+func TestQuotaCheckNamesTheFlagOfARaisableQuota(t *testing.T) {
+	q := AWSRoleTrustPolicyLength
+	var limits Limits
+	if err := limits.Check(q, "role x", 2048); err != nil {
+		t.Errorf("at the default limit: %v", err)
+	}
+	want := "role x would need 2049 characters (white space not counted); the AWS IAM quota role trust policy length (L-C07B4B0D) is 2048; ways out: "
+	raise := "; have the quota raised (up to 8192) and pass the new limit as --aws-trust-policy-quota N"
+	if err := limits.Check(q, "role x", 2049); err == nil || !strings.HasPrefix(err.Error(), want) || !strings.HasSuffix(err.Error(), raise) {
+		t.Errorf("over the default limit:\n%v", err)
+	}
+	limits = Limits{q.Name: 4096}
+	if err := limits.Check(q, "role x", 4096); err != nil {
+		t.Errorf("at a raised limit: %v", err)
+	}
+	if err := limits.Check(q, "role x", 4097); err == nil || !strings.Contains(err.Error(), "would need 4097 characters (white space not counted); the AWS IAM quota role trust policy length (L-C07B4B0D) is 4096") {
+		t.Errorf("over a raised limit: %v", err)
+	}
+}
+
 func TestQuotaCheck(t *testing.T) {
 	q := Quota{Cloud: "AWS IAM", Name: "role trust policy length", Code: "L-C07B4B0D", Limit: 2048, Unit: "characters", WaysOut: []string{"raise the quota", "split the role"}}
 	if err := q.Check("role x", 2048); err != nil {
@@ -270,5 +304,28 @@ func TestQuotaCheck(t *testing.T) {
 	want := "role x would need 2049 characters; the AWS IAM quota role trust policy length (L-C07B4B0D) is 2048; ways out: raise the quota; split the role"
 	if err.Error() != want {
 		t.Errorf("got  %s\nwant %s", err, want)
+	}
+}
+
+func TestPreviousIssuerProviderIsAValidStableIDPerIssuer(t *testing.T) {
+	ids := map[string]string{}
+	for _, tc := range []struct{ provider, issuer string }{
+		{"prov", "https://issuer.example.com/a"},
+		{"prov", "https://issuer.example.com/b"},
+		{strings.Repeat("p", 32), "https://issuer.example.com/a"},
+		{strings.Repeat("p", 22) + "-" + strings.Repeat("q", 9), "https://issuer.example.com/a"},
+		{"trusted-cluster-1", "https://oidc-exp-issuer.s3.eu-west-2.amazonaws.com/cluster-1"},
+	} {
+		id := PreviousIssuerProvider(tc.provider, tc.issuer)
+		if !regexp.MustCompile(`^[a-z0-9][a-z0-9-]{3,31}$`).MatchString(id) || strings.HasPrefix(id, "gcp-") || strings.Contains(id, "--") {
+			t.Errorf("PreviousIssuerProvider(%q, %q) = %q, not a provider ID Google accepts", tc.provider, tc.issuer, id)
+		}
+		if again := PreviousIssuerProvider(tc.provider, tc.issuer); again != id {
+			t.Errorf("not stable: %q then %q", id, again)
+		}
+		if prev, ok := ids[id]; ok {
+			t.Errorf("%q names both %s and %s %s", id, prev, tc.provider, tc.issuer)
+		}
+		ids[id] = tc.provider + " " + tc.issuer
 	}
 }

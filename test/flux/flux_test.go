@@ -54,7 +54,7 @@ func TestMain(m *testing.M) {
 // nothing may escape.
 func fluxBuild(t *testing.T, root, dir string) string {
 	t.Helper()
-	ks := unstructured.Unstructured{Object: map[string]any{
+	return fluxBuildKustomization(t, root, dir, unstructured.Unstructured{Object: map[string]any{
 		"apiVersion": "kustomize.toolkit.fluxcd.io/v1",
 		"kind":       "Kustomization",
 		"metadata":   map[string]any{"name": "apps", "namespace": "flux-system"},
@@ -67,7 +67,13 @@ func fluxBuild(t *testing.T, root, dir string) string {
 				"name": "apps",
 			},
 		},
-	}}
+	}})
+}
+
+// fluxBuildKustomization builds dir, the folder of the Flux Kustomization
+// ks under the source root, as kustomize-controller does.
+func fluxBuildKustomization(t *testing.T, root, dir string, ks unstructured.Unstructured) string {
+	t.Helper()
 	generator := kustomize.NewGeneratorWithIgnore(root, "", ks)
 	action, err := generator.WriteFile(dir, kustomize.WithSaveOriginalKustomization())
 	if err != nil {

@@ -20,7 +20,7 @@ func TestScenarioNamesAndOrderAreStable(t *testing.T) {
 		"refused/other-serviceaccount", "refused/wrong-audience", "refused/expired-token", "refused/other-namespace",
 		"self-hosted-issuer", "self-hosted-issuer/doctor-wrong-audience", "self-hosted-issuer/doctor-wrong-subject", "self-hosted-issuer/doctor-wrong-jwks",
 		"runtime-pods", "runtime-pods/conflicting-env", "runtime-pods/other-serviceaccount", "runtime-pods/per-container-identities",
-		"per-container-identities"}
+		"per-container-identities", "issuer-migration"}
 	var got []string
 	for _, s := range scenarios {
 		got = append(got, s.name)

@@ -28,6 +28,9 @@ func (w *world) runScenario(ctx context.Context, s scenario, in *input) error {
 	if s.admission != "" {
 		return w.runAdmissionScenario(ctx, s, in)
 	}
+	if s.migration {
+		return w.runMigration(ctx, s, in)
+	}
 	ensure := w.ensureCluster
 	if s.selfHosted {
 		ensure = w.ensureSelfHostedCluster
@@ -124,10 +127,37 @@ func (w *world) runScenario(ctx context.Context, s scenario, in *input) error {
 // runClients runs every check of the scenario's clouds as the pod's first
 // container and returns what went wrong; an error is a broken harness.
 func (w *world) runClients(ctx context.Context, s scenario, k *kubelet.Kubelet, applied *kubelet.Pod, dir string) ([]string, error) {
-	home := filepath.Join(dir, "home")
-	plan, err := k.Prepare(ctx, applied, "", w.nodeEnv(home), w.hostsFile)
+	plan, err := w.prepareContainer(ctx, k, applied, dir)
+	if err != nil {
+		return nil, err
+	}
+	return w.runChecks(ctx, s, plan, dir, s.negative != nil)
+}
+
+// prepareContainer does the kubelet's part for the pod's first container:
+// its volumes (tokens from the TokenRequest API) and its environment.
+func (w *world) prepareContainer(ctx context.Context, k *kubelet.Kubelet, applied *kubelet.Pod, dir string) (*kubelet.Plan, error) {
+	plan, err := k.Prepare(ctx, applied, "", w.nodeEnv(filepath.Join(dir, "home")), w.hostsFile)
 	if err != nil {
 		return nil, fmt.Errorf("prepare container: %w", err)
+	}
+	return plan, nil
+}
+
+// runChecks runs every check of the scenario's clouds as the prepared
+// container: each must succeed or, when refused is set, be refused by the
+// cloud's server. It returns what went wrong; an error is a broken harness.
+func (w *world) runChecks(ctx context.Context, s scenario, plan *kubelet.Plan, dir string, refused bool) ([]string, error) {
+	// The container's HOME, which prepareContainer chose: emptied before
+	// each client so that none reuses credentials an earlier one cached.
+	home := ""
+	for _, kv := range plan.Env {
+		if v, ok := strings.CutPrefix(kv, "HOME="); ok {
+			home = v
+		}
+	}
+	if home == "" {
+		return nil, errors.New("the prepared container has no HOME")
 	}
 	self, err := os.Executable()
 	if err != nil {
@@ -162,13 +192,13 @@ func (w *world) runClients(ctx context.Context, s scenario, k *kubelet.Kubelet, 
 			}
 			w.logger.Printf("%s: %s", s.name, transcript)
 			switch {
-			case s.negative == nil && (res.ExitCode != 0 || !strings.Contains(res.Stdout, ch.want)):
+			case !refused && (res.ExitCode != 0 || !strings.Contains(res.Stdout, ch.want)):
 				problems = append(problems, fmt.Sprintf("%s: want %q in the output, got exit %d: %s", ch.name, ch.want, res.ExitCode, lastLines(res.Stdout+res.Stderr, 4)))
-			case s.negative != nil && res.ExitCode == 0:
+			case refused && res.ExitCode == 0:
 				problems = append(problems, fmt.Sprintf("%s: was NOT refused: %s", ch.name, lastLines(res.Stdout, 2)))
-			case s.negative != nil && !ch.refusal.MatchString(res.Stdout+res.Stderr):
+			case refused && !ch.refusal.MatchString(res.Stdout+res.Stderr):
 				problems = append(problems, fmt.Sprintf("%s: failed, but not with a refusal from the server (want %s): %s", ch.name, ch.refusal, lastLines(res.Stdout+res.Stderr, 4)))
-			case s.negative != nil:
+			case refused:
 				w.logger.Printf("%s: %s refused as expected: %s", s.name, ch.name, lastLines(res.Stderr, 2))
 			}
 		}

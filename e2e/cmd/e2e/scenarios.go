@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 
 	"sigs.k8s.io/yaml"
@@ -53,6 +54,9 @@ type scenario struct {
 	// containers, when set, are the pod's containers with their own AWS
 	// roles, each checked as that container (containers.go).
 	containers []containerIdentity
+	// migration moves the cluster from the example's previous issuer to its
+	// issuer, as docs/issuer-migration.md tells (migration.go).
+	migration bool
 }
 
 // allClouds are the clouds of the all-clouds example.
@@ -61,7 +65,7 @@ var allClouds = []string{"aws", "gcp", "azure"}
 // scenarios are the positive cases, then one refusal per row of refusals,
 // then the self-hosted issuer and its doctor cases, then Pods created at
 // runtime under the admission policies, then containers with identities of
-// their own.
+// their own, then the issuer migration.
 var scenarios = append([]scenario{
 	{name: "gke-to-aws", example: "gke-to-aws", clouds: []string{"aws"}},
 	{name: "eks-to-gcp", example: "eks-to-gcp", clouds: []string{"gcp"}, impersonation: "yes"},
@@ -69,7 +73,7 @@ var scenarios = append([]scenario{
 	{name: "eks-to-aws-projected", example: "eks-to-aws-projected", clouds: []string{"aws"}},
 	{name: "gcp-direct-access", example: "gcp-direct-access", clouds: []string{"gcp"}, impersonation: "no"},
 	{name: "all-clouds", example: "all-clouds", clouds: allClouds},
-}, append(refusalScenarios(), append(selfHostedScenarios, append(admissionScenarios, containerScenarios...)...)...)...)
+}, append(refusalScenarios(), append(selfHostedScenarios, append(admissionScenarios, append(containerScenarios, migrationScenarios...)...)...)...)...)
 
 // selfHostedScenarios run on a generic cluster whose issuer is published by
 // `cross-cloud-access issuer`; doctor checks the setup, then each broken one.
@@ -181,6 +185,16 @@ func renderAll(o options, filter *regexp.Regexp) error {
 				return err
 			}
 		}
+		if s.migration {
+			after, err := trustAfterMigration(o, s.example)
+			if err != nil {
+				if err := keepFailure(dir, "trust-error.txt", err); err != nil {
+					return err
+				}
+			} else if err := os.WriteFile(filepath.Join(dir, trustAfterFile), after, 0o644); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
@@ -242,6 +256,11 @@ func trustDocument(o options, example string) ([]byte, error) {
 	if len(specs) == 0 {
 		return nil, fmt.Errorf("examples/%s has no CrossCloudAccess file", example)
 	}
+	return runTrust(o, specs...)
+}
+
+// runTrust runs `cross-cloud-access trust --format json` on spec files.
+func runTrust(o options, specs ...string) ([]byte, error) {
 	cmd := exec.Command(o.function, append([]string{"trust", "--format", "json"}, specs...)...)
 	cmd.Dir = o.repo
 	var stderr bytes.Buffer
@@ -260,7 +279,12 @@ func trustDocument(o options, example string) ([]byte, error) {
 type input struct {
 	objects []map[string]any
 	trust   *trust.Document
+	// issuer is the cluster's; issuers are every one the trust names (a
+	// migration's previous issuers too).
 	issuer  string
+	issuers []string
+	// trustAfter is the trust once a migration is over, or nil.
+	trustAfter *trust.Document
 }
 
 // loadInput reads a rendered example.
@@ -284,16 +308,35 @@ func loadInput(work, example string) (*input, error) {
 	if err != nil {
 		return nil, err
 	}
-	issuer, err := clusterIssuer(doc)
-	if err != nil {
+	in := &input{objects: objects, trust: doc, issuers: trustedIssuers(doc)}
+	// A migration's trust names two issuers; the cluster's is the one left
+	// once it is over.
+	current := doc
+	if _, err := os.Stat(filepath.Join(dir, trustAfterFile)); err == nil {
+		if in.trustAfter, err = trust.Load(filepath.Join(dir, trustAfterFile)); err != nil {
+			return nil, err
+		}
+		current = in.trustAfter
+	}
+	if in.issuer, err = clusterIssuer(current); err != nil {
 		return nil, err
 	}
-	return &input{objects: objects, trust: doc, issuer: issuer}, nil
+	return in, nil
 }
 
 // clusterIssuer returns the one issuer every cloud in the document trusts:
 // the cluster the example is deployed to.
 func clusterIssuer(doc *trust.Document) (string, error) {
+	issuers := trustedIssuers(doc)
+	if len(issuers) != 1 {
+		return "", fmt.Errorf("trust document should name exactly one cluster issuer, names %v", issuers)
+	}
+	return issuers[0], nil
+}
+
+// trustedIssuers returns every issuer some cloud in the document trusts,
+// sorted.
+func trustedIssuers(doc *trust.Document) []string {
 	issuers := map[string]bool{}
 	if doc.AWS != nil {
 		for _, p := range doc.AWS.OIDCProviders {
@@ -312,17 +355,12 @@ func clusterIssuer(doc *trust.Document) (string, error) {
 			issuers[c.Issuer] = true
 		}
 	}
-	if len(issuers) != 1 {
-		var list []string
-		for i := range issuers {
-			list = append(list, i)
-		}
-		return "", fmt.Errorf("trust document should name exactly one cluster issuer, names %v", list)
-	}
+	var list []string
 	for i := range issuers {
-		return i, nil
+		list = append(list, i)
 	}
-	return "", nil
+	sort.Strings(list)
+	return list
 }
 
 func ensureHTTPS(u string) string {

@@ -33,11 +33,60 @@ const bootstrapIssuer = "https://kubernetes.default.svc.cluster.local"
 // the bucket URL like AWS would.
 type selfHosted struct {
 	cluster *cluster.Cluster
-	// bucket and prefix locate the documents: s3://bucket/prefix/...
-	bucket, prefix, region string
 	// docs is the folder `issuer` wrote.
 	docs string
 	dir  string
+}
+
+// issuerBucket is where a self-hosted issuer's documents live: the issuer
+// https://BUCKET.s3.REGION.amazonaws.com/PREFIX is s3://BUCKET/PREFIX.
+type issuerBucket struct {
+	host, bucket, region, prefix string
+}
+
+func parseIssuerBucket(issuer string) (issuerBucket, error) {
+	u, err := url.Parse(issuer)
+	if err != nil {
+		return issuerBucket{}, fmt.Errorf("issuer %q: %w", issuer, err)
+	}
+	m := regexp.MustCompile(`^([a-z0-9.-]+)\.s3\.([a-z0-9-]+)\.amazonaws\.com$`).FindStringSubmatch(u.Hostname())
+	if m == nil {
+		return issuerBucket{}, fmt.Errorf("self-hosted issuer %q is not an S3 bucket URL (https://BUCKET.s3.REGION.amazonaws.com/PATH)", issuer)
+	}
+	return issuerBucket{host: u.Hostname(), bucket: m[1], region: m[2], prefix: strings.Trim(u.Path, "/")}, nil
+}
+
+// startIssuerBuckets starts a MinIO that holds a public-read bucket for each
+// issuer's documents, and sends the buckets' host names to it.
+func (w *world) startIssuerBuckets(ctx context.Context, name, dir string, issuers ...string) error {
+	var domains []string
+	for _, h := range w.front.Hosts() {
+		if strings.HasPrefix(h, "s3.") && strings.HasSuffix(h, ".amazonaws.com") {
+			domains = append(domains, h)
+		}
+	}
+	host, err := s3backend.Start(ctx, s3backend.Options{
+		Name: name, MinioPath: w.binary("minio"), Dir: dir, CA: w.ca,
+		ServingCert: w.leaf, Domains: domains,
+	})
+	if err != nil {
+		return err
+	}
+	target, err := url.Parse(host.URL)
+	if err != nil {
+		return fmt.Errorf("MinIO URL: %w", err)
+	}
+	for _, iss := range issuers {
+		b, err := parseIssuerBucket(iss)
+		if err != nil {
+			return err
+		}
+		if err := host.MakePublicBucket(ctx, b.bucket); err != nil {
+			return err
+		}
+		w.front.Handle(b.host, "/", front.ReverseProxy(target, &tls.Config{RootCAs: w.ca.Pool()}))
+	}
+	return nil
 }
 
 // ensureSelfHostedCluster starts (once) the cluster whose issuer is
@@ -49,35 +98,11 @@ func (w *world) ensureSelfHostedCluster(ctx context.Context, issuer string) (*cl
 	if w.selfHosted != nil && w.selfHosted.cluster.Issuer == issuer {
 		return w.selfHosted.cluster, nil
 	}
-	u, err := url.Parse(issuer)
-	if err != nil {
-		return nil, fmt.Errorf("issuer %q: %w", issuer, err)
-	}
-	m := regexp.MustCompile(`^([a-z0-9.-]+)\.s3\.([a-z0-9-]+)\.amazonaws\.com$`).FindStringSubmatch(u.Hostname())
-	if m == nil {
-		return nil, fmt.Errorf("self-hosted issuer %q is not an S3 bucket URL (https://BUCKET.s3.REGION.amazonaws.com/PATH)", issuer)
-	}
-	sh := &selfHosted{bucket: m[1], region: m[2], prefix: strings.Trim(u.Path, "/"), dir: filepath.Join(w.o.work, "self-hosted")}
+	sh := &selfHosted{dir: filepath.Join(w.o.work, "self-hosted")}
 	sh.docs = filepath.Join(sh.dir, "issuer-docs")
-	var domains []string
-	for _, h := range w.front.Hosts() {
-		if strings.HasPrefix(h, "s3.") && strings.HasSuffix(h, ".amazonaws.com") {
-			domains = append(domains, h)
-		}
-	}
-	host, err := s3backend.Start(ctx, s3backend.Options{
-		Name: "issuer-bucket", MinioPath: w.binary("minio"), Dir: filepath.Join(sh.dir, "issuer-bucket"), CA: w.ca,
-		ServingCert: w.leaf, Domains: domains,
-	})
-	if err != nil {
+	if err := w.startIssuerBuckets(ctx, "issuer-bucket", filepath.Join(sh.dir, "issuer-bucket"), issuer); err != nil {
 		return nil, err
 	}
-	if err := host.MakePublicBucket(ctx, sh.bucket); err != nil {
-		return nil, err
-	}
-	target, _ := url.Parse(host.URL)
-	w.front.Handle(u.Hostname(), "/", front.ReverseProxy(target, &tls.Config{RootCAs: w.ca.Pool()}))
-
 	c, err := cluster.Start(ctx, cluster.Options{
 		Name: "selfhosted", Issuer: bootstrapIssuer, APIServerPath: w.binary("kube-apiserver"), KubectlPath: w.binary("kubectl"),
 		EtcdURL: w.etcdURL, Dir: filepath.Join(w.o.work, "clusters", "selfhosted"), CA: w.ca,
@@ -86,32 +111,9 @@ func (w *world) ensureSelfHostedCluster(ctx context.Context, issuer string) (*cl
 		return nil, err
 	}
 	sh.cluster = c
-	var jwks json.RawMessage
-	if err := c.Get(ctx, "/openid/v1/jwks", &jwks); err != nil {
-		return nil, fmt.Errorf("the cluster's JWKS: %w", err)
-	}
-	jwksFile := filepath.Join(sh.dir, "cluster-jwks.json")
-	if err := os.WriteFile(jwksFile, jwks, 0o644); err != nil {
-		return nil, err
-	}
-	printed, err := w.function(ctx, nil, "issuer", "--issuer", issuer, "--previous-issuer", bootstrapIssuer, "--jwks", jwksFile, "--out", sh.docs)
+	flags, err := w.publishIssuer(ctx, c, sh.dir, sh.docs, issuer, bootstrapIssuer)
 	if err != nil {
 		return nil, err
-	}
-	_ = os.WriteFile(filepath.Join(sh.dir, "issuer-output.txt"), printed, 0o644)
-	var flags []string
-	for _, line := range strings.Split(string(printed), "\n") {
-		if strings.HasPrefix(line, "--service-account-") {
-			flags = append(flags, line)
-		}
-	}
-	if len(flags) != 3 {
-		return nil, fmt.Errorf("cross-cloud-access issuer printed %d kube-apiserver flags, want 3 (issuer, previous issuer, jwks-uri):\n%s", len(flags), printed)
-	}
-	for _, doc := range []string{".well-known/openid-configuration", "openid/v1/jwks"} {
-		if err := sh.upload(ctx, w, filepath.Join(sh.docs, doc), doc); err != nil {
-			return nil, err
-		}
 	}
 	if err := c.Restart(ctx, flags); err != nil {
 		return nil, err
@@ -121,22 +123,71 @@ func (w *world) ensureSelfHostedCluster(ctx context.Context, issuer string) (*cl
 	}
 	w.selfHosted = sh
 	w.clusters[issuer] = c
-	w.logger.Printf("self-hosted cluster (issuer %s, documents in s3://%s/%s) at %s; flags %v", issuer, sh.bucket, sh.prefix, c.URL, flags)
+	w.logger.Printf("self-hosted cluster (issuer %s, documents in %s) at %s; flags %v", issuer, sh.docs, c.URL, flags)
 	return c, nil
+}
+
+// publishIssuer does what docs/self-hosted-issuer.md tells an operator to:
+// reads the cluster's JWKS, runs `cross-cloud-access issuer` for issuer (with
+// previous, when set, as --previous-issuer) into docs, and uploads both
+// documents into the issuer's bucket with the real aws CLI. It returns the
+// kube-apiserver flags `issuer` printed.
+func (w *world) publishIssuer(ctx context.Context, c *cluster.Cluster, dir, docs, issuer, previous string) ([]string, error) {
+	var jwks json.RawMessage
+	if err := c.Get(ctx, "/openid/v1/jwks", &jwks); err != nil {
+		return nil, fmt.Errorf("the cluster's JWKS: %w", err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	jwksFile := filepath.Join(dir, "cluster-jwks.json")
+	if err := os.WriteFile(jwksFile, jwks, 0o644); err != nil {
+		return nil, err
+	}
+	args := []string{"issuer", "--issuer", issuer, "--jwks", jwksFile, "--out", docs}
+	want := 2 // issuer, jwks-uri
+	if previous != "" {
+		args = append(args, "--previous-issuer", previous)
+		want++
+	}
+	printed, err := w.function(ctx, nil, args...)
+	if err != nil {
+		return nil, err
+	}
+	_ = os.WriteFile(filepath.Join(dir, "issuer-output.txt"), printed, 0o644)
+	var flags []string
+	for _, line := range strings.Split(string(printed), "\n") {
+		if strings.HasPrefix(line, "--service-account-") {
+			flags = append(flags, line)
+		}
+	}
+	if len(flags) != want {
+		return nil, fmt.Errorf("cross-cloud-access issuer printed %d kube-apiserver flags, want %d:\n%s", len(flags), want, printed)
+	}
+	for _, doc := range []string{".well-known/openid-configuration", "openid/v1/jwks"} {
+		if err := w.upload(ctx, dir, filepath.Join(docs, doc), issuer, doc); err != nil {
+			return nil, err
+		}
+	}
+	return flags, nil
 }
 
 // upload copies a document to its place below the issuer with the real aws
 // CLI, as an operator would, with the bucket owner's credentials.
-func (sh *selfHosted) upload(ctx context.Context, w *world, file, doc string) error {
-	home := filepath.Join(sh.dir, "aws-home")
+func (w *world) upload(ctx context.Context, dir, file, issuer, doc string) error {
+	b, err := parseIssuerBucket(issuer)
+	if err != nil {
+		return err
+	}
+	home := filepath.Join(dir, "aws-home")
 	if err := os.MkdirAll(home, 0o755); err != nil {
 		return err
 	}
 	config := filepath.Join(home, "config")
-	if err := os.WriteFile(config, []byte("[default]\nregion = "+sh.region+"\ns3 =\n    addressing_style = virtual\n"), 0o644); err != nil {
+	if err := os.WriteFile(config, []byte("[default]\nregion = "+b.region+"\ns3 =\n    addressing_style = virtual\n"), 0o644); err != nil {
 		return err
 	}
-	dest := "s3://" + sh.bucket + "/" + strings.TrimPrefix(sh.prefix+"/"+doc, "/")
+	dest := "s3://" + b.bucket + "/" + strings.TrimPrefix(b.prefix+"/"+doc, "/")
 	cmd := exec.CommandContext(ctx, "aws", "s3", "cp", file, dest, "--content-type", "application/json")
 	cmd.Env = append([]string{"PATH=" + w.nodePath, "HOME=" + home, "AWS_CONFIG_FILE=" + config,
 		"AWS_CA_BUNDLE=" + w.caFile, "AWS_EC2_METADATA_DISABLED=true", "LANG=C.UTF-8"}, s3backend.RootEnv()...)
@@ -293,10 +344,10 @@ func (w *world) publishForeignJWKS(ctx context.Context) (func() error, error) {
 	if _, err := w.function(ctx, nil, "issuer", "--issuer", sh.cluster.Issuer, "--jwks", foreignFile, "--out", foreignDocs); err != nil {
 		return nil, err
 	}
-	if err := sh.upload(ctx, w, filepath.Join(foreignDocs, "openid/v1/jwks"), "openid/v1/jwks"); err != nil {
+	if err := w.upload(ctx, sh.dir, filepath.Join(foreignDocs, "openid/v1/jwks"), sh.cluster.Issuer, "openid/v1/jwks"); err != nil {
 		return nil, err
 	}
 	return func() error {
-		return sh.upload(context.Background(), w, filepath.Join(sh.docs, "openid/v1/jwks"), "openid/v1/jwks")
+		return w.upload(context.Background(), sh.dir, filepath.Join(sh.docs, "openid/v1/jwks"), sh.cluster.Issuer, "openid/v1/jwks")
 	}, nil
 }

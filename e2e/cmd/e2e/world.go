@@ -88,8 +88,10 @@ func cloudHosts(inputs map[string]*input) []string {
 	}
 	regions := map[string]bool{"us-east-1": true, "eu-west-2": true}
 	for _, in := range inputs {
-		if u, err := url.Parse(in.issuer); err == nil {
-			set[u.Hostname()] = true
+		for _, iss := range in.issuers {
+			if u, err := url.Parse(iss); err == nil {
+				set[u.Hostname()] = true
+			}
 		}
 		for _, obj := range in.objects {
 			for _, r := range envValues(obj, "AWS_REGION", "AWS_DEFAULT_REGION") {

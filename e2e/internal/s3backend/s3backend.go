@@ -55,6 +55,8 @@ type Server struct {
 	URL   string
 	admin *madmin.AdminClient
 	s3    *minio.Client
+	// readers are the subjects SetReaders let read, by bucket.
+	readers map[string]map[string]bool
 }
 
 const (
@@ -199,6 +201,32 @@ func ReadPolicy(buckets ...string) string {
     "Resource": [%s]
   }]
 }`, strings.Join(resources, ", "))
+}
+
+// SetReaders lets exactly subjects read bucket, as a role trust policy that
+// now trusts exactly them: subjects it let read before and that are not in
+// the list lose their policy, so MinIO's STS refuses their tokens again.
+func (s *Server) SetReaders(ctx context.Context, subjects []string, bucket string) error {
+	if s.readers == nil {
+		s.readers = map[string]map[string]bool{}
+	}
+	want := map[string]bool{}
+	for _, sub := range subjects {
+		want[sub] = true
+		if err := s.AllowSubjectToRead(ctx, sub, bucket); err != nil {
+			return err
+		}
+	}
+	for sub := range s.readers[bucket] {
+		if want[sub] {
+			continue
+		}
+		if err := s.admin.RemoveCannedPolicy(ctx, sub); err != nil {
+			return fmt.Errorf("remove MinIO policy for subject %s: %w", sub, err)
+		}
+	}
+	s.readers[bucket] = want
+	return nil
 }
 
 // RootEnv is the environment that gives the aws CLI MinIO's root

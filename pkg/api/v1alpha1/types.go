@@ -65,10 +65,15 @@ const (
 
 // Cluster is the cluster the output is deployed to, which is the token issuer.
 type Cluster struct {
-	Provider Provider    `json:"provider" jsonschema:"enum=eks,enum=gke,enum=aks,enum=generic"`
-	Issuer   string      `json:"issuer,omitempty" jsonschema:"description=Service account issuer URL (https). Required unless provider is gke and gke is given."`
-	GKE      *GKECluster `json:"gke,omitempty"`
-	EKS      *EKSCluster `json:"eks,omitempty"`
+	Provider Provider `json:"provider" jsonschema:"enum=eks,enum=gke,enum=aks,enum=generic"`
+	Issuer   string   `json:"issuer,omitempty" jsonschema:"description=Service account issuer URL (https). Required unless provider is gke and gke is given."`
+	// PreviousIssuers are issuers the cluster signed tokens with before
+	// Issuer, still trusted while those tokens live out an issuer
+	// migration. Only trust reads them: the workload side is the same for
+	// every issuer.
+	PreviousIssuers []string    `json:"previousIssuers,omitempty" jsonschema:"description=Issuers still trusted during an issuer migration (trust only); each an https issuer URL other than issuer."`
+	GKE             *GKECluster `json:"gke,omitempty"`
+	EKS             *EKSCluster `json:"eks,omitempty"`
 }
 
 // EKSCluster names an EKS cluster, for what EKS keys by cluster name rather

@@ -215,6 +215,37 @@ func (v *checker) cluster(c *Cluster) {
 	if msg := issuer.ProviderMismatch(string(c.Provider), c.Issuer); msg != "" {
 		v.warnf("spec.cluster.issuer", "%s", msg)
 	}
+	v.previousIssuers(c)
+}
+
+// previousIssuers checks each issuer a migration still trusts by the
+// issuer's own grammar: every cloud gets a provider or credential for it, so
+// it must be one they can fetch and compare verbatim.
+func (v *checker) previousIssuers(c *Cluster) {
+	seen := map[string]int{}
+	for i, prev := range c.PreviousIssuers {
+		field := fmt.Sprintf("spec.cluster.previousIssuers[%d]", i)
+		if len(prev) > MaxIssuerLength {
+			v.errorf(field, "is %d characters long; want an issuer URL of at most %d characters", len(prev), MaxIssuerLength)
+			continue
+		}
+		if err := issuer.Parse(prev); err != nil {
+			v.errorf(field, "%v", err)
+			continue
+		}
+		if prev == c.Issuer {
+			v.errorf(field, "equals spec.cluster.issuer; list only the issuers the cluster signed tokens with before it (remove this entry)")
+			continue
+		}
+		if first, ok := seen[prev]; ok {
+			v.errorf(field, "repeats spec.cluster.previousIssuers[%d]; list each issuer once", first)
+			continue
+		}
+		// No provider shape is asked of it, unlike the issuer: a cluster
+		// that migrates is often leaving its provider's shape (a
+		// self-hosted issuer, a kOps or Talos move).
+		seen[prev] = i
+	}
 }
 
 // eksIssuerRegion is the region and domain an EKS issuer names, with ok

@@ -228,3 +228,49 @@ func TestParseSubject(t *testing.T) {
 		}
 	}
 }
+
+// withPreviousIssuers is a valid spec of provider on issuer, with the given
+// YAML flow list as spec.cluster.previousIssuers.
+func withPreviousIssuers(provider, iss, list string) string {
+	return "apiVersion: crosscloud.dev/v1alpha1\nkind: CrossCloudAccess\nmetadata: {name: t}\nspec:\n" +
+		"  cluster: {provider: " + provider + ", issuer: '" + iss + "', previousIssuers: " + list + "}\n" +
+		"  serviceAccount: {name: app}\n  aws: {roleArn: 'arn:aws:iam::111122223333:role/x'}\n"
+}
+
+func TestPreviousIssuersAreIssuersOtherThanTheIssuer(t *testing.T) {
+	const iss = "https://issuer.example.com/cluster-1-v2"
+	c, errs := Decode(kyaml.MustParse(withPreviousIssuers("generic", iss, "['https://issuer.example.com/cluster-1', 'https://kubernetes.default.svc.cluster.local']")))
+	if c == nil || len(errs) != 0 {
+		t.Fatalf("want a valid spec, got %v", errs)
+	}
+	if want := []string{"https://issuer.example.com/cluster-1", "https://kubernetes.default.svc.cluster.local"}; strings.Join(c.Spec.Cluster.PreviousIssuers, " ") != strings.Join(want, " ") {
+		t.Errorf("previousIssuers = %q, want %q", c.Spec.Cluster.PreviousIssuers, want)
+	}
+	for _, tc := range []struct {
+		name, list, field, mentions string
+	}{
+		{"not https", "['http://issuer.example.com/old']", "spec.cluster.previousIssuers[0]", "https"},
+		{"a query", "['https://issuer.example.com/old?x=1']", "spec.cluster.previousIssuers[0]", "query"},
+		{"a discovery URL", "['https://issuer.example.com/old/.well-known/openid-configuration']", "spec.cluster.previousIssuers[0]", "discovery"},
+		{"a line break", "[\"https://issuer.example.com/old\\u2028x\"]", "spec.cluster.previousIssuers[0]", `\u2028`},
+		{"empty", "['']", "spec.cluster.previousIssuers[0]", "is empty"},
+		{"the issuer itself", "['https://issuer.example.com/old', '" + iss + "']", "spec.cluster.previousIssuers[1]", "equals spec.cluster.issuer"},
+		{"twice", "['https://issuer.example.com/old', 'https://issuer.example.com/old']", "spec.cluster.previousIssuers[1]", "repeats spec.cluster.previousIssuers[0]"},
+		{"too long", "['https://issuer.example.com/" + strings.Repeat("a", MaxIssuerLength) + "']", "spec.cluster.previousIssuers[0]", "at most 2048"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, errs := Decode(kyaml.MustParse(withPreviousIssuers("generic", iss, tc.list)))
+			requireFieldError(t, c, errs, tc.field, tc.mentions)
+		})
+	}
+}
+
+// A previous issuer need not look like the provider's own: a migration is
+// when a cluster leaves that shape, so no warning is given either.
+func TestPreviousIssuerOfAnotherShapeIsAccepted(t *testing.T) {
+	doc := withPreviousIssuers("eks", "https://oidc.eks.eu-west-2.amazonaws.com/id/4E604436464FFCC52F8B96807F5BD5BC", "['https://issuer.example.com/cluster-1']")
+	c, errs := Decode(kyaml.MustParse(doc))
+	if c == nil || len(errs) != 0 {
+		t.Errorf("want a valid spec without warnings, got %v", errs)
+	}
+}
