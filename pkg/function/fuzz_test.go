@@ -40,10 +40,12 @@ spec:
 `
 
 // resourceList wraps a functionConfig and items, as written in the golden
-// cases, into the ResourceList the function reads on stdin.
+// cases, into the ResourceList the function reads on stdin. Anchors, aliases
+// and merge keys stay as written, as kpt passes them (kio.FromBytes would
+// expand them, as kustomize does).
 func resourceList(config, input []byte) ([]byte, error) {
 	doc := yaml.MustParse("apiVersion: config.kubernetes.io/v1\nkind: ResourceList\n")
-	items, err := kio.FromBytes(input)
+	items, err := (&kio.ByteReader{Reader: bytes.NewReader(input), OmitReaderAnnotations: true}).Read()
 	if err != nil {
 		return nil, err
 	}
