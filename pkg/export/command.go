@@ -3,13 +3,13 @@ package export
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/function"
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/resourcelist"
 )
 
 // Command is `cross-cloud-access export`.
@@ -43,11 +43,15 @@ Component nobody regenerated.`,
 			if err != nil {
 				return fmt.Errorf("reading the spec: %w", err)
 			}
-			resources, err := readAll(cmd.InOrStdin(), args)
+			paths := args
+			if len(paths) == 0 {
+				paths = []string{"-"}
+			}
+			resources, err := resourcelist.ReadFiles(cmd.InOrStdin(), paths, nil)
 			if err != nil {
 				return err
 			}
-			files, results, err := Component(spec, resources)
+			files, results, err := ComponentOf(spec, resources)
 			for _, r := range results {
 				fmt.Fprintln(cmd.ErrOrStderr(), r.String())
 			}
@@ -81,25 +85,4 @@ Component nobody regenerated.`,
 	cmd.Flags().BoolVar(&check, "check", false, "write nothing; exit 1 when the folder differs from what would be written")
 	cmd.Flags().BoolVar(&writer.Force, "force", false, "overwrite files in the folder that export did not write (such as a hand-written kustomization.yaml)")
 	return cmd
-}
-
-func readAll(stdin io.Reader, paths []string) ([]byte, error) {
-	if len(paths) == 0 {
-		paths = []string{"-"}
-	}
-	var docs []string
-	for _, path := range paths {
-		var data []byte
-		var err error
-		if path == "-" {
-			data, err = io.ReadAll(stdin)
-		} else {
-			data, err = os.ReadFile(path)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("reading %s: %w", path, err)
-		}
-		docs = append(docs, string(data))
-	}
-	return []byte(strings.Join(docs, "\n---\n")), nil
 }

@@ -21,13 +21,13 @@ import (
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
-	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 	sigyaml "sigs.k8s.io/yaml"
 
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/api/v1alpha1"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/function"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/kname"
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/resourcelist"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/workload"
 )
 
@@ -49,22 +49,31 @@ var ErrNotExportable = errors.New("not expressible as a kustomize Component")
 // part of a file name or of kustomization.yaml.
 var ErrInvalidName = errors.New("not a valid Kubernetes name")
 
-// Component computes the Component's files for a spec and the resources it
-// applies to. Results carry the function's warnings, or its errors (then no
-// files are returned).
+// Component computes the Component's files for a spec and a YAML stream of
+// the resources it applies to; see ComponentOf.
 func Component(config []byte, resources []byte) ([]File, framework.Results, error) {
+	items, err := resourcelist.Parse(resources)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading the resources: %w", err)
+	}
+	return ComponentOf(config, items)
+}
+
+// ComponentOf computes the Component's files for a spec and the resources it
+// applies to, which the function edits in place. Results carry the
+// function's warnings, or its errors (then no files are returned). The
+// resources are read as written: YAML aliases are never expanded (kustomize
+// expands them before its own build).
+func ComponentOf(config []byte, resources []*yaml.RNode) ([]File, framework.Results, error) {
 	spec, err := yaml.Parse(string(config))
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading the spec: %w", err)
 	}
-	before, err := kio.FromBytes(resources)
-	if err != nil {
-		return nil, nil, fmt.Errorf("reading the resources: %w", err)
+	before := make([]*yaml.RNode, len(resources))
+	for i, n := range resources {
+		before[i] = n.Copy()
 	}
-	input, err := kio.FromBytes(resources)
-	if err != nil {
-		return nil, nil, fmt.Errorf("reading the resources: %w", err)
-	}
+	input := resources
 	if decoded, _ := v1alpha1.Decode(spec); decoded != nil && decoded.Spec.Workloads != nil && len(decoded.Spec.Workloads.PodTemplates) > 0 {
 		return nil, nil, fmt.Errorf("%w: spec.workloads.podTemplates declares kinds that export does not know how to patch; run the function instead of export for them", ErrNotExportable)
 	}
