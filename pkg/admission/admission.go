@@ -279,10 +279,10 @@ func containersApply(t Target, pod plan.PodPatch, list string) string {
 	ctype := "Object.spec." + list
 	var env, defaults, mounts []string
 	for _, e := range pod.Env {
-		env = append(env, fmt.Sprintf("%s.env{name: %s, value: %s}", ctype, Quote(e.Key), Quote(e.Value)))
+		env = append(env, fmt.Sprintf("%s.env{name: %s, value: %s}", ctype, Quote(e.Key), Quote(plan.EnvValue(e.Value))))
 	}
 	for _, e := range pod.DefaultEnv {
-		defaults = append(defaults, fmt.Sprintf("%s.env{name: %s, value: %s}", ctype, Quote(e.Key), Quote(e.Value)))
+		defaults = append(defaults, fmt.Sprintf("%s.env{name: %s, value: %s}", ctype, Quote(e.Key), Quote(plan.EnvValue(e.Value))))
 	}
 	for _, tok := range pod.Tokens {
 		mounts = append(mounts, fmt.Sprintf("%s.volumeMounts{name: %s, mountPath: %s, readOnly: true}", ctype, Quote(tok.VolumeName), Quote(tok.MountPath)))
@@ -317,14 +317,15 @@ func validatingSpec(t Target, pod plan.PodPatch) ValidatingPolicySpec {
 	subject := t.Namespace + "/" + t.ServiceAccount
 	for i, e := range pod.Env {
 		name := fmt.Sprintf("conflicts%d", i)
+		value := plan.EnvValue(e.Value)
 		// The names of the selected containers that set the variable
 		// to anything else, including through valueFrom.
 		sets := fmt.Sprintf("filter(c, %s && has(c.env) && c.env.exists(e, e.name == %s && (!has(e.value) || e.value != %s))).map(c, c.name)",
-			selected(t), Quote(e.Key), Quote(e.Value))
+			selected(t), Quote(e.Key), Quote(value))
 		variables = append(variables, Named{Name: name, Expression: fmt.Sprintf(
 			"!variables.injected ? [] : object.spec.containers.%[1]s + (has(object.spec.initContainers) ? object.spec.initContainers.%[1]s : [])", sets)})
 		why := fmt.Sprintf(" sets %s to another value, want %q (cross-cloud-access wires ServiceAccount %s): remove that env entry or set it to %q",
-			e.Key, e.Value, subject, e.Value)
+			e.Key, value, subject, value)
 		validations = append(validations, Validation{
 			Expression:        fmt.Sprintf("size(variables.%s) == 0", name),
 			Message:           "a container" + why,

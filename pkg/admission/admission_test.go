@@ -334,3 +334,27 @@ func TestMutatingPolicyLeavesWhatThePodHasAndDefaultsAroundEnvFrom(t *testing.T)
 		}
 	}
 }
+
+// Both policies write and compare env values as the build-time patch does
+// (plan.EnvValue): a role path holding "$(" is escaped, or the kubelet would
+// expand it.
+func TestPoliciesEscapeEnvValuesTheKubeletWouldExpand(t *testing.T) {
+	role := "arn:aws:iam::111122223333:role/$(AWS_REGION)/api"
+	patch := plan.PodPatch{Tokens: awsPatch.Tokens, Env: []plan.KeyValue{{Key: "AWS_REGION", Value: "eu-west-2"}, {Key: "AWS_ROLE_ARN", Value: role}}}
+	escaped := "arn:aws:iam::111122223333:role/$$(AWS_REGION)/api"
+	if got := admits(t, target(), patch, pod("app", nil, container("main", "AWS_ROLE_ARN", escaped))); got != "" {
+		t.Errorf("the value the mutating policy writes was refused: %s", got)
+	}
+	if got := admits(t, target(), patch, pod("app", nil, container("main", "AWS_REGION", "eu-west-2", "AWS_ROLE_ARN", role))); !strings.Contains(got, "sets AWS_ROLE_ARN to another value") {
+		t.Errorf("a value the kubelet expands to role/eu-west-2/api was admitted (message %q)", got)
+	}
+	objects, err := Build(target(), patch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range objects[0].Spec.(MutatingPolicySpec).Mutations[1:] {
+		if !strings.Contains(m.ApplyConfiguration.Expression, `value: `+Quote(escaped)) {
+			t.Errorf("the mutating policy does not write %s:\n%s", escaped, m.ApplyConfiguration.Expression)
+		}
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"sigs.k8s.io/kustomize/api/filters/refvar"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/plan"
@@ -248,5 +249,35 @@ func TestStampedPatchKeepsAUsersSecondEntryOfOneOfOurNames(t *testing.T) {
 				t.Errorf("the user's entry is gone:\n%s", out)
 			}
 		})
+	}
+}
+
+// An IAM role path may hold "$(": the container must see the role the spec
+// names, not one the kubelet expanded with the AWS_REGION before it.
+func TestEnvValuesReachTheContainerUnexpanded(t *testing.T) {
+	role := "arn:aws:iam::111122223333:role/$(AWS_REGION)/api$$"
+	out, err := applyTo(t, stampedDeployment, stampedPatch("s", awsPatch(role)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := yaml.MustParse(out).Pipe(yaml.Lookup("spec", "template", "spec", "containers", "[name=app]", "env"))
+	if err != nil || env == nil {
+		t.Fatalf("no env: %v", err)
+	}
+	// The kubelet's expansion, kept in kustomize's refvar: each value sees
+	// the variables before it.
+	seen := map[string]any{}
+	for _, e := range env.YNode().Content {
+		name, value := fieldValue(e, "name").Value, fieldValue(e, "value").Value
+		seen[name] = refvar.DoReplacements(value, refvar.MakePrimitiveReplacer(map[string]int{}, seen)).(string)
+	}
+	if seen["AWS_ROLE_ARN"] != role {
+		t.Errorf("the container sees AWS_ROLE_ARN=%q; want %q\n%s", seen["AWS_ROLE_ARN"], role, out)
+	}
+	if seen["JAVA_TOOL_OPTIONS"] != "-Daws.region=eu-west-2" {
+		t.Errorf("the user's reference to our AWS_REGION expands to %q", seen["JAVA_TOOL_OPTIONS"])
+	}
+	if again, err := applyTo(t, out, stampedPatch("s", awsPatch(role))); err != nil || again != out {
+		t.Errorf("a second run changed the output (%v):\n%s", err, cmp.Diff(out, again))
 	}
 }
