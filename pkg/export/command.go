@@ -29,8 +29,10 @@ kustomize, kubectl kustomize). RESOURCES are YAML files; "-" or none reads stdin
 
 DIR is written anew beside itself and renamed into place: a failed export
 leaves the old Component as it was. Files in DIR that export did not write are
-kept; one where export would write (a hand-written kustomization.yaml) stops
-it, unless --force.
+kept, with every mode; one where export would write (a hand-written
+kustomization.yaml) stops it, unless --force. Symbolic links are never
+followed: one where export would write stops it (--force replaces a linked
+file, never a linked folder). A named pipe, socket or device in DIR stops it.
 
 With --check nothing is written: it exits 1 and names the files when DIR
 differs from what the spec and resources produce now, so CI catches a
