@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/crosscloud-dev/cross-cloud-access/internal/nofollow"
 )
 
 // ErrNotGenerated is wrapped when --out holds, where export would write, a
@@ -17,7 +19,7 @@ var ErrNotGenerated = errors.New("export did not write it")
 // ErrLink is wrapped when a symbolic link is where export would write: it
 // never writes through one, which could put a file anywhere (a committed
 // folder can hold links: git keeps them).
-var ErrLink = errors.New("a symbolic link")
+var ErrLink = nofollow.ErrLink
 
 // ErrSpecialFile is wrapped when --out holds a named pipe, a socket or a
 // device: the folder is replaced by a copy, and export copies only files,
@@ -111,7 +113,7 @@ func (w Writer) Write(dir string, files []File) (err error) {
 		}
 	}
 	for _, f := range files {
-		if err := makeFolders(staging, filepath.Dir(f.Path)); err != nil {
+		if err := nofollow.MkdirAll(staging, filepath.Dir(f.Path), 0o755); err != nil {
 			return fmt.Errorf("creating the folder of %s: %w", f.Path, err)
 		}
 		if err := writeNew(filepath.Join(staging, f.Path), []byte(f.Content), previous[filepath.Clean(f.Path)]); err != nil {
@@ -181,30 +183,6 @@ func makeStaging(parent, prefix string) (string, error) {
 		return path, err
 	}
 	return "", fmt.Errorf("no free name for a folder in %s", parent)
-}
-
-// makeFolders creates the folders of rel below root, one at a time, and
-// refuses anything on the way that is not a folder, a link included.
-func makeFolders(root, rel string) error {
-	if rel == "." {
-		return nil
-	}
-	at := root
-	for _, part := range strings.Split(filepath.Clean(rel), string(filepath.Separator)) {
-		at = filepath.Join(at, part)
-		info, err := os.Lstat(at)
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			if err := os.Mkdir(at, 0o755); err != nil {
-				return err
-			}
-		case err != nil:
-			return err
-		case !info.IsDir():
-			return fmt.Errorf("%s is not a folder", at)
-		}
-	}
-	return nil
 }
 
 // writeNew writes a file that must not exist yet (O_EXCL: not even as a
