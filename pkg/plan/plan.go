@@ -133,6 +133,13 @@ type StaticCredential struct {
 	Why string
 }
 
+// Explain says what the credential is and why it would be used instead of
+// the keyless one, for the build-time conflict and the admission policy's
+// refusal alike.
+func (c StaticCredential) Explain() string {
+	return fmt.Sprintf("%s, which %s: the pod would keep using it instead of the keyless credentials", c.What, c.Why)
+}
+
 // IsEmpty reports whether the patch changes nothing.
 func (p PodPatch) IsEmpty() bool {
 	return len(p.Labels) == 0 && len(p.Tokens) == 0 && len(p.ConfigMapVolumes) == 0 && len(p.Env) == 0 && len(p.DefaultEnv) == 0
