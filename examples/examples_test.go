@@ -7,6 +7,7 @@ package examples
 import (
 	"bytes"
 	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -222,5 +223,45 @@ func TestKptRenderTwiceChangesNothing(t *testing.T) {
 	render()
 	if diff := cmp.Diff(first, snapshot()); diff != "" {
 		t.Errorf("the second render changed the package (-first +second):\n%s", diff)
+	}
+}
+
+// A rendered package whose stamped token volume someone filled with ten
+// levels of ten YAML aliases: kpt hands them to the function as written,
+// and the render must fail naming the volume, with every file kept, rather
+// than run the function out of memory.
+func TestKptRenderRefusesAnAliasFanOut(t *testing.T) {
+	requireKpt(t)
+	pkg := filepath.Join(t.TempDir(), "pkg")
+	if err := os.CopyFS(pkg, os.DirFS("kpt-gke-to-aws")); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, err := run(t, ".", "kpt", "fn", "render", "--allow-exec", pkg); err != nil {
+		t.Fatalf("kpt fn render: %v\n%s", err, stderr)
+	}
+	podPath := filepath.Join(pkg, "pod.yaml")
+	rendered, err := os.ReadFile(podPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fan strings.Builder
+	const indent = "              "
+	fan.WriteString(indent + "fan0: &fan0 [x, x, x, x, x, x, x, x, x, x]\n")
+	for i := 1; i < 10; i++ {
+		fmt.Fprintf(&fan, "%sfan%d: &fan%d [%s]\n", indent, i, i, strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*fan%d, ", i-1), 10), ", "))
+	}
+	bomb := strings.Replace(string(rendered), indent+"path: token\n", indent+"path: token\n"+fan.String(), 1)
+	if bomb == string(rendered) {
+		t.Fatalf("the test did not plant the aliases:\n%s", rendered)
+	}
+	if err := os.WriteFile(podPath, []byte(bomb), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, err := run(t, ".", "kpt", "fn", "render", "--allow-exec", "--truncate-output=false", pkg)
+	if err == nil || !strings.Contains(stderr, "spec.volumes[name=aws-iam-token]: expands its YAML aliases to more than 10000 nodes") {
+		t.Errorf("kpt fn render over the aliases = %v; want the function's error naming the volume\n%s", err, stderr)
+	}
+	if after, _ := os.ReadFile(podPath); string(after) != bomb {
+		t.Error("the failed render changed pod.yaml")
 	}
 }

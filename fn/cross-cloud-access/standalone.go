@@ -60,13 +60,9 @@ func (s standalone) run(args []string) error {
 	// The text of every object read, to write those the function leaves
 	// alone exactly as they came.
 	sources := resourcelist.NewSources()
-	var items []*yaml.RNode
-	for _, path := range paths {
-		nodes, err := s.read(path, sources)
-		if err != nil {
-			return err
-		}
-		items = append(items, nodes...)
+	items, err := resourcelist.ReadFiles(s.stdin, paths, sources)
+	if err != nil {
+		return err
 	}
 
 	var namespaced []*yaml.RNode
@@ -104,29 +100,6 @@ func (s standalone) run(args []string) error {
 		return fmt.Errorf("writing the output: %w", err)
 	}
 	return nil
-}
-
-// read parses one file, or stdin for "-", as a YAML stream of its own, and
-// records the objects' text in sources.
-func (s standalone) read(path string, sources *resourcelist.Sources) ([]*yaml.RNode, error) {
-	var data []byte
-	var err error
-	if path == "-" {
-		data, err = io.ReadAll(s.stdin)
-	} else {
-		data, err = os.ReadFile(path)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", path, err)
-	}
-	nodes, err := sources.Read(data)
-	if err != nil {
-		if path == "-" {
-			path = "stdin"
-		}
-		return nil, fmt.Errorf("reading %s: %w", path, err)
-	}
-	return nodes, nil
 }
 
 // isTerminal reports whether f is a terminal rather than a pipe or a file.

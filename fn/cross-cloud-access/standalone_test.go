@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -296,6 +297,44 @@ func TestBadInputWritesNothing(t *testing.T) {
 			}
 			if !strings.Contains(got.stderr, c.want) {
 				t.Errorf("stderr does not say %q:\n%s", c.want, got.stderr)
+			}
+		})
+	}
+}
+
+// aliasFanOut is YAML lines (at indent) holding ten maps of ten aliases
+// each to the one before: 1.3 KB that expand to ten billion nodes.
+func aliasFanOut(indent string) string {
+	var b strings.Builder
+	b.WriteString(indent + "fan0: &fan0 [x, x, x, x, x, x, x, x, x, x]\n")
+	for i := 1; i < 10; i++ {
+		b.WriteString(fmt.Sprintf("%sfan%d: &fan%d [%s]\n", indent, i, i, strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*fan%d, ", i-1), 10), ", ")))
+	}
+	return b.String()
+}
+
+// A stamped template whose token volume holds an alias fan-out is refused
+// with an error, read from a file or from stdin (a Helm post-renderer), not
+// expanded until the process runs out of memory.
+func TestAliasFanOutInAStampedTemplateIsRefused(t *testing.T) {
+	dir := t.TempDir()
+	spec := writeFile(t, dir, "spec.yaml", prodSpec)
+	first := runStandalone(t, strings.Replace(helmDeployment, "  name: api\n", "  name: api\n  namespace: prod\n", 1), false, spec)
+	if first.err != nil {
+		t.Fatalf("%v\n%s", first.err, first.stderr)
+	}
+	bomb := strings.Replace(first.stdout, "              path: token\n", "              path: token\n"+aliasFanOut("              "), 1)
+	if bomb == first.stdout {
+		t.Fatalf("the test did not plant the aliases:\n%s", first.stdout)
+	}
+	for name, args := range map[string][]string{"file": {spec, writeFile(t, dir, "bomb.yaml", bomb)}, "stdin": {spec}} {
+		t.Run(name, func(t *testing.T) {
+			got := runStandalone(t, bomb, false, args...)
+			if got.err == nil || got.stdout != "" {
+				t.Fatalf("err = %v, stdout:\n%s", got.err, got.stdout)
+			}
+			if !strings.Contains(got.stderr, "spec.template.spec.volumes[name=aws-iam-token]: expands its YAML aliases to more than 10000 nodes") {
+				t.Errorf("stderr does not name the volume and its aliases:\n%s", got.stderr)
 			}
 		})
 	}

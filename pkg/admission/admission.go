@@ -188,7 +188,9 @@ var podCreation = MatchConstraints{ResourceRules: []ResourceRule{{
 // matchConditions pick the Pods the build-time patch would pick: those
 // running as the ServiceAccount (the ServiceAccount admission plugin has
 // already defaulted serviceAccountName), not opted out, and not Windows pods,
-// whose paths differ and are wired at build time only.
+// whose paths differ and are wired at build time only. A Pod is a Windows
+// Pod as workload.PodTemplate.RunsOnWindows reads it: spec.os.name when set,
+// else the node selector on kubernetes.io/os, else on beta.kubernetes.io/os.
 func matchConditions(t Target) []Named {
 	return []Named{
 		{Name: "runs-as-service-account", Expression: fmt.Sprintf(
@@ -197,7 +199,9 @@ func matchConditions(t Target) []Named {
 		{Name: "not-opted-out", Expression: fmt.Sprintf(
 			`!has(object.metadata.annotations) || !(%[1]s in object.metadata.annotations) || object.metadata.annotations[%[1]s] != "false"`,
 			Quote(v1alpha1.InjectAnnotation))},
-		{Name: "not-windows", Expression: `!has(object.spec.nodeSelector) || !("kubernetes.io/os" in object.spec.nodeSelector) || object.spec.nodeSelector["kubernetes.io/os"] != "windows"`},
+		{Name: "not-windows", Expression: "!(has(object.spec.os) && has(object.spec.os.name) && object.spec.os.name != \"\" ? object.spec.os.name == \"windows\" :\n" +
+			"  has(object.spec.nodeSelector) && \"kubernetes.io/os\" in object.spec.nodeSelector && object.spec.nodeSelector[\"kubernetes.io/os\"] != \"\" ? object.spec.nodeSelector[\"kubernetes.io/os\"] == \"windows\" :\n" +
+			"  has(object.spec.nodeSelector) && \"beta.kubernetes.io/os\" in object.spec.nodeSelector && object.spec.nodeSelector[\"beta.kubernetes.io/os\"] == \"windows\")"},
 	}
 }
 
@@ -382,7 +386,7 @@ func containersApply(t Target, pod plan.PodPatch, list string) string {
 	envList := func(env []plan.KeyValue) string {
 		var out []string
 		for _, e := range env {
-			out = append(out, fmt.Sprintf("%s.env{name: %s, value: %s}", ctype, Quote(e.Key), Quote(e.Value)))
+			out = append(out, fmt.Sprintf("%s.env{name: %s, value: %s}", ctype, Quote(e.Key), Quote(plan.EnvValue(e.Value))))
 		}
 		return "[\n        " + strings.Join(out, item) + "\n      ]"
 	}
@@ -430,20 +434,37 @@ func validatingSpec(t Target, pod plan.PodPatch) ValidatingPolicySpec {
 		for _, e := range g.patch.Env {
 			name := fmt.Sprintf("conflicts%d", n)
 			n++
+			value := plan.EnvValue(e.Value)
 			// The names of the selected containers that set the variable
 			// to anything else, including through valueFrom.
 			sets := fmt.Sprintf("filter(c, %s && has(c.env) && c.env.exists(e, e.name == %s && (!has(e.value) || e.value != %s))).map(c, c.name)",
-				in, Quote(e.Key), Quote(e.Value))
+				in, Quote(e.Key), Quote(value))
 			variables = append(variables, Named{Name: name, Expression: fmt.Sprintf(
 				"!variables.injected ? [] : object.spec.containers.%[1]s + (has(object.spec.initContainers) ? object.spec.initContainers.%[1]s : [])", sets)})
 			why := fmt.Sprintf(" sets %s to another value, want %q (cross-cloud-access wires ServiceAccount %s): remove that env entry or set it to %q",
-				e.Key, e.Value, subject, e.Value)
+				e.Key, value, subject, value)
 			validations = append(validations, Validation{
 				Expression:        fmt.Sprintf("size(variables.%s) == 0", name),
 				Message:           "a container" + why,
 				MessageExpression: fmt.Sprintf(`"container " + variables.%s.join(", ") + %s`, name, Quote(why)),
 			})
 		}
+	}
+	for i, c := range pod.StaticCredentials {
+		name := fmt.Sprintf("static%d", i)
+		// The names of the selected containers that set the credential in
+		// env: to a value that is not empty, or from valueFrom. envFrom's
+		// keys are out of the API server's sight.
+		sets := fmt.Sprintf(`filter(c, %s && has(c.env) && c.env.exists(e, e.name == %s && (has(e.valueFrom) || has(e.value) && e.value != ""))).map(c, c.name)`,
+			selected(t), Quote(c.Name))
+		variables = append(variables, Named{Name: name, Expression: fmt.Sprintf(
+			"!variables.injected ? [] : object.spec.containers.%[1]s + (has(object.spec.initContainers) ? object.spec.initContainers.%[1]s : [])", sets)})
+		why := fmt.Sprintf(" sets %s in env: %s; remove the entry (cross-cloud-access wires ServiceAccount %s)", c.Name, c.Explain(), subject)
+		validations = append(validations, Validation{
+			Expression:        fmt.Sprintf("size(variables.%s) == 0", name),
+			Message:           "a container" + why,
+			MessageExpression: fmt.Sprintf(`"container " + variables.%s.join(", ") + %s`, name, Quote(why)),
+		})
 	}
 	inject := Quote(v1alpha1.InjectAnnotation)
 	validations = append(validations, Validation{

@@ -8,9 +8,11 @@ import (
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/types/ref"
 	"github.com/google/cel-go/ext"
+	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/api/v1alpha1"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/plan"
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/workload"
 )
 
 // celEnv is close enough to the API server's for the expressions that do
@@ -332,5 +334,93 @@ func TestMutatingPolicyLeavesWhatThePodHasAndDefaultsAroundEnvFrom(t *testing.T)
 				t.Errorf("%s apply configuration lacks %s:\n%s", list, want, apply)
 			}
 		}
+	}
+}
+
+// Both policies write and compare env values as the build-time patch does
+// (plan.EnvValue): a role path holding "$(" is escaped, or the kubelet would
+// expand it.
+func TestPoliciesEscapeEnvValuesTheKubeletWouldExpand(t *testing.T) {
+	role := "arn:aws:iam::111122223333:role/$(AWS_REGION)/api"
+	patch := plan.PodPatch{Tokens: awsPatch.Tokens, Env: []plan.KeyValue{{Key: "AWS_REGION", Value: "eu-west-2"}, {Key: "AWS_ROLE_ARN", Value: role}}}
+	escaped := "arn:aws:iam::111122223333:role/$$(AWS_REGION)/api"
+	if got := admits(t, target(), patch, pod("app", nil, container("main", "AWS_ROLE_ARN", escaped))); got != "" {
+		t.Errorf("the value the mutating policy writes was refused: %s", got)
+	}
+	if got := admits(t, target(), patch, pod("app", nil, container("main", "AWS_REGION", "eu-west-2", "AWS_ROLE_ARN", role))); !strings.Contains(got, "sets AWS_ROLE_ARN to another value") {
+		t.Errorf("a value the kubelet expands to role/eu-west-2/api was admitted (message %q)", got)
+	}
+	objects, err := Build(target(), patch)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range objects[0].Spec.(MutatingPolicySpec).Mutations[1:] {
+		if !strings.Contains(m.ApplyConfiguration.Expression, `value: `+Quote(escaped)) {
+			t.Errorf("the mutating policy does not write %s:\n%s", escaped, m.ApplyConfiguration.Expression)
+		}
+	}
+}
+
+// The policies take a Pod for a Windows Pod exactly when the build-time
+// patch takes its template for one (workload.PodTemplate.RunsOnWindows).
+func TestWindowsPodsAreTheOnesTheBuildTimePatchSees(t *testing.T) {
+	env := celEnv(t)
+	notWindows := matchConditions(target())[2]
+	for _, spec := range []string{
+		`{}`,
+		`{nodeSelector: {kubernetes.io/os: windows}}`,
+		`{nodeSelector: {kubernetes.io/os: linux}}`,
+		`{nodeSelector: {beta.kubernetes.io/os: windows}}`,
+		`{nodeSelector: {kubernetes.io/os: "", beta.kubernetes.io/os: windows}}`,
+		`{nodeSelector: {kubernetes.io/os: linux, beta.kubernetes.io/os: windows}}`,
+		`{os: {name: windows}}`,
+		`{os: {name: linux}, nodeSelector: {kubernetes.io/os: windows}}`,
+		`{os: {name: ""}, nodeSelector: {kubernetes.io/os: windows}}`,
+		`{os: {}, nodeSelector: {beta.kubernetes.io/os: windows}}`,
+	} {
+		node := yaml.MustParse("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec: " + spec + "\n")
+		w, _, err := workload.BuiltinLocator.Locate(node)
+		if err != nil {
+			t.Fatal(err)
+		}
+		windows, err := w.Templates[0].RunsOnWindows()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var object map[string]any
+		if err := node.YNode().Decode(&object); err != nil {
+			t.Fatal(err)
+		}
+		matched := eval(t, env, notWindows.Expression, map[string]any{"object": object, "variables": map[string]any{}}).Value() == true
+		if matched == windows {
+			t.Errorf("spec %s: the build-time patch says Windows %v, the policy matches it %v", spec, windows, matched)
+		}
+	}
+}
+
+// The validating policy refuses a static credential in a container's env,
+// as the build-time patch does (envFrom is out of the API server's sight).
+func TestValidatingPolicyRefusesStaticCredentials(t *testing.T) {
+	patch := awsPatch
+	patch.StaticCredentials = []plan.StaticCredential{{Name: "AWS_ACCESS_KEY_ID", What: "a static access key ID", Why: "every AWS SDK takes first"}}
+	for _, tc := range []struct {
+		name string
+		pod  map[string]any
+		want string
+	}{
+		{"set: refused", pod("app", nil, container("main", "AWS_ACCESS_KEY_ID", "AKIA")),
+			"container main sets AWS_ACCESS_KEY_ID in env: a static access key ID, which every AWS SDK takes first: the pod would keep using it instead of the keyless credentials; remove the entry"},
+		{"from valueFrom: refused", pod("app", nil, map[string]any{"name": "main", "env": []any{map[string]any{"name": "AWS_ACCESS_KEY_ID", "valueFrom": map[string]any{}}}}),
+			"container main sets AWS_ACCESS_KEY_ID"},
+		{"empty: admitted", pod("app", nil, container("main", "AWS_ACCESS_KEY_ID", "")), ""},
+		{"skipped container: admitted", pod("app", map[string]any{v1alpha1.SkipContainersAnnotation: "main"}, container("main", "AWS_ACCESS_KEY_ID", "AKIA")), ""},
+		{"opted out: admitted", pod("app", map[string]any{v1alpha1.InjectAnnotation: "false"}, container("main", "AWS_ACCESS_KEY_ID", "AKIA")), ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := admits(t, target(), patch, tc.pod)
+			if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
+				t.Errorf("message = %q, want one containing %q", got, tc.want)
+			}
+		})
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/crosscloud-dev/cross-cloud-access/internal/nofollow"
 )
 
 // HostRequirement is what one cloud asks of the server that publishes an
@@ -195,9 +197,14 @@ func readLimited(stdin io.Reader, file string) ([]byte, error) {
 	return data, nil
 }
 
-// writeFiles writes every document next to a temporary name first and
-// renames them only when all were written, so a failure leaves no document
-// half-written.
+// writeFiles writes every document below dir (created if missing) through
+// a temporary file beside it, and renames them only when all were written,
+// so a failure leaves no document half-written. No symbolic link below dir
+// is followed: each temporary file is created exclusively under a random
+// name (a planted openid-configuration.tmp link cannot catch the write), and
+// a link in the folders below dir or at a document's own name is refused
+// (a linked .well-known would send the documents elsewhere). The documents
+// are public: they are written 0644.
 func writeFiles(dir string, files []File) error {
 	var temps []string
 	defer func() {
@@ -205,16 +212,33 @@ func writeFiles(dir string, files []File) error {
 			_ = os.Remove(t)
 		}
 	}()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("--out: %w", err)
+	}
 	for _, f := range files {
-		path := filepath.Join(dir, filepath.FromSlash(f.Path))
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		rel := filepath.FromSlash(f.Path)
+		if err := nofollow.MkdirAll(dir, filepath.Dir(rel), 0o755); err != nil {
 			return fmt.Errorf("--out: %w", err)
 		}
-		tmp := path + ".tmp"
-		if err := os.WriteFile(tmp, f.Data, 0o644); err != nil {
+		path := filepath.Join(dir, rel)
+		if err := nofollow.NotALink(path); err != nil {
 			return fmt.Errorf("--out: %w", err)
 		}
-		temps = append(temps, tmp)
+		tmp, err := nofollow.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-")
+		if err != nil {
+			return fmt.Errorf("--out: %w", err)
+		}
+		temps = append(temps, tmp.Name())
+		_, err = tmp.Write(f.Data)
+		if err == nil {
+			err = tmp.Chmod(0o644)
+		}
+		if closeErr := tmp.Close(); err == nil {
+			err = closeErr
+		}
+		if err != nil {
+			return fmt.Errorf("--out: %w", err)
+		}
 	}
 	for i, f := range files {
 		if err := os.Rename(temps[i], filepath.Join(dir, filepath.FromSlash(f.Path))); err != nil {

@@ -22,15 +22,16 @@ import (
 type Env struct {
 	// Now is the clock the expiry check reads.
 	Now func() time.Time
-	// HTTPClient fetches the issuer's documents with --online.
-	HTTPClient *http.Client
+	// HTTPClient is the client that fetches the issuer's documents with
+	// --online; allowPrivate is --allow-private-issuer.
+	HTTPClient func(allowPrivate bool) *http.Client
 	// Kubectl runs kubectl with the given arguments and returns its stdout.
 	Kubectl func(ctx context.Context, args ...string) ([]byte, error)
 }
 
 // DefaultEnv is the real clock, NewHTTPClient and the kubectl on PATH.
 func DefaultEnv() Env {
-	return Env{Now: time.Now, HTTPClient: NewHTTPClient(), Kubectl: runKubectl}
+	return Env{Now: time.Now, HTTPClient: NewHTTPClient, Kubectl: runKubectl}
 }
 
 func runKubectl(ctx context.Context, args ...string) ([]byte, error) {
@@ -50,11 +51,12 @@ func Command() *cobra.Command { return NewCommand(DefaultEnv()) }
 // NewCommand is `cross-cloud-access doctor` in env.
 func NewCommand(env Env) *cobra.Command {
 	var o struct {
-		tokens  []string
-		kubectl bool
-		trust   string
-		online  bool
-		clouds  []string
+		tokens       []string
+		kubectl      bool
+		trust        string
+		online       bool
+		allowPrivate bool
+		clouds       []string
 	}
 	cmd := &cobra.Command{
 		Use:   "doctor (--token FILE... | --kubectl) [--trust FILE] [--online] [--cloud aws,gcp,azure] SPEC...",
@@ -63,8 +65,10 @@ func NewCommand(env Env) *cobra.Command {
 is stdin) and prints one line per check of each cloud target: ok, FAIL with
 the fix, or skip. The checks: the token's issuer, audience, subject and
 expiry; with --trust, that the trust the cloud holds pins exactly this
-issuer, subject and audience; with --online, that the issuer's discovery
-document and keys are published over HTTPS and verify the token's signature.
+issuer, subject and audience; with --online, that the spec's issuer publishes
+its discovery document and keys over HTTPS and they verify the token's
+signature. --online never connects to the token's iss, nor to a loopback,
+link-local or private address unless --allow-private-issuer.
 Exits 1 when any check fails.
 
 --token FILE (repeatable, "-" is stdin) gives tokens; each target takes the one
@@ -118,7 +122,7 @@ with kubectl create token SA -n NS --audience AUD.`,
 				if err := installFallbackRoots(); err != nil {
 					return fmt.Errorf("--online: %w", err)
 				}
-				r.fetch = &fetcher{ctx: cmd.Context(), client: env.HTTPClient, cache: map[string]*published{}}
+				r.fetch = &fetcher{ctx: cmd.Context(), client: env.HTTPClient(o.allowPrivate), cache: map[string]*published{}}
 			}
 			var out bytes.Buffer
 			var results []Result
@@ -141,7 +145,8 @@ with kubectl create token SA -n NS --audience AUD.`,
 	cmd.Flags().StringArrayVar(&o.tokens, "token", nil, `file holding a service account token ("-" is stdin); repeatable`)
 	cmd.Flags().BoolVar(&o.kubectl, "kubectl", false, "request each target's token with kubectl create token (current kubeconfig context)")
 	cmd.Flags().StringVar(&o.trust, "trust", "", "trust JSON of `cross-cloud-access trust --format json`, or what was exported from the cloud")
-	cmd.Flags().BoolVar(&o.online, "online", false, "fetch the issuer's discovery document and JWKS and verify the token's signature")
+	cmd.Flags().BoolVar(&o.online, "online", false, "fetch the spec's issuer's discovery document and JWKS and verify the token's signature")
+	cmd.Flags().BoolVar(&o.allowPrivate, "allow-private-issuer", false, "with --online, also fetch from loopback, link-local and private addresses (a lab cluster's issuer)")
 	cmd.Flags().StringSliceVar(&o.clouds, "cloud", nil, "check only these clouds (aws, gcp, azure)")
 	return cmd
 }

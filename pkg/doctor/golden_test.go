@@ -159,7 +159,7 @@ func (k keys) server(t *testing.T, s *serverSpec) *http.Client {
 		}
 	}))
 	t.Cleanup(ts.Close)
-	client := NewHTTPClient()
+	client := NewHTTPClient(false)
 	transport := ts.Client().Transport.(*http.Transport).Clone()
 	transport.TLSClientConfig.ServerName = "example.com"
 	transport.DialContext = func(ctx context.Context, network, _ string) (net.Conn, error) {
@@ -204,9 +204,10 @@ func TestGoldenDoctorCases(t *testing.T) {
 			for i, a := range c.Args {
 				args[i] = r.Replace(a)
 			}
-			env := Env{Now: func() time.Time { return now }, HTTPClient: NewHTTPClient()}
+			env := Env{Now: func() time.Time { return now }, HTTPClient: NewHTTPClient}
 			if c.Server != nil {
-				env.HTTPClient = k.server(t, c.Server)
+				client := k.server(t, c.Server)
+				env.HTTPClient = func(bool) *http.Client { return client }
 			}
 			var kubectlCalls []string
 			env.Kubectl = func(_ context.Context, args ...string) ([]byte, error) {

@@ -2,9 +2,13 @@ package doctor
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/netip"
+	"syscall"
 	"time"
 
 	jose "github.com/go-jose/go-jose/v4"
@@ -20,15 +24,72 @@ const fetchTimeout = 5 * time.Second
 
 // NewHTTPClient is the client the online checks fetch with: the system's
 // trust store (as the clouds use public CAs; where the system has none, the
-// embedded roots of installFallbackRoots), no redirects followed (a document
-// must be at its exact URL), the clouds' timeout.
-func NewHTTPClient() *http.Client {
+// embedded roots of installFallbackRoots), no redirects followed (a
+// document must be at its exact URL), the clouds' timeout, and no proxy (a
+// cloud fetches from the internet, not through the user's network). Unless
+// allowPrivate, it connects to no loopback, link-local, private or other
+// non-public address (checked on the address it dials, after DNS): a cloud
+// could not reach such an issuer, and a spec or a discovery document must
+// not make doctor probe the local network.
+func NewHTTPClient(allowPrivate bool) *http.Client {
+	dialer := &net.Dialer{Timeout: fetchTimeout}
+	if !allowPrivate {
+		dialer.Control = refuseNonPublic
+	}
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.Proxy = nil
+	transport.DialContext = dialer.DialContext
 	return &http.Client{
-		Timeout: fetchTimeout,
+		Timeout:   fetchTimeout,
+		Transport: transport,
 		CheckRedirect: func(*http.Request, []*http.Request) error {
 			return http.ErrUseLastResponse
 		},
 	}
+}
+
+// ErrNonPublicAddress is wrapped when an issuer's host resolves to an
+// address the internet cannot reach, and --allow-private-issuer was not given.
+var ErrNonPublicAddress = errors.New("not a public address")
+
+// refuseNonPublic is a net.Dialer Control: it runs on the resolved address
+// before the connection is made.
+func refuseNonPublic(_, address string, _ syscall.RawConn) error {
+	host, _, err := net.SplitHostPort(address)
+	if err != nil {
+		return err
+	}
+	addr, err := netip.ParseAddr(host)
+	if err != nil {
+		return err
+	}
+	if what := nonPublic(addr.Unmap()); what != "" {
+		return fmt.Errorf("%s is %s, %w", addr, what, ErrNonPublicAddress)
+	}
+	return nil
+}
+
+// sharedAddressSpace is RFC 6598's carrier-grade NAT range.
+var sharedAddressSpace = netip.MustParsePrefix("100.64.0.0/10")
+
+// nonPublic names the kind of address a cloud could not reach, "" for a
+// public one.
+func nonPublic(a netip.Addr) string {
+	switch {
+	case a.IsLoopback():
+		return "a loopback address"
+	case a.IsLinkLocalUnicast(), a.IsLinkLocalMulticast():
+		return "a link-local address"
+	case a.IsPrivate():
+		return "a private address"
+	case sharedAddressSpace.Contains(a):
+		return "a shared (carrier-grade NAT) address"
+	case a.IsUnspecified():
+		return "the unspecified address"
+	case a.IsMulticast(), a.IsInterfaceLocalMulticast():
+		return "a multicast address"
+	}
+	return ""
 }
 
 // published is what an issuer serves, fetched once per run and issuer.
@@ -53,7 +114,7 @@ func (f *fetcher) issuer(iss string) *published {
 	p := &published{}
 	f.cache[iss] = p
 	if err := issuer.Parse(iss); err != nil {
-		p.configErr = fmt.Errorf("the token's iss %w", err)
+		p.configErr = fmt.Errorf("spec.cluster.issuer %w", err)
 		return p
 	}
 	data, err := f.get(discovery.URL(iss, discovery.DiscoveryPath))
@@ -101,18 +162,23 @@ func (f *fetcher) get(url string) ([]byte, error) {
 	return data, nil
 }
 
-// onlineChecks fetches the token's issuer as the clouds do and verifies the
-// token's signature with the published key its kid names.
+// onlineChecks fetches the spec's issuer as the clouds do (never the
+// token's iss, which may be anything: the issuer check compares the two)
+// and verifies the token's signature with the published key its kid names.
 func onlineChecks(t target, tok *token, f *fetcher) []Result {
-	iss := tok.claims.Issuer
+	iss := t.spec.Spec.Cluster.Issuer
 	p := f.issuer(iss)
 	res := func(check string, status Status, detail, fix string) Result {
 		return Result{Target: t.name, Check: check, Status: status, Detail: detail, Fix: fix}
 	}
 	publish := "publish the documents of `cross-cloud-access issuer` at the issuer URL"
 	if p.configErr != nil {
+		fix := publish
+		if errors.Is(p.configErr, ErrNonPublicAddress) {
+			fix = "a cloud fetches the issuer over the internet: publish the documents at a public address, or pass --allow-private-issuer to check a lab cluster's issuer"
+		}
 		return []Result{
-			res(CheckDiscovery, Fail, p.configErr.Error(), publish),
+			res(CheckDiscovery, Fail, p.configErr.Error(), fix),
 			res(CheckDiscoveryIssuer, Skip, "no discovery document", ""),
 			res(CheckJWKS, Skip, "no discovery document", ""),
 			res(CheckSignature, Skip, "no published keys", ""),
@@ -120,13 +186,17 @@ func onlineChecks(t target, tok *token, f *fetcher) []Result {
 	}
 	out := []Result{res(CheckDiscovery, Pass, "fetched "+q(discovery.URL(iss, discovery.DiscoveryPath)), "")}
 	if p.config.Issuer == iss {
-		out = append(out, res(CheckDiscoveryIssuer, Pass, "the document's issuer is the token's iss", ""))
+		out = append(out, res(CheckDiscoveryIssuer, Pass, "the document's issuer is spec.cluster.issuer", ""))
 	} else {
-		out = append(out, res(CheckDiscoveryIssuer, Fail, "the document says issuer "+q(p.config.Issuer)+", the token's iss is "+q(iss),
-			"regenerate the documents with `cross-cloud-access issuer --issuer` set to the token's iss"))
+		out = append(out, res(CheckDiscoveryIssuer, Fail, "the document says issuer "+q(p.config.Issuer)+", spec.cluster.issuer is "+q(iss),
+			"regenerate the documents with `cross-cloud-access issuer --issuer` set to spec.cluster.issuer (the token's iss must equal it too)"))
 	}
 	if p.keysErr != nil {
-		return append(out, res(CheckJWKS, Fail, p.keysErr.Error(), "publish the cluster's JWKS (kubectl get --raw /openid/v1/jwks | cross-cloud-access issuer ...) at jwks_uri"),
+		fix := "publish the cluster's JWKS (kubectl get --raw /openid/v1/jwks | cross-cloud-access issuer ...) at jwks_uri"
+		if errors.Is(p.keysErr, ErrNonPublicAddress) {
+			fix = "a cloud fetches jwks_uri over the internet: publish the key set at a public address, or pass --allow-private-issuer to check a lab cluster's issuer"
+		}
+		return append(out, res(CheckJWKS, Fail, p.keysErr.Error(), fix),
 			res(CheckSignature, Skip, "no published keys", ""))
 	}
 	out = append(out, res(CheckJWKS, Pass, fmt.Sprintf("fetched %s: %d key(s)", q(p.config.JWKSURI), len(p.keys.Keys)), ""))

@@ -64,7 +64,7 @@ func TestOnlineTrustsPublicCAsWithoutASystemStore(t *testing.T) {
 	offline := &http.Transport{DialContext: func(context.Context, string, string) (net.Conn, error) {
 		return nil, errors.New("no network in this test")
 	}}
-	env := Env{Now: func() time.Time { return now }, HTTPClient: &http.Client{Transport: offline}}
+	env := Env{Now: func() time.Time { return now }, HTTPClient: func(bool) *http.Client { return &http.Client{Transport: offline} }}
 	cmd := NewCommand(env)
 	cmd.SilenceErrors = true
 	var out strings.Builder

@@ -37,12 +37,42 @@ type givenPolicy struct {
 }
 
 // givenStatement is an IAM statement as AWS may return it: single values or
-// lists, any condition operator.
+// lists, any condition operator, a "*" principal, NotAction and
+// NotPrincipal.
 type givenStatement struct {
-	Effect    string                             `json:"Effect"`
-	Principal struct{ Federated stringOrList }   `json:"Principal"`
-	Action    stringOrList                       `json:"Action"`
-	Condition map[string]map[string]stringOrList `json:"Condition"`
+	Effect       string                             `json:"Effect"`
+	Principal    givenPrincipal                     `json:"Principal"`
+	NotPrincipal json.RawMessage                    `json:"NotPrincipal"`
+	Action       stringOrList                       `json:"Action"`
+	NotAction    stringOrList                       `json:"NotAction"`
+	Condition    map[string]map[string]stringOrList `json:"Condition"`
+}
+
+// givenPrincipal is a statement's Principal: "*" (anyone) or a map whose
+// Federated names OIDC providers.
+type givenPrincipal struct {
+	Anyone    bool
+	Federated stringOrList
+}
+
+// UnmarshalJSON accepts both forms IAM writes.
+func (p *givenPrincipal) UnmarshalJSON(data []byte) error {
+	var anyone string
+	if err := json.Unmarshal(data, &anyone); err == nil {
+		if anyone != "*" {
+			return fmt.Errorf("a Principal written as a string must be \"*\", not %s", q(anyone))
+		}
+		p.Anyone = true
+		return nil
+	}
+	var m struct {
+		Federated stringOrList `json:"Federated"`
+	}
+	if err := json.Unmarshal(data, &m); err != nil {
+		return fmt.Errorf("want \"*\" or a map of principals: %w", err)
+	}
+	p.Federated = m.Federated
+	return nil
 }
 
 // stringOrList is an IAM policy value: "x" or ["x", "y"].
@@ -213,7 +243,8 @@ func trustCheck(t target, given *givenTrust) Result {
 	case "aws":
 		ok, detail = awsPins(want.AWS, given)
 	case "gcp":
-		ok, detail = gcpPins(want.GCP, given)
+		sa := t.spec.Spec.ServiceAccount
+		ok, detail = gcpPins(want.GCP, given, v1alpha1.ServiceAccount{Namespace: sa.Namespace, Name: sa.Name}.Subject(), t.audience)
 	case "azure":
 		ok, detail = azurePins(want.Azure, given)
 	}
@@ -262,31 +293,51 @@ func awsPins(want *trust.AWS, given *givenTrust) (bool, string) {
 	if len(statements) == 0 {
 		return false, "no trust policy for role " + q(role.RoleARN)
 	}
+	// Every statement is judged before the verdict, so that one that admits
+	// more than it names fails the check wherever it stands.
 	var principals, subjects, audiences []string
-	for _, s := range statements {
-		if s.Effect != "Allow" || !slices.Contains(s.Action, trust.ActionAssumeRoleWithWebID) {
+	pinned := false
+	for i, s := range statements {
+		if s.Effect != "Allow" || !allowsAction(s, trust.ActionAssumeRoleWithWebID) {
 			continue
 		}
+		at := fmt.Sprintf("role %s, statement %d", q(role.RoleARN), i+1)
+		if len(s.NotPrincipal) > 0 {
+			return false, at + " allows everyone but its NotPrincipal; name the OIDC provider as Federated principal instead"
+		}
 		principals = append(principals, s.Principal.Federated...)
-		if !slices.Contains(s.Principal.Federated, stmt.Principal.Federated) {
+		if !s.Principal.Anyone && !slices.Contains(s.Principal.Federated, stmt.Principal.Federated) {
 			continue
 		}
 		for op, conds := range s.Condition {
-			if op != "StringEquals" && (conds[subKey] != nil || conds[audKey] != nil) {
-				return false, fmt.Sprintf("role %s pins %s with %s; only StringEquals pins exactly one ServiceAccount", q(role.RoleARN), q(subKey), q(op))
+			for key := range conds {
+				if op != "StringEquals" && (strings.EqualFold(key, subKey) || strings.EqualFold(key, audKey)) {
+					return false, fmt.Sprintf("%s pins %s with %s; only StringEquals pins exactly one ServiceAccount", at, q(key), q(op))
+				}
 			}
 		}
-		eq := s.Condition["StringEquals"]
-		subjects = append(subjects, eq[subKey]...)
-		audiences = append(audiences, eq[audKey]...)
-		// Under StringEquals a list of subjects admits each exactly (how
-		// trust writes the ServiceAccounts of one issuer); the audience
-		// must be the token's alone.
-		if slices.Contains(eq[subKey], sub) && slices.Equal(eq[audKey], []string{aud}) {
-			return true, fmt.Sprintf("role %s trusts %s for sub %s and aud %s", q(role.RoleARN), q(stmt.Principal.Federated), q(sub), q(aud))
+		subs, audValues := conditionValues(s, subKey), conditionValues(s, audKey)
+		if subs == nil {
+			return false, fmt.Sprintf("%s admits every ServiceAccount of the issuer %s: it has no StringEquals condition on %s", at, q(provider.URL), q(subKey))
 		}
+		subjects = append(subjects, subs...)
+		if !slices.Contains(subs, sub) {
+			continue
+		}
+		audiences = append(audiences, audValues...)
+		if !slices.Equal(audValues, []string{aud}) {
+			return false, fmt.Sprintf("%s admits %s with audiences %s; it must pin %s to %s alone", at, q(sub), qList(audValues), q(audKey), q(aud))
+		}
+		pinned = true
 	}
 	switch {
+	case pinned:
+		others := slices.DeleteFunc(slices.Clone(subjects), func(s string) bool { return s == sub })
+		detail := fmt.Sprintf("role %s trusts %s for sub %s and aud %s", q(role.RoleARN), q(stmt.Principal.Federated), q(sub), q(aud))
+		if len(others) > 0 {
+			detail += "; its other statements name only the subjects " + qList(others)
+		}
+		return true, detail
 	case !slices.Contains(principals, stmt.Principal.Federated):
 		return false, fmt.Sprintf("role %s trusts federated principals %s, not %s (the issuer %s)", q(role.RoleARN), qList(principals), q(stmt.Principal.Federated), q(provider.URL))
 	case !slices.Contains(subjects, sub):
@@ -296,10 +347,59 @@ func awsPins(want *trust.AWS, given *givenTrust) (bool, string) {
 	}
 }
 
-func gcpPins(want *trust.GCP, given *givenTrust) (bool, string) {
+// allowsAction reports whether a statement's Action (or NotAction) covers
+// action: IAM matches actions without regard to case, with * and ?
+// wildcards.
+func allowsAction(s givenStatement, action string) bool {
+	matches := func(patterns []string) bool {
+		return slices.ContainsFunc(patterns, func(p string) bool { return wildcardMatch(strings.ToLower(p), strings.ToLower(action)) })
+	}
+	if len(s.NotAction) > 0 {
+		return !matches(s.NotAction)
+	}
+	return matches(s.Action)
+}
+
+// wildcardMatch matches s against an IAM pattern, where * is any run of
+// characters and ? any one. It backtracks only to the last *, so a pattern
+// of many stars costs no more than a pass per star.
+func wildcardMatch(pattern, s string) bool {
+	p, i, star, mark := 0, 0, -1, 0
+	for i < len(s) {
+		switch {
+		case p < len(pattern) && (pattern[p] == '?' || pattern[p] == s[i]):
+			p, i = p+1, i+1
+		case p < len(pattern) && pattern[p] == '*':
+			star, mark, p = p, i, p+1
+		case star >= 0:
+			mark++
+			p, i = star+1, mark
+		default:
+			return false
+		}
+	}
+	for p < len(pattern) && pattern[p] == '*' {
+		p++
+	}
+	return p == len(pattern)
+}
+
+// conditionValues are the values a statement's StringEquals holds for key
+// (IAM condition keys are not case-sensitive); nil when it holds none.
+func conditionValues(s givenStatement, key string) []string {
+	for k, values := range s.Condition["StringEquals"] {
+		if strings.EqualFold(k, key) {
+			return values
+		}
+	}
+	return nil
+}
+
+func gcpPins(want *trust.GCP, given *givenTrust, subject, audience string) (bool, string) {
 	if given.GCP == nil {
 		return false, "holds nothing for GCP"
 	}
+	var pinned string
 	for _, wp := range want.WorkloadIdentityPools {
 		p := wp.Providers[0]
 		name := gcpid.ProviderName(wp.ProjectNumber, wp.PoolID, p.ProviderID)
@@ -321,10 +421,13 @@ func gcpPins(want *trust.GCP, given *givenTrust) (bool, string) {
 			return false, "provider " + q(name) + " trusts issuer " + q(found.IssuerURI) + ", not " + q(p.IssuerURI)
 		case found.AttributeMapping[trust.GCPSubjectAttribute] != trust.GCPSubjectAssertion:
 			return false, "provider " + q(name) + " maps google.subject from " + q(found.AttributeMapping[trust.GCPSubjectAttribute]) + ", not " + q(trust.GCPSubjectAssertion)
-		case !conditionPins(found.AttributeCondition, p.AttributeCondition):
-			return false, "provider " + q(name) + " has attribute condition " + q(found.AttributeCondition) + ", which does not admit exactly " + q(p.AttributeCondition)
 		case !audiencesAdmit(found.AllowedAudiences, p.AllowedAudiences):
 			return false, "provider " + q(name) + " allows audiences " + qList(found.AllowedAudiences) + ", the token needs " + qList(p.AllowedAudiences) + " (an empty list admits only the provider's own name)"
+		}
+		if ok, detail := judgeCondition(found.AttributeCondition, subject, audience, p.IssuerURI); !ok {
+			return false, "provider " + q(name) + " " + detail
+		} else {
+			pinned = detail
 		}
 	}
 	// Grants are only in the trust JSON; an exported provider has none.
@@ -340,17 +443,7 @@ func gcpPins(want *trust.GCP, given *givenTrust) (bool, string) {
 			}
 		}
 	}
-	return true, "the pool provider trusts the issuer, the subject and the audience"
-}
-
-// conditionPins accepts the condition trust writes for the one subject, or a
-// condition over several subjects that names it among them.
-func conditionPins(given, want string) bool {
-	if given == want {
-		return true
-	}
-	_, subject, ok := strings.Cut(want, " == ")
-	return ok && strings.HasPrefix(given, trust.GCPSubjectAssertion+" in [") && strings.Contains(given, subject)
+	return true, "the pool provider trusts the issuer, the subject and the audience; " + pinned
 }
 
 // audiencesAdmit: when trust lists no audience the token carries the

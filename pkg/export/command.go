@@ -3,13 +3,13 @@ package export
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/function"
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/resourcelist"
 )
 
 // Command is `cross-cloud-access export`.
@@ -37,8 +37,10 @@ would say "default" wherever they land.
 
 DIR is written anew beside itself and renamed into place: a failed export
 leaves the old Component as it was. Files in DIR that export did not write are
-kept; one where export would write (a hand-written kustomization.yaml) stops
-it, unless --force.
+kept, with every mode; one where export would write (a hand-written
+kustomization.yaml) stops it, unless --force. Symbolic links are never
+followed: one where export would write stops it (--force replaces a linked
+file, never a linked folder). A named pipe, socket or device in DIR stops it.
 
 With --check nothing is written: it exits 1 and names the files when DIR
 differs from what the spec and resources produce now, so CI catches a
@@ -51,11 +53,15 @@ Component nobody regenerated.`,
 			if err != nil {
 				return fmt.Errorf("reading the spec: %w", err)
 			}
-			resources, err := readAll(cmd.InOrStdin(), args)
+			paths := args
+			if len(paths) == 0 {
+				paths = []string{"-"}
+			}
+			resources, err := resourcelist.ReadFiles(cmd.InOrStdin(), paths, nil)
 			if err != nil {
 				return err
 			}
-			files, results, err := options.Component(spec, resources)
+			files, results, err := options.ComponentOf(spec, resources)
 			for _, r := range results {
 				fmt.Fprintln(cmd.ErrOrStderr(), r.String())
 			}
@@ -90,25 +96,4 @@ Component nobody regenerated.`,
 	cmd.Flags().StringVar(&options.Namespace, "namespace", "", "the namespace the resources without one are applied in (the namespace: of the kustomization that lists the Component)")
 	cmd.Flags().BoolVar(&writer.Force, "force", false, "overwrite files in the folder that export did not write (such as a hand-written kustomization.yaml)")
 	return cmd
-}
-
-func readAll(stdin io.Reader, paths []string) ([]byte, error) {
-	if len(paths) == 0 {
-		paths = []string{"-"}
-	}
-	var docs []string
-	for _, path := range paths {
-		var data []byte
-		var err error
-		if path == "-" {
-			data, err = io.ReadAll(stdin)
-		} else {
-			data, err = os.ReadFile(path)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("reading %s: %w", path, err)
-		}
-		docs = append(docs, string(data))
-	}
-	return []byte(strings.Join(docs, "\n---\n")), nil
 }

@@ -3,8 +3,10 @@ package export
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -151,4 +153,30 @@ func mapValues(m map[string]string) []string {
 		out = append(out, v)
 	}
 	return out
+}
+
+// Resources are read as written: export never expands YAML aliases, which
+// ten levels of ten (1.3 KB) would turn into ten billion nodes. Six levels
+// (a million nodes expanded) in a ConfigMap the function leaves alone tell a
+// reader that expands them by the memory it takes.
+func TestExportDoesNotExpandAliases(t *testing.T) {
+	work := t.TempDir()
+	config := filepath.Join(work, "spec.yaml")
+	write(t, config, string(placementSpec("apps")))
+	var fan strings.Builder
+	fan.WriteString("  fan0: &fan0 [x, x, x, x, x, x, x, x, x, x]\n")
+	for i := 1; i < 6; i++ {
+		fmt.Fprintf(&fan, "  fan%d: &fan%d [%s]\n", i, i, strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*fan%d, ", i-1), 10), ", "))
+	}
+	input := filepath.Join(work, "input.yaml")
+	write(t, input, placementDeployment("apps")+"---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: fan, namespace: apps}\ndata:\n  plain: x\nx-fan:\n"+fan.String())
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	if stderr, err := runExport(t, "--config", config, "--out", filepath.Join(work, "component"), input); err != nil {
+		t.Fatalf("export: %v\n%s", err, stderr)
+	}
+	runtime.ReadMemStats(&after)
+	if allocated := after.TotalAlloc - before.TotalAlloc; allocated > 64<<20 {
+		t.Errorf("export allocated %d MB for a 1 KB input; it expanded the aliases", allocated>>20)
+	}
 }

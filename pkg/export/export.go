@@ -13,21 +13,19 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
-	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 	sigyaml "sigs.k8s.io/yaml"
 
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/api/v1alpha1"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/function"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/kname"
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/resourcelist"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/workload"
 )
 
@@ -73,22 +71,31 @@ func Component(config []byte, resources []byte) ([]File, framework.Results, erro
 	return Options{}.Component(config, resources)
 }
 
-// Component computes the Component's files for a spec and the resources it
-// applies to. Results carry the function's warnings, or its errors (then no
-// files are returned).
+// Component computes the Component's files for a spec and a YAML stream of
+// the resources it applies to; see ComponentOf.
 func (o Options) Component(config []byte, resources []byte) ([]File, framework.Results, error) {
+	items, err := resourcelist.Parse(resources)
+	if err != nil {
+		return nil, nil, fmt.Errorf("reading the resources: %w", err)
+	}
+	return o.ComponentOf(config, items)
+}
+
+// ComponentOf computes the Component's files for a spec and the resources it
+// applies to, which the function edits in place. Results carry the
+// function's warnings, or its errors (then no files are returned). The
+// resources are read as written: YAML aliases are never expanded (kustomize
+// expands them before its own build).
+func (o Options) ComponentOf(config []byte, resources []*yaml.RNode) ([]File, framework.Results, error) {
 	spec, err := yaml.Parse(string(config))
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading the spec: %w", err)
 	}
-	before, err := kio.FromBytes(resources)
-	if err != nil {
-		return nil, nil, fmt.Errorf("reading the resources: %w", err)
+	before := make([]*yaml.RNode, len(resources))
+	for i, n := range resources {
+		before[i] = n.Copy()
 	}
-	input, err := kio.FromBytes(resources)
-	if err != nil {
-		return nil, nil, fmt.Errorf("reading the resources: %w", err)
-	}
+	input := resources
 	if decoded, _ := v1alpha1.Decode(spec); decoded != nil && decoded.Spec.Workloads != nil && len(decoded.Spec.Workloads.PodTemplates) > 0 {
 		return nil, nil, fmt.Errorf("%w: spec.workloads.podTemplates declares kinds that export does not know how to patch; run the function instead of export for them", ErrNotExportable)
 	}
@@ -279,187 +286,6 @@ func describe(n *yaml.RNode) string {
 		return fmt.Sprintf("%s %s/%s", n.GetKind(), ns, n.GetName())
 	}
 	return fmt.Sprintf("%s %s", n.GetKind(), n.GetName())
-}
-
-// ErrNotGenerated is wrapped when --out holds, where export would write, a
-// file that export did not write.
-var ErrNotGenerated = errors.New("export did not write it")
-
-// Write replaces dir's generated files with files; see Writer.
-func Write(dir string, files []File) error {
-	return Writer{}.Write(dir, files)
-}
-
-// Writer writes a Component's folder.
-type Writer struct {
-	// Force overwrites files export did not write (those without Header).
-	Force bool
-}
-
-// Write replaces dir's generated files with files. It writes the whole
-// folder anew beside dir and renames it into place, so a failed export leaves
-// the old Component as it was. Files export did not write are carried over;
-// one in the way of a file export writes is an error unless Force is set.
-// Generated files export no longer writes (stale patches) are dropped.
-func (w Writer) Write(dir string, files []File) (err error) {
-	for _, f := range files {
-		if !filepath.IsLocal(f.Path) {
-			return fmt.Errorf("writing %q: not a path inside the Component's folder", f.Path)
-		}
-		data, err := os.ReadFile(filepath.Join(dir, f.Path))
-		if err == nil && !strings.HasPrefix(string(data), Header) && !w.Force {
-			return fmt.Errorf("refusing to overwrite %s: %w (it does not start with %q); move it away, choose another --out, or pass --force to overwrite it",
-				filepath.Join(dir, f.Path), ErrNotGenerated, strings.TrimSpace(Header))
-		}
-	}
-	// Absolute, so that --out . has a parent to stage beside and a name to rename.
-	dir, err = filepath.Abs(dir)
-	if err != nil {
-		return fmt.Errorf("finding %s: %w", dir, err)
-	}
-	parent := filepath.Dir(dir)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return fmt.Errorf("creating %s: %w", parent, err)
-	}
-	staging, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".export-")
-	if err != nil {
-		return fmt.Errorf("creating a folder beside %s: %w", dir, err)
-	}
-	defer func() {
-		if rmErr := os.RemoveAll(staging); rmErr != nil && err == nil {
-			err = fmt.Errorf("removing %s: %w", staging, rmErr)
-		}
-	}()
-	if err := os.Chmod(staging, 0o755); err != nil {
-		return fmt.Errorf("opening %s: %w", staging, err)
-	}
-	replaced := map[string]bool{}
-	for _, f := range files {
-		replaced[filepath.Clean(f.Path)] = true
-	}
-	if err := carryOver(dir, staging, replaced); err != nil {
-		return err
-	}
-	for _, f := range files {
-		path := filepath.Join(staging, f.Path)
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			return fmt.Errorf("creating the folder of %s: %w", f.Path, err)
-		}
-		if err := os.WriteFile(path, []byte(f.Content), 0o644); err != nil {
-			return fmt.Errorf("writing %s: %w", f.Path, err)
-		}
-	}
-	return swap(staging, dir)
-}
-
-// carryOver copies into staging the files of dir that export did not write,
-// except those in replaced.
-func carryOver(dir, staging string, replaced map[string]bool) error {
-	err := filepath.WalkDir(dir, func(path string, d os.DirEntry, err error) error {
-		if errors.Is(err, os.ErrNotExist) && path == dir {
-			return filepath.SkipDir // a new Component
-		}
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(dir, path)
-		if err != nil {
-			return err
-		}
-		target := filepath.Join(staging, rel)
-		switch {
-		case d.IsDir():
-			return os.MkdirAll(target, 0o755)
-		case d.Type()&os.ModeSymlink != 0:
-			link, err := os.Readlink(path)
-			if err != nil {
-				return err
-			}
-			return os.Symlink(link, target)
-		case !d.Type().IsRegular() || replaced[rel]:
-			return nil
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		if strings.HasPrefix(string(data), Header) {
-			return nil // generated: written anew, or stale
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, data, info.Mode().Perm())
-	})
-	if err != nil {
-		return fmt.Errorf("carrying over the files of %s: %w", dir, err)
-	}
-	return nil
-}
-
-// swap puts the folder staging where dir is, keeping dir until it is done.
-func swap(staging, dir string) error {
-	old := staging + ".old"
-	hadOld := true
-	if err := os.Rename(dir, old); errors.Is(err, os.ErrNotExist) {
-		hadOld = false
-	} else if err != nil {
-		return fmt.Errorf("moving the old Component aside: %w", err)
-	}
-	if err := os.Rename(staging, dir); err != nil {
-		if hadOld {
-			err = errors.Join(err, os.Rename(old, dir))
-		}
-		return fmt.Errorf("moving the new Component into place: %w", err)
-	}
-	if hadOld {
-		if err := os.RemoveAll(old); err != nil {
-			return fmt.Errorf("removing the old Component: %w", err)
-		}
-	}
-	return nil
-}
-
-// ErrStale is returned, wrapped, by export --check when the committed
-// Component is not what the spec and resources produce now.
-var ErrStale = errors.New("the Component is stale")
-
-// Diff names the files of dir that Write would change: files missing or with
-// other content, and generated patches Write would remove. An empty result
-// means dir is up to date.
-func Diff(dir string, files []File) ([]string, error) {
-	var stale []string
-	want := map[string]bool{}
-	for _, f := range files {
-		want[filepath.ToSlash(f.Path)] = true
-		data, err := os.ReadFile(filepath.Join(dir, f.Path))
-		if errors.Is(err, os.ErrNotExist) {
-			stale = append(stale, f.Path+" (missing)")
-			continue
-		}
-		if err != nil {
-			return nil, fmt.Errorf("reading %s: %w", f.Path, err)
-		}
-		if string(data) != f.Content {
-			stale = append(stale, f.Path)
-		}
-	}
-	old, err := filepath.Glob(filepath.Join(dir, "patches", "*.yaml"))
-	if err != nil {
-		return nil, err
-	}
-	for _, path := range old {
-		rel := "patches/" + filepath.Base(path)
-		if want[rel] {
-			continue
-		}
-		data, err := os.ReadFile(path)
-		if err == nil && strings.HasPrefix(string(data), Header) {
-			stale = append(stale, rel+" (no longer generated)")
-		}
-	}
-	return stale, nil
 }
 
 func findSame(items []*yaml.RNode, n *yaml.RNode) *yaml.RNode {

@@ -2,6 +2,7 @@ package function
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 
 	"sigs.k8s.io/kustomize/kyaml/fn/framework"
@@ -10,19 +11,20 @@ import (
 
 // checkShapes refuses items whose YAML would mean one thing to the function
 // and another to kubectl: a key written twice (the function reads the first,
-// kubectl keeps the last), and List objects, whose items would be applied
-// without the function ever seeing them as workloads.
+// kubectl keeps the last), a merge key (kubectl reads the fields it merges
+// in, the function only those written out), a tag that changes a value
+// (kubectl decodes !!binary, the function would read the base64 text), and
+// List objects, whose items would be applied without the function ever
+// seeing them as workloads.
 func checkShapes(items []*yaml.RNode) framework.Results {
 	var results framework.Results
 	for _, item := range items {
 		if item.IsNil() {
 			continue
 		}
-		for _, d := range duplicateKeys(item.YNode(), nil) {
-			results = append(results, &framework.Result{Severity: framework.Error,
-				Message: fmt.Sprintf("has key %q twice (lines %d and %d); kubectl keeps the last and this function would read the first: remove one of them",
-					d.key, d.first, d.second),
-				ResourceRef: ref(item), Field: &framework.Field{Path: d.path}, File: file(item)})
+		for _, m := range misreadings(item.YNode(), nil) {
+			results = append(results, &framework.Result{Severity: framework.Error, Message: m.message,
+				ResourceRef: ref(item), Field: &framework.Field{Path: m.path}, File: file(item)})
 		}
 		if kind := item.GetKind(); strings.HasSuffix(kind, "List") && item.Field("items") != nil {
 			results = append(results, &framework.Result{Severity: framework.Error,
@@ -33,10 +35,10 @@ func checkShapes(items []*yaml.RNode) framework.Results {
 	return results
 }
 
-// duplicateKey is a key a mapping holds twice.
-type duplicateKey struct {
-	path, key     string
-	first, second int
+// misreading is a place in an item that kubectl and the function would read
+// differently, and what to do about it.
+type misreading struct {
+	path, message string
 }
 
 // pathPart is a map key, or a list index when key is empty.
@@ -45,18 +47,30 @@ type pathPart struct {
 	index int
 }
 
-// duplicateKeys walks every node of an item; the path of a key is built
-// only for the rare duplicate, since the walk runs over every item.
-func duplicateKeys(n *yaml.Node, path []pathPart) []duplicateKey {
-	var out []duplicateKey
+// plainTags are the tags of YAML's core schema, which read the same to
+// yaml.v3 and to kubectl's YAML 1.1 reader when written explicitly.
+var plainTags = map[string]bool{
+	yaml.NodeTagString: true, yaml.NodeTagInt: true, yaml.NodeTagBool: true, yaml.NodeTagFloat: true,
+	yaml.NodeTagNull: true, yaml.NodeTagMap: true, yaml.NodeTagSeq: true,
+}
+
+// misreadings walks every node of an item once, aliases not followed (an
+// anchor is walked where it is written); the path of a finding is built only
+// for the rare finding, since the walk runs over every item.
+func misreadings(n *yaml.Node, path []pathPart) []misreading {
+	var out []misreading
+	if n.Style&yaml.TaggedStyle != 0 && !plainTags[n.ShortTag()] {
+		out = append(out, misreading{path: fieldPath(path), message: fmt.Sprintf(
+			"has the YAML tag %s: kubectl converts the value, this function would read it as written; write the value out plainly, without a tag", strconv.QuoteToASCII(n.ShortTag()))})
+	}
 	switch n.Kind {
 	case yaml.DocumentNode:
 		for _, c := range n.Content {
-			out = append(out, duplicateKeys(c, path)...)
+			out = append(out, misreadings(c, path)...)
 		}
 	case yaml.SequenceNode:
 		for i, c := range n.Content {
-			out = append(out, duplicateKeys(c, append(path, pathPart{index: i}))...)
+			out = append(out, misreadings(c, append(path, pathPart{index: i}))...)
 		}
 	case yaml.MappingNode:
 		var seen map[string]int
@@ -65,18 +79,27 @@ func duplicateKeys(n *yaml.Node, path []pathPart) []duplicateKey {
 			if seen == nil {
 				seen = make(map[string]int, len(n.Content)/2)
 			}
+			at := append(path, pathPart{key: key.Value})
 			if line, dup := seen[key.Value]; dup {
-				out = append(out, duplicateKey{path: fieldPath(append(path, pathPart{key: key.Value})), key: key.Value, first: line, second: key.Line})
+				out = append(out, misreading{path: fieldPath(at), message: fmt.Sprintf(
+					"has key %q twice (lines %d and %d); kubectl keeps the last and this function would read the first: remove one of them", key.Value, line, key.Line)})
 			} else {
 				seen[key.Value] = key.Line
 			}
-			if child := n.Content[i+1]; child.Kind == yaml.MappingNode || child.Kind == yaml.SequenceNode {
-				out = append(out, duplicateKeys(child, append(path, pathPart{key: key.Value}))...)
+			if key.ShortTag() == mergeTag {
+				out = append(out, misreading{path: fieldPath(at), message: "is a YAML merge key: kubectl reads the fields it merges in, this function only the fields written out, " +
+					"so it would miss a serviceAccountName or write an env list that hides the merged one: write the merged fields out (yq 'explode(.)' does)"})
+			} else {
+				out = append(out, misreadings(key, at)...)
 			}
+			out = append(out, misreadings(n.Content[i+1], at)...)
 		}
 	}
 	return out
 }
+
+// mergeTag is the tag yaml.v3 gives the key << of a merge.
+const mergeTag = "!!merge"
 
 // fieldPath joins path parts as kpt writes field paths: list indexes
 // follow their field without a dot.

@@ -16,6 +16,16 @@ func TestCheckShapesRefusesWhatKubectlReadsOtherwise(t *testing.T) {
 		{"a duplicate key deep inside", "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  containers:\n  - name: c\n    image: x\n    image: y\n", []string{`"image" twice`}},
 		{"a List that reached the items still wrapped", "apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: Pod, metadata: {name: a}}\n", []string{"is a List"}},
 		{"a typed list", "apiVersion: v1\nkind: PodList\nitems: []\n", []string{"is a PodList"}},
+		{"a container merging in its env", "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nx-app: &app\n  image: x\n  env: [{name: DATABASE_URL, value: db}]\nspec:\n  containers:\n  - name: c\n    <<: *app\n",
+			[]string{"is a YAML merge key"}},
+		{"serviceAccountName merged into the pod spec", "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  <<: {serviceAccountName: runner}\n  containers: [{name: c}]\n",
+			[]string{"is a YAML merge key"}},
+		{"a serviceAccountName in !!binary", "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\nspec:\n  serviceAccountName: !!binary cnVubmVy\n  containers: [{name: c}]\n",
+			[]string{`has the YAML tag "!!binary"`}},
+		{"a local tag", "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: !ns jobs}\n", []string{`has the YAML tag "!ns"`}},
+		{"core tags written out", "apiVersion: v1\nkind: Pod\nmetadata: {name: !!str a, labels: !!map {n: !!int 1}}\nspec: {containers: !!seq [], x: !!null ~, y: !!bool true, z: !!float 1.5}\n", nil},
+		{"an alias, read where it is written", "apiVersion: v1\nkind: Pod\nmetadata: {name: &n a, labels: {n: *n}}\n", nil},
+		{"a quoted << is a plain key", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: a}\ndata: {\"<<\": x}\n", nil},
 		{"a plain object", "apiVersion: v1\nkind: Pod\nmetadata: {name: a}\n", nil},
 		{"a kind that only ends in List without items", "apiVersion: example.com/v1\nkind: Checklist\nspec: {}\n", nil},
 	} {
@@ -25,7 +35,7 @@ func TestCheckShapesRefusesWhatKubectlReadsOtherwise(t *testing.T) {
 				t.Fatalf("got %d results %v, want %d", len(results), results, len(tc.want))
 			}
 			for i, w := range tc.want {
-				if !strings.Contains(results[i].Message, w) {
+				if !strings.Contains(results[i].Message, w) || results[i].Field == nil || results[i].Field.Path == "" {
 					t.Errorf("result %q lacks %q", results[i].Message, w)
 				}
 			}

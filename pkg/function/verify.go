@@ -31,7 +31,9 @@ func checkOnly(config *yaml.RNode) bool {
 // than it now runs as (an overlay renamed its namespace or ServiceAccount),
 // when its stamp holds other credentials than the spec gives now, or when a
 // selected container lacks an entry the spec injects or holds another value
-// (an overlay replaced env, added a sidecar, ...).
+// (an overlay replaced env, added a sidecar, ...). With
+// spec.admissionPolicy, the policies the spec emitted must be the ones it
+// gives for the ServiceAccount as the items have it (verifyPolicies).
 func Verify(config *yaml.RNode, items []*yaml.RNode) (int, framework.Results) {
 	set, results := collectSpecs(config, items)
 	if results.ExitCode() != 0 {
@@ -67,6 +69,7 @@ func verifySpec(src source, items []*yaml.RNode) (int, framework.Results) {
 	if len(found.Errors()) > 0 {
 		return 0, results
 	}
+	results = append(results, verifyPolicies(src, p, items)...)
 	spec := &src.spec.Spec
 	sa := spec.ServiceAccount
 	table := spec.Kinds()

@@ -72,6 +72,26 @@ func Sorted(m map[string]string) []KeyValue {
 	return out
 }
 
+// EnvValue is value as written in a container's env entry, so that the
+// container sees value itself. The kubelet expands $(NAME) in env values
+// from the variables before it and reads $$ as $ (Kubernetes'
+// third_party/forked/golang/expansion), so every $ that starts "$(" or "$$"
+// is doubled: an IAM role path may hold "$(AWS_REGION)", which would
+// otherwise become the region. A $ before anything else stays as it is.
+func EnvValue(value string) string {
+	if !strings.Contains(value, "$") {
+		return value
+	}
+	var b strings.Builder
+	for i := 0; i < len(value); i++ {
+		b.WriteByte(value[i])
+		if value[i] == '$' && i+1 < len(value) && (value[i+1] == '(' || value[i+1] == '$') {
+			b.WriteByte('$')
+		}
+	}
+	return b.String()
+}
+
 // ConfigMap is a ConfigMap the target emits.
 type ConfigMap struct {
 	Name string
@@ -123,6 +143,13 @@ type StaticCredential struct {
 	What string
 	// Why it wins, naming the SDKs and their documented chain order.
 	Why string
+}
+
+// Explain says what the credential is and why it would be used instead of
+// the keyless one, for the build-time conflict and the admission policy's
+// refusal alike.
+func (c StaticCredential) Explain() string {
+	return fmt.Sprintf("%s, which %s: the pod would keep using it instead of the keyless credentials", c.What, c.Why)
 }
 
 // IsEmpty reports whether the patch changes nothing.

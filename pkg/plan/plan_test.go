@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"sigs.k8s.io/kustomize/api/filters/refvar"
 )
 
 func TestMergeKeepsTargetOrder(t *testing.T) {
@@ -92,5 +93,30 @@ func TestSortedIsInKeyOrder(t *testing.T) {
 	want := []KeyValue{{Key: "a", Value: "1"}, {Key: "b", Value: "2"}, {Key: "example.com/c", Value: "3"}}
 	if !slices.Equal(got, want) {
 		t.Errorf("Sorted = %v, want %v", got, want)
+	}
+}
+
+// expandEnv is what the kubelet makes of an env value, given the variables
+// set before it: kustomize's refvar keeps a copy of Kubernetes' expansion
+// (third_party/forked/golang/expansion), with the same rules: $(NAME) of a
+// known variable is replaced, of an unknown one kept, and $$ reads as $.
+func expandEnv(value string, before map[string]any) string {
+	return refvar.DoReplacements(value, refvar.MakePrimitiveReplacer(map[string]int{}, before)).(string)
+}
+
+func TestEnvValueReadsBackThroughTheKubeletsExpansion(t *testing.T) {
+	before := map[string]any{"AWS_REGION": "eu-west-2", "A": "expanded"}
+	for _, value := range []string{
+		"arn:aws:iam::111122223333:role/$(AWS_REGION)/api",
+		"$(A)", "$$(A)", "$$$(A)", "$(UNKNOWN)", "$(unclosed", "$(", "$$", "a$$b", "$", "x$", "$)", "$x$y",
+		"plain", "", "line\u2028break $(A)",
+	} {
+		written := EnvValue(value)
+		if got := expandEnv(written, before); got != value {
+			t.Errorf("EnvValue(%q) = %q, which the kubelet expands to %q", value, written, got)
+		}
+	}
+	if got := EnvValue("/var/run/secrets/eks.amazonaws.com/serviceaccount/token"); got != "/var/run/secrets/eks.amazonaws.com/serviceaccount/token" {
+		t.Errorf("a value without $ changed: %q", got)
 	}
 }

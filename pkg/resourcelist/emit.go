@@ -320,6 +320,13 @@ func (e *emitter) scalar(n *yaml.Node) {
 			style = singleQuotedStyle
 		}
 		if len(value) == 0 && (e.flowLevel > 0 || e.simpleKeyContext) {
+			if isEmptyNull(n) {
+				// yaml.v3 would quote it, which makes a null a string:
+				// left to the caller, which keeps values (keepValues) or
+				// writes what yaml.v3 writes.
+				e.failed = true
+				return
+			}
 			style = singleQuotedStyle
 		}
 	}

@@ -4,12 +4,13 @@
 //
 // The bytes are kyaml's, byte for byte: Execute writes what
 // framework.Execute writes with a kio.ByteReadWriter, and WriteStream what
-// kio.ByteWriter writes, but for one bug of yaml.v3 they do not repeat: a
+// kio.ByteWriter writes, but for two bugs of yaml.v3 they do not repeat: a
 // folded scalar with more-indented lines, which yaml.v3 writes back with a
 // line break more before each of them, is written as a literal block (or
-// double-quoted), so that it reads back as it was read. What differs too is
-// the cost. kyaml encodes the whole
-// output as one YAML document through one yaml.v3 encoder, whose event
+// double-quoted), and an empty null in a flow collection or as a key, which
+// yaml.v3 writes as an empty quoted string, is written null, so that each
+// reads back as it was read. What differs too is the cost. kyaml encodes
+// the whole output as one YAML document through one yaml.v3 encoder, whose event
 // buffer keeps every event of the document, after a deep copy of every
 // item; that is most of a function's time and memory on large inputs. Here
 // items are encoded independently, a batch at a time, in parallel, and
@@ -39,8 +40,8 @@ import (
 // Execute reads a ResourceList from r, has p process it and writes the
 // resulting ResourceList to w: framework.Execute with a
 // kio.ByteReadWriter{KeepReaderAnnotations: true}, as command.Build runs a
-// processor, with the same output and errors (but for folded scalars that
-// would not read back: see the package's documentation). Input that is not
+// processor, with the same output and errors (but for folded scalars and
+// empty nulls that would not read back: see the package's documentation). Input that is not
 // one ResourceList (or List) document goes to kyaml itself.
 func Execute(p framework.ResourceListProcessor, r io.Reader, w io.Writer) error {
 	data, err := readAll(r)
@@ -77,8 +78,9 @@ func Execute(p framework.ResourceListProcessor, r io.Reader, w io.Writer) error 
 	return retErr
 }
 
-// keepingValues is a processor whose items' folded scalars are restyled
-// after it, as List.Write restyles them, for the inputs left to kyaml.
+// keepingValues is a processor whose items' scalars that would not read
+// back are restyled after it (keepValues), as List.Write restyles them, for
+// the inputs left to kyaml.
 type keepingValues struct {
 	framework.ResourceListProcessor
 }
@@ -87,7 +89,7 @@ func (k keepingValues) Process(rl *framework.ResourceList) error {
 	err := k.ResourceListProcessor.Process(rl)
 	for _, item := range rl.Items {
 		if !item.IsNil() {
-			keepFoldedScalars(item.YNode())
+			keepValues(item.YNode())
 		}
 	}
 	return err

@@ -26,7 +26,7 @@ func kyamlExecute(p framework.ResourceListProcessor, in []byte) (out []byte, err
 	restyled := framework.ResourceListProcessorFunc(func(rl *framework.ResourceList) error {
 		err := p.Process(rl)
 		for _, item := range rl.Items {
-			keepFoldedScalars(item.YNode())
+			keepValues(item.YNode())
 		}
 		return err
 	})
@@ -223,6 +223,7 @@ func TestExecuteLeavesOtherInputToKyaml(t *testing.T) {
 		"path annotations":   "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: a\n    annotations:\n      config.kubernetes.io/path: a.yaml\n      config.kubernetes.io/index: '0'\n",
 		"mismatched":         "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- apiVersion: v1\n  kind: ConfigMap\n  metadata:\n    name: a\n    annotations:\n      config.kubernetes.io/path: a.yaml\n      internal.config.kubernetes.io/path: b.yaml\n",
 		"document end":       "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- a: |+\n    keep\n\n",
+		"empty nulls":        "apiVersion: config.kubernetes.io/v1\nkind: ResourceList\nitems:\n- {kind: ConfigMap, data: {a: , b}, list: [{c}], ? : key}\n",
 	} {
 		t.Run(name, func(t *testing.T) {
 			sameAsKyaml(t, identity, []byte(in))

@@ -132,6 +132,11 @@ func (s *Sources) record(n *yaml.RNode, text []byte) {
 		// a file that may change a value (a block scalar keeps its final
 		// break): such a text is encoded instead.
 		text = append(text[:len(text):len(text)], '\n')
+		if separator.Match(text) {
+			// The break made a last line such as "--- {a: b}" a document
+			// separator, which the reader refuses.
+			return
+		}
 		var doc yaml.Node
 		if err := yaml.NewDecoder(bytes.NewReader(text)).Decode(&doc); err != nil || s.sum(&doc) != sum {
 			return

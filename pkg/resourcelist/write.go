@@ -25,8 +25,9 @@ type List struct {
 // kio.ByteWriter{WrappingKind: l.Kind, WrappingAPIVersion: l.APIVersion,
 // FunctionConfig: l.FunctionConfig, Results: l.Results,
 // KeepReaderAnnotations: true} writes, but for folded scalars that would
-// not read back, which it restyles first. Unlike ByteWriter it does not copy
-// the items first: it clears their empty annotations and metadata in place,
+// not read back and empty nulls yaml.v3 would write as an empty quoted
+// string, which it restyles first (keepValues). Unlike ByteWriter it does
+// not copy the items first: it clears their empty annotations and metadata in place,
 // as ByteWriter does on its copies, and it drops them from items once they
 // are written, so that their memory can go while the rest is written.
 func (l List) Write(w io.Writer, items []*yaml.RNode) error {
@@ -37,7 +38,7 @@ func (l List) Write(w io.Writer, items []*yaml.RNode) error {
 	if l.Kind == "" || len(items) == 0 || hasNil(items) {
 		for _, item := range items {
 			if !item.IsNil() {
-				keepFoldedScalars(item.YNode())
+				keepValues(item.YNode())
 			}
 		}
 		return writer().Write(items)
@@ -48,7 +49,7 @@ func (l List) Write(w io.Writer, items []*yaml.RNode) error {
 	head, tail, ok := l.frame()
 	if !ok {
 		for _, item := range items {
-			keepFoldedScalars(item.YNode())
+			keepValues(item.YNode())
 		}
 		return writer().Write(items)
 	}
@@ -125,9 +126,10 @@ func encodeItems(e *emitter, dst []byte, items []*yaml.RNode, endsDocument bool)
 		last := endsDocument && i == len(items)-1
 		start := len(dst)
 		e.buf = dst
-		// The emitter leaves folded scalars to yaml.v3; those that would not
-		// read back as they were are restyled first.
-		if e.item(item.YNode()) || keepFoldedScalars(item.YNode()) && e.reset(dst, start) && e.item(item.YNode()) {
+		// The emitter leaves folded scalars and empty nulls where yaml.v3
+		// would quote them to yaml.v3; those that would not read back as
+		// they were are restyled first.
+		if e.item(item.YNode()) || keepValues(item.YNode()) && e.reset(dst, start) && e.item(item.YNode()) {
 			dst = e.buf
 			if last && e.openEnded {
 				// yaml.v3 closes the stream with a document end marker.
@@ -346,9 +348,10 @@ func WriteStream(w io.Writer, nodes []*yaml.RNode, sources *Sources) error {
 			doc := unwrapBareSequence(n.Document())
 			at := len(dst)
 			e.buf = dst
-			// The emitter leaves folded scalars to yaml.v3, and keeps values
-			// only with sources: without, the bytes are kyaml's.
-			if e.document(doc, wide[i]) || sources != nil && keepFoldedScalars(doc) && e.reset(dst, at) && e.document(doc, wide[i]) {
+			// The emitter leaves folded scalars and empty nulls where yaml.v3
+			// would quote them to yaml.v3, and keeps values only with
+			// sources: without, the bytes are kyaml's.
+			if e.document(doc, wide[i]) || sources != nil && keepValues(doc) && e.reset(dst, at) && e.document(doc, wide[i]) {
 				dst = e.buf
 				if i == last && e.openEnded {
 					dst = append(dst, "...\n"...)
@@ -368,17 +371,29 @@ func WriteStream(w io.Writer, nodes []*yaml.RNode, sources *Sources) error {
 	return bw.Flush()
 }
 
-// keepFoldedScalars gives every folded scalar under n that yaml.v3 would
-// not read back as it is a style that reads back the same: literal, or
-// double quoted. yaml.v3 writes a folded scalar whose text has
-// more-indented lines with one line break more before each of them, at
-// every writing (kustomize, which writes with it, does the same). It
-// reports whether it changed a style. Other styles read back as they are.
-func keepFoldedScalars(n *yaml.Node) bool {
+// keepValues gives every scalar under n that yaml.v3 would not write back
+// as it is a form that reads back the same, and reports whether it changed
+// one. yaml.v3 writes a folded scalar whose text has more-indented lines
+// with one line break more before each of them, at every writing
+// (kustomize, which writes with it, does the same): it becomes literal, or
+// double quoted. And it writes an empty null in a flow collection or as a
+// key as an empty quoted string, since an empty plain scalar is not allowed
+// there: it is written null. Other scalars read back as they are.
+func keepValues(n *yaml.Node) bool {
+	return keepValuesIn(n, false, false)
+}
+
+// keepValuesIn is keepValues for a node in a flow collection (flow), or a
+// key of a mapping (key).
+func keepValuesIn(n *yaml.Node, flow, key bool) bool {
 	if n == nil {
 		return false
 	}
 	if n.Kind == yaml.ScalarNode {
+		if (flow || key) && isEmptyNull(n) {
+			n.Value = "null"
+			return true
+		}
 		if n.Style&yaml.FoldedStyle == 0 || readsBack(n) {
 			return false
 		}
@@ -388,11 +403,19 @@ func keepFoldedScalars(n *yaml.Node) bool {
 		}
 		return true
 	}
+	flow = flow || n.Style&yaml.FlowStyle != 0
 	changed := false
-	for _, child := range n.Content {
-		changed = keepFoldedScalars(child) || changed
+	for i, child := range n.Content {
+		changed = keepValuesIn(child, flow, n.Kind == yaml.MappingNode && i%2 == 0) || changed
 	}
 	return changed
+}
+
+// isEmptyNull reports whether n is a null written as nothing: a plain
+// scalar without a value, whose tag is null or resolved from the text.
+func isEmptyNull(n *yaml.Node) bool {
+	quoted := yaml.SingleQuotedStyle | yaml.DoubleQuotedStyle | yaml.LiteralStyle | yaml.FoldedStyle | yaml.TaggedStyle
+	return n.Kind == yaml.ScalarNode && n.Value == "" && n.Style&quoted == 0 && (n.Tag == "" || shortTag(n.Tag) == yaml.NodeTagNull)
 }
 
 // readsBack reports whether yaml.v3 reads the scalar n back as it is,

@@ -4,17 +4,13 @@
 package verify
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 
 	"github.com/spf13/cobra"
-	"sigs.k8s.io/kustomize/kyaml/kio"
-	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/function"
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/resourcelist"
 )
 
 // ErrMismatch is returned when a pod template no longer matches the spec.
@@ -42,7 +38,7 @@ there is one. --namespace is the namespace of objects that name none (a Helm
 release's), as for the function run standalone.`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			spec, err := readStream(cmd.InOrStdin(), args[0])
+			spec, err := resourcelist.ReadFiles(cmd.InOrStdin(), args[:1], nil)
 			if err != nil {
 				return err
 			}
@@ -53,13 +49,9 @@ release's), as for the function run standalone.`,
 			if len(paths) == 0 {
 				paths = []string{"-"}
 			}
-			var items []*yaml.RNode
-			for _, path := range paths {
-				nodes, err := readStream(cmd.InOrStdin(), path)
-				if err != nil {
-					return err
-				}
-				items = append(items, nodes...)
+			items, err := resourcelist.ReadFiles(cmd.InOrStdin(), paths, nil)
+			if err != nil {
+				return err
 			}
 			if namespace != "" {
 				for _, item := range items {
@@ -83,23 +75,4 @@ release's), as for the function run standalone.`,
 	}
 	cmd.Flags().StringVar(&namespace, "namespace", "", "the namespace of objects without one (a Helm release's)")
 	return cmd
-}
-
-// readStream parses one file, or stdin for "-", as a YAML stream.
-func readStream(stdin io.Reader, path string) ([]*yaml.RNode, error) {
-	var data []byte
-	var err error
-	if path == "-" {
-		data, err = io.ReadAll(stdin)
-	} else {
-		data, err = os.ReadFile(path)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", path, err)
-	}
-	nodes, err := (&kio.ByteReader{Reader: bytes.NewReader(data), OmitReaderAnnotations: true}).Read()
-	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", path, err)
-	}
-	return nodes, nil
 }

@@ -396,3 +396,98 @@ func TestVerifyTakesTheReleaseNamespaceOfAHelmBuild(t *testing.T) {
 		t.Errorf("verify --namespace prod = %v\n%s%s", err, stdout, stderr)
 	}
 }
+
+// jobsSpec wires ServiceAccount runner of namespace jobs, with admission
+// policies for Pods created at runtime.
+func jobsSpec(namespace, account, annotations string) string {
+	return strings.Replace(strings.Replace(spec("jobs", namespace, account, annotations),
+		"  aws:\n", "  admissionPolicy: {}\n  aws:\n", 1), "role/shop-api", "role/jobs", 1)
+}
+
+// settings stands for what a base holds besides the workloads: the Pods
+// that run as runner are created at runtime, by an operator, and only the
+// admission policies reach them.
+const settings = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: jobs}\ndata: {level: info}\n"
+
+// A base that emits admission policies, under a leaf that sets a namespace
+// and a name prefix: kustomize namespaces the MutatingAdmissionPolicy and its
+// binding (its schema does not know them), does not follow the binding's
+// policyName, and renames nothing inside the policies, which still wire
+// runner in jobs. With no workload in the build, nothing else tells. verify,
+// the check-only leaf and a build of the exported Component under the same
+// leaf all fail; the base alone, and the function run in the leaf, pass.
+func TestAdmissionPoliciesUnderARenamingLeaf(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, map[string]string{
+		"base/kustomization.yaml":  "resources: [settings.yaml]\ntransformers: [spec.yaml]\n",
+		"base/settings.yaml":       settings,
+		"base/spec.yaml":           jobsSpec("jobs", "runner", ""),
+		"leaf/kustomization.yaml":  "resources: [../base]\nnamespace: prod\nnamePrefix: prod-\n",
+		"check/kustomization.yaml": "resources: [../leaf]\ntransformers: [check.yaml]\n",
+		"check/check.yaml":         jobsSpec("jobs", "runner", "    crosscloud.dev/check-only: \"true\"\n"),
+	})
+	specFile := filepath.Join(root, "base", "spec.yaml")
+	wants := []string{
+		"MutatingAdmissionPolicy/prod/prod-cross-cloud-access.jobs.runner metadata.namespace: is prod, but a MutatingAdmissionPolicy is cluster-scoped",
+		`MutatingAdmissionPolicyBinding/prod/prod-cross-cloud-access.jobs.runner spec.policyName: names "cross-cloud-access.jobs.runner", which is no MutatingAdmissionPolicy of this build`,
+		`ValidatingAdmissionPolicy/prod-cross-cloud-access.jobs.runner spec: is not what CrossCloudAccess "jobs" gives for ServiceAccount prod/prod-runner as this build has it`,
+	}
+
+	base, stderr, err := kustomize(t, filepath.Join(root, "base"))
+	if err != nil {
+		t.Fatalf("building the base: %v\n%s", err, stderr)
+	}
+	if stdout, stderr, err := run(t, base, functionBinary, "verify", specFile, "-"); err != nil {
+		t.Errorf("verify of the base = %v; want a pass\n%s%s", err, stdout, stderr)
+	}
+
+	built, stderr, err := kustomize(t, filepath.Join(root, "leaf"))
+	if err != nil {
+		t.Fatalf("building the leaf: %v\n%s", err, stderr)
+	}
+	_, stderr, err = run(t, built, functionBinary, "verify", specFile, "-")
+	for _, want := range wants {
+		if err == nil || !strings.Contains(stderr, want) {
+			t.Errorf("verify of the leaf = %v; want a failure saying %q\n%s", err, want, stderr)
+		}
+	}
+	if _, stderr, err := kustomize(t, filepath.Join(root, "check")); err == nil || !strings.Contains(stderr, wants[2]) {
+		t.Errorf("the check-only leaf = %v; want a failed build saying %q\n%s", err, wants[2], stderr)
+	}
+
+	// The exported Component under the same leaf.
+	component := filepath.Join(root, "component")
+	if _, stderr, err := run(t, "", functionBinary, "export", "--config", specFile, "--out", component, filepath.Join(root, "base", "settings.yaml")); err != nil {
+		t.Fatalf("export: %v\n%s", err, stderr)
+	}
+	write(t, root, map[string]string{
+		"app/kustomization.yaml":      "resources: [settings.yaml]\ncomponents: [../component]\n",
+		"app/settings.yaml":           settings,
+		"app-leaf/kustomization.yaml": "resources: [../app]\nnamespace: prod\nnamePrefix: prod-\n",
+	})
+	for dir, wantPass := range map[string]bool{"app": true, "app-leaf": false} {
+		built, stderr, err := kustomize(t, filepath.Join(root, dir))
+		if err != nil {
+			t.Fatalf("building %s: %v\n%s", dir, err, stderr)
+		}
+		_, stderr, err = run(t, built, functionBinary, "verify", specFile, "-")
+		if wantPass != (err == nil) || (!wantPass && !strings.Contains(stderr, wants[2])) {
+			t.Errorf("verify of %s with the exported Component = %v; want a pass: %v\n%s", dir, err, wantPass, stderr)
+		}
+	}
+
+	// The function in the leaf, for the ServiceAccount as the leaf has it.
+	write(t, root, map[string]string{
+		"plain/kustomization.yaml": "resources: [settings.yaml]\n",
+		"plain/settings.yaml":      settings,
+		"final/kustomization.yaml": "resources: [../plain]\nnamespace: prod\nnamePrefix: prod-\ntransformers: [spec.yaml]\n",
+		"final/spec.yaml":          jobsSpec("prod", "runner", ""),
+	})
+	final, stderr, err := kustomize(t, filepath.Join(root, "final"))
+	if err != nil {
+		t.Fatalf("building the leaf that runs the function: %v\n%s", err, stderr)
+	}
+	if stdout, stderr, err := run(t, final, functionBinary, "verify", filepath.Join(root, "final", "spec.yaml"), "-"); err != nil {
+		t.Errorf("verify of the leaf that runs the function = %v; want a pass\n%s%s", err, stdout, stderr)
+	}
+}

@@ -40,7 +40,7 @@ func perContainer() plan.PodPatch {
 // envOf is the env of the named container or initContainer as NAME=VALUE.
 func envOf(t *testing.T, text, container string) []string {
 	t.Helper()
-	c := containerNamed(nodeAt(yaml.MustParse(text).YNode(), "spec", "template", "spec"), container)
+	c, _ := containerNamed(nodeAt(yaml.MustParse(text).YNode(), "spec", "template", "spec"), container)
 	var out []string
 	if env := fieldValue(c, "env"); env != nil {
 		for _, e := range env.Content {

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"sigs.k8s.io/kustomize/kyaml/yaml"
+
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/plan"
 )
 
 // EnvVar sets an environment variable on a container.
@@ -37,7 +39,7 @@ func (e EnvVar) add(container *yaml.RNode) (bool, error) {
 	if err := requireMap(container); err != nil {
 		return false, err
 	}
-	entry := mapNode(keyValue{"name", stringNode(e.Name)}, keyValue{"value", stringNode(e.Value)})
+	entry := mapNode(keyValue{"name", stringNode(e.Name)}, keyValue{"value", stringNode(plan.EnvValue(e.Value))})
 	add := listEntry{
 		list:      "env",
 		entry:     entry,
@@ -69,25 +71,27 @@ func (e EnvVar) add(container *yaml.RNode) (bool, error) {
 // already provides the variable.
 var errProvidedElsewhere = errors.New("provided through envFrom")
 
-// compare returns a conflict unless entry sets the variable to e.Value.
+// compare returns a conflict unless entry sets the variable to e.Value, as
+// written in an env entry (plan.EnvValue).
 func (e EnvVar) compare(entry namedElement) error {
 	field := fmt.Sprintf("env[name=%s]", e.Name)
+	written := plan.EnvValue(e.Value)
 	if valueFrom := fieldValue(entry.Node.YNode(), "valueFrom"); valueFrom != nil && !isNull(valueFrom) {
 		return &Conflict{
 			Location: Location{Field: field},
 			Message: fmt.Sprintf("%s is already set from valueFrom, want the value %q; "+
-				"remove that entry or replace it with value: %q", e.Name, e.Value, e.Value),
+				"remove that entry or replace it with value: %q", e.Name, written, written),
 		}
 	}
 	value, _, err := lookupScalar(entry.Node, "value", fmt.Sprintf("env[%d].value", entry.Index))
 	if err != nil {
 		return err
 	}
-	if value != e.Value {
+	if value != written {
 		return &Conflict{
 			Location: Location{Field: field},
 			Message: fmt.Sprintf("%s is already set to %q, want %q; "+
-				"remove that entry or set it to %q", e.Name, value, e.Value, e.Value),
+				"remove that entry or set it to %q", e.Name, value, written, written),
 		}
 	}
 	return nil

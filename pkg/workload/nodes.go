@@ -62,9 +62,15 @@ func requireMap(n *yaml.RNode) error {
 }
 
 // lookupField returns the value of key in the mapping parent, or nil when the
-// key is absent or null. path is the field's path, for errors.
+// key is absent or null. path is the field's path, for errors. A scalar
+// wanted and written as an alias of one is read through it, as kubectl
+// reads it (serviceAccountName: *sa); an alias of a map or a list is not:
+// an edit of it would change every place that refers to the anchor.
 func lookupField(parent *yaml.RNode, key string, want yaml.Kind, path string) (*yaml.RNode, error) {
 	value := fieldValue(parent.YNode(), key)
+	if value != nil && want == yaml.ScalarNode && value.Kind == yaml.AliasNode && value.Alias != nil && value.Alias.Kind == yaml.ScalarNode {
+		value = value.Alias
+	}
 	if value == nil || isNull(value) {
 		return nil, nil
 	}

@@ -81,11 +81,16 @@ func (p Patch) apply(t PodTemplate) (Injected, error) {
 			})
 		}
 		if found {
-			if injectedDigest(template, previous.Injected) == previous.InjectedDigest {
+			ours, err := previous.Injected.heldAsWritten(template, previous.InjectedDigest)
+			if err != nil {
+				return Injected{}, errors.Join(t.attribute(err, "", t.Field)...)
+			}
+			if ours {
 				emptiedFields = removeInjected(template, previous.Injected)
 			} else {
-				// Someone edited our entries since: what is left of them
-				// is checked like a user's value, and stays recorded.
+				// Someone edited our entries, or wrote another entry of
+				// one of their names, since: what is left of them is
+				// checked like a user's value, and stays recorded.
 				kept = previous.Injected
 			}
 		}
@@ -122,7 +127,11 @@ func (p Patch) apply(t PodTemplate) (Injected, error) {
 		stamp.Identities = identities
 		stamp.Injected = added.union(kept.present(template))
 		if !stamp.Injected.IsEmpty() {
-			stamp.InjectedDigest = injectedDigest(template, stamp.Injected)
+			digest, err := injectedDigest(template, stamp.Injected)
+			if err != nil {
+				return Injected{}, errors.Join(t.attribute(err, "", t.Field)...)
+			}
+			stamp.InjectedDigest = digest
 		}
 		if err := writeStamp(template, stamp); err != nil {
 			return Injected{}, t.attributed(err)

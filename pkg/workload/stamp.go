@@ -303,28 +303,83 @@ func writeStamp(template *yaml.RNode, s Stamp) error {
 	return nil
 }
 
-// injectedDigest is the digest of the entries i names as template holds
-// them; a missing entry counts as missing, so a removed entry changes it.
-func injectedDigest(template *yaml.RNode, i Injected) string {
-	var lines []string
+// entries calls visit with each entry i names: its line in the digest, its
+// field below the template, and every element of the template with its
+// name, in order (none when it is missing).
+func (i Injected) entries(template *yaml.RNode, visit func(line, field string, found []*yaml.Node) error) error {
 	labels := nodeAt(template.YNode(), "metadata", "labels")
 	for _, key := range i.Labels {
-		lines = append(lines, "label "+key+" "+encoded(fieldValue(labels, key)))
+		var found []*yaml.Node
+		if v := fieldValue(labels, key); v != nil {
+			found = []*yaml.Node{v}
+		}
+		if err := visit("label "+key, "metadata.labels."+key, found); err != nil {
+			return err
+		}
 	}
 	spec := fieldValue(template.YNode(), "spec")
 	for _, name := range i.Volumes {
-		lines = append(lines, "volume "+name+" "+encoded(elementNamed(fieldValue(spec, "volumes"), "name", name)))
+		if err := visit("volume "+name, "spec.volumes[name="+name+"]", elementsNamed(fieldValue(spec, "volumes"), "name", name)); err != nil {
+			return err
+		}
 	}
 	for _, c := range i.Containers {
-		container := containerNamed(spec, c.Name)
+		container, list := containerNamed(spec, c.Name)
+		at := "spec." + list + "[name=" + c.Name + "]"
 		for _, name := range c.Env {
-			lines = append(lines, "env "+c.Name+" "+name+" "+encoded(elementNamed(fieldValue(container, "env"), "name", name)))
+			if err := visit("env "+c.Name+" "+name, at+".env[name="+name+"]", elementsNamed(fieldValue(container, "env"), "name", name)); err != nil {
+				return err
+			}
 		}
 		for _, name := range c.Mounts {
-			lines = append(lines, "mount "+c.Name+" "+name+" "+encoded(elementNamed(fieldValue(container, "volumeMounts"), "name", name)))
+			if err := visit("mount "+c.Name+" "+name, at+".volumeMounts[name="+name+"]", elementsNamed(fieldValue(container, "volumeMounts"), "name", name)); err != nil {
+				return err
+			}
 		}
 	}
-	return Digest([]byte(strings.Join(lines, "\n")))
+	return nil
+}
+
+// injectedDigest is the digest of the entries i names as template holds
+// them; a missing entry counts as missing, so a removed entry changes it. An
+// entry whose YAML aliases expand past maxCanonicalNodes is *Malformed.
+func injectedDigest(template *yaml.RNode, i Injected) (string, error) {
+	var lines []string
+	err := i.entries(template, func(line, field string, found []*yaml.Node) error {
+		var first *yaml.Node
+		if len(found) > 0 {
+			first = found[0]
+		}
+		data, ok := encoded(first)
+		if !ok {
+			return &Malformed{Location: Location{Field: field}, Message: fmt.Sprintf(
+				"expands its YAML aliases to more than %d nodes, which the function refuses to read (the entries it writes have none): write the entry out without aliases, or remove it", maxCanonicalNodes)}
+		}
+		lines = append(lines, line+" "+data)
+		return nil
+	})
+	if err != nil {
+		return "", err
+	}
+	return Digest([]byte(strings.Join(lines, "\n"))), nil
+}
+
+// heldAsWritten reports whether template holds the entries i names exactly
+// as a stamp with that digest recorded them, each once: only then are they
+// the function's to remove. A second entry of one of those names (a user's
+// second mount of the volume, a second AWS_ROLE_ARN) is the user's, and the
+// entries are then checked as on a first run.
+func (i Injected) heldAsWritten(template *yaml.RNode, digest string) (bool, error) {
+	once := true
+	_ = i.entries(template, func(_, _ string, found []*yaml.Node) error {
+		once = once && len(found) <= 1
+		return nil
+	})
+	if !once {
+		return false, nil
+	}
+	got, err := injectedDigest(template, i)
+	return got == digest, err
 }
 
 // present is i less the entries template no longer has.
@@ -343,7 +398,7 @@ func (i Injected) present(template *yaml.RNode) Injected {
 		}
 	}
 	for _, c := range i.Containers {
-		container := containerNamed(spec, c.Name)
+		container, _ := containerNamed(spec, c.Name)
 		for _, name := range c.Env {
 			if elementNamed(fieldValue(container, "env"), "name", name) != nil {
 				out.container(c.Name).Env = append(out.container(c.Name).Env, name)
@@ -369,7 +424,7 @@ func removeInjected(template *yaml.RNode, i Injected) []emptied {
 	spec := fieldValue(template.YNode(), "spec")
 	out = append(out, removeElements(spec, "volumes", i.Volumes)...)
 	for _, c := range i.Containers {
-		container := containerNamed(spec, c.Name)
+		container, _ := containerNamed(spec, c.Name)
 		out = append(out, removeElements(container, "env", c.Env)...)
 		out = append(out, removeElements(container, "volumeMounts", c.Mounts)...)
 	}
@@ -426,27 +481,36 @@ func nodeAt(n *yaml.Node, keys ...string) *yaml.Node {
 }
 
 // containerNamed is the container or initContainer of podSpec with that
-// name, or nil.
-func containerNamed(podSpec *yaml.Node, name string) *yaml.Node {
+// name, or nil, and the list it is in ("containers" when none).
+func containerNamed(podSpec *yaml.Node, name string) (container *yaml.Node, list string) {
 	for _, field := range []string{"containers", "initContainers"} {
 		if c := elementNamed(fieldValue(podSpec, field), "name", name); c != nil {
-			return c
+			return c, field
 		}
+	}
+	return nil, "containers"
+}
+
+// elementNamed is the first map in list whose key has the value name, or nil.
+func elementNamed(list *yaml.Node, key, name string) *yaml.Node {
+	if found := elementsNamed(list, key, name); len(found) > 0 {
+		return found[0]
 	}
 	return nil
 }
 
-// elementNamed is the map in list whose key has the value name, or nil.
-func elementNamed(list *yaml.Node, key, name string) *yaml.Node {
+// elementsNamed are the maps in list whose key has the value name.
+func elementsNamed(list *yaml.Node, key, name string) []*yaml.Node {
 	if list == nil || list.Kind != yaml.SequenceNode {
 		return nil
 	}
+	var found []*yaml.Node
 	for _, e := range list.Content {
 		if v := fieldValue(e, key); v != nil && v.Kind == yaml.ScalarNode && v.Value == name {
-			return e
+			found = append(found, e)
 		}
 	}
-	return nil
+	return found
 }
 
 // removeElements drops the elements named in names from parent's list
@@ -497,27 +561,46 @@ func removeKeys(m *yaml.Node, keys []string) {
 // encoded is a node's data in one canonical form (map keys sorted, styles
 // and comments left out), "missing" for nil: a digest of it changes with
 // the data only. It walks the nodes itself; decoding into Go values and
-// marshalling them cost several times more for every wired template.
-func encoded(n *yaml.Node) string {
+// marshalling them cost several times more for every wired template. ok is
+// false when the node's aliases expand past maxCanonicalNodes.
+func encoded(n *yaml.Node) (data string, ok bool) {
 	if n == nil {
-		return "missing"
+		return "missing", true
 	}
-	var b strings.Builder
-	writeCanonical(&b, n, 0)
-	return b.String()
+	w := canonicalWriter{budget: maxCanonicalNodes}
+	if !w.write(n) {
+		return "", false
+	}
+	return w.b.String(), true
 }
 
-// maxAliasDepth stops an alias cycle, which hand-written YAML can hold.
-const maxAliasDepth = 32
+// maxCanonicalNodes bounds the nodes the canonical form of one entry may
+// visit, aliases expanded. The entries the function writes have about
+// twenty; ten levels of ten aliases, a few hundred bytes of YAML, expand to
+// ten billion, and an alias cycle forever.
+const maxCanonicalNodes = 10_000
 
-func writeCanonical(b *strings.Builder, n *yaml.Node, depth int) {
+// canonicalWriter writes the canonical form while it has budget left.
+type canonicalWriter struct {
+	b      strings.Builder
+	budget int
+}
+
+// write writes n; false when the budget ran out.
+func (w *canonicalWriter) write(n *yaml.Node) bool {
+	if w.budget--; w.budget < 0 {
+		return false
+	}
+	b := &w.b
 	switch n.Kind {
 	case yaml.ScalarNode:
 		b.WriteString(strconv.Quote(n.Value))
 	case yaml.SequenceNode:
 		b.WriteByte('[')
 		for _, c := range n.Content {
-			writeCanonical(b, c, depth)
+			if !w.write(c) {
+				return false
+			}
 			b.WriteByte(',')
 		}
 		b.WriteByte(']')
@@ -531,15 +614,18 @@ func writeCanonical(b *strings.Builder, n *yaml.Node, depth int) {
 		for _, i := range keys {
 			b.WriteString(strconv.Quote(n.Content[i].Value))
 			b.WriteByte(':')
-			writeCanonical(b, n.Content[i+1], depth)
+			if !w.write(n.Content[i+1]) {
+				return false
+			}
 			b.WriteByte(',')
 		}
 		b.WriteByte('}')
 	case yaml.AliasNode:
-		if n.Alias != nil && depth < maxAliasDepth {
-			writeCanonical(b, n.Alias, depth+1)
+		if n.Alias != nil {
+			return w.write(n.Alias)
 		}
 	}
+	return true
 }
 
 // StripStamps removes the stamp's annotations from every map below n, and a

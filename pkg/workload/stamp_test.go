@@ -1,10 +1,13 @@
 package workload
 
 import (
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"sigs.k8s.io/kustomize/api/filters/refvar"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/plan"
@@ -182,5 +185,99 @@ func TestUnreadableStampIsMalformedNotIgnored(t *testing.T) {
 	_, err := applyTo(t, broken, stampedPatch("s", awsPatch("arn:aws:iam::111122223333:role/r")))
 	if err == nil || !strings.Contains(err.Error(), "crosscloud.dev/injected") || !strings.Contains(err.Error(), "remove every crosscloud.dev/ stamp annotation") {
 		t.Errorf("Apply over an unreadable stamp = %v; want a Malformed error saying how to start over", err)
+	}
+}
+
+// aliasFanOut is YAML lines (at indent) holding levels maps of ten aliases
+// each to the level below: a few hundred bytes that expand to 10^levels
+// nodes.
+func aliasFanOut(indent string, levels int) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%sfan0: &fan0 [x, x, x, x, x, x, x, x, x, x]\n", indent)
+	for i := 1; i < levels; i++ {
+		fmt.Fprintf(&b, "%sfan%d: &fan%d [%s]\n", indent, i, i, strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*fan%d, ", i-1), 10), ", "))
+	}
+	return b.String()
+}
+
+func TestStampDigestRefusesAliasFanOutInsteadOfExpandingIt(t *testing.T) {
+	first, err := applyTo(t, stampedDeployment, stampedPatch("s", awsPatch("arn:aws:iam::111122223333:role/r")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Seven levels: ten million nodes expanded, enough to tell a bounded
+	// walk from one that follows every alias without running out of memory
+	// when it does.
+	bomb := strings.Replace(first, "            path: token\n", "            path: token\n"+aliasFanOut("            ", 7), 1)
+	if bomb == first {
+		t.Fatal("the test did not plant the aliases in the token volume")
+	}
+	_, err = applyTo(t, bomb, stampedPatch("s", awsPatch("arn:aws:iam::111122223333:role/r")))
+	var m *Malformed
+	if !errors.As(err, &m) || !strings.Contains(m.Message, "YAML aliases") || m.Field != "spec.template.spec.volumes[name=aws-iam-token]" {
+		t.Errorf("Apply over a stamped volume with aliases that fan out = %v; want *Malformed at spec.template.spec.volumes[name=aws-iam-token] about its aliases", err)
+	}
+}
+
+func TestStampedPatchKeepsAUsersSecondEntryOfOneOfOurNames(t *testing.T) {
+	first, err := applyTo(t, stampedDeployment, stampedPatch("s", awsPatch("arn:aws:iam::111122223333:role/r")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, after, added, want string
+	}{
+		{"a second mount of our volume at another path",
+			"          readOnly: true\n",
+			"        - name: aws-iam-token\n          mountPath: /mnt/token-copy\n",
+			`volume "aws-iam-token" is already mounted at "/mnt/token-copy"`},
+		{"a second AWS_ROLE_ARN after ours",
+			"          value: -Daws.region=$(AWS_REGION)\n",
+			"        - name: AWS_ROLE_ARN\n          value: arn:aws:iam::111122223333:role/mine\n",
+			`AWS_ROLE_ARN is already set to "arn:aws:iam::111122223333:role/mine"`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			edited := strings.Replace(first, c.after, c.after+c.added, 1)
+			if edited == first {
+				t.Fatal("the test did not add the entry")
+			}
+			out, err := applyTo(t, edited, stampedPatch("s", awsPatch("arn:aws:iam::111122223333:role/r")))
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("Apply = %v; want the conflict a first run reports (%s)", err, c.want)
+			}
+			if !strings.Contains(out, c.added) {
+				t.Errorf("the user's entry is gone:\n%s", out)
+			}
+		})
+	}
+}
+
+// An IAM role path may hold "$(": the container must see the role the spec
+// names, not one the kubelet expanded with the AWS_REGION before it.
+func TestEnvValuesReachTheContainerUnexpanded(t *testing.T) {
+	role := "arn:aws:iam::111122223333:role/$(AWS_REGION)/api$$"
+	out, err := applyTo(t, stampedDeployment, stampedPatch("s", awsPatch(role)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	env, err := yaml.MustParse(out).Pipe(yaml.Lookup("spec", "template", "spec", "containers", "[name=app]", "env"))
+	if err != nil || env == nil {
+		t.Fatalf("no env: %v", err)
+	}
+	// The kubelet's expansion, kept in kustomize's refvar: each value sees
+	// the variables before it.
+	seen := map[string]any{}
+	for _, e := range env.YNode().Content {
+		name, value := fieldValue(e, "name").Value, fieldValue(e, "value").Value
+		seen[name] = refvar.DoReplacements(value, refvar.MakePrimitiveReplacer(map[string]int{}, seen)).(string)
+	}
+	if seen["AWS_ROLE_ARN"] != role {
+		t.Errorf("the container sees AWS_ROLE_ARN=%q; want %q\n%s", seen["AWS_ROLE_ARN"], role, out)
+	}
+	if seen["JAVA_TOOL_OPTIONS"] != "-Daws.region=eu-west-2" {
+		t.Errorf("the user's reference to our AWS_REGION expands to %q", seen["JAVA_TOOL_OPTIONS"])
+	}
+	if again, err := applyTo(t, out, stampedPatch("s", awsPatch(role))); err != nil || again != out {
+		t.Errorf("a second run changed the output (%v):\n%s", err, cmp.Diff(out, again))
 	}
 }

@@ -52,7 +52,7 @@ func (s StaticCredentials) Filter(container *yaml.RNode) (*yaml.RNode, error) {
 			conflicts = append(conflicts, &Conflict{
 				Location: Location{Field: fmt.Sprintf("env[name=%s]", credential.Name)},
 				Message: fmt.Sprintf("%s is set in env: %s; remove the entry",
-					credential.Name, explain(credential)),
+					credential.Name, credential.Explain()),
 			})
 		}
 		if s.Sources == nil {
@@ -68,17 +68,11 @@ func (s StaticCredentials) Filter(container *yaml.RNode) (*yaml.RNode, error) {
 		conflicts = append(conflicts, &Conflict{
 			Location: Location{Field: fmt.Sprintf("envFrom[%d]", provider.Index)},
 			Message: fmt.Sprintf("%s %q provides %s (key %q) through envFrom: %s; remove key %q from the %s or stop using the %s here",
-				provider.Kind, provider.Name, credential.Name, provider.Key, explain(credential),
+				provider.Kind, provider.Name, credential.Name, provider.Key, credential.Explain(),
 				provider.Key, provider.Kind, provider.Kind),
 		})
 	}
 	return container, errors.Join(conflicts...)
-}
-
-// explain says what the credential is and why it would be used instead of
-// the keyless one.
-func explain(c plan.StaticCredential) string {
-	return fmt.Sprintf("%s, which %s: the pod would keep using it instead of the keyless credentials", c.What, c.Why)
 }
 
 // setsValue reports whether an env entry sets its variable: a non-empty

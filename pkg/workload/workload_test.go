@@ -187,6 +187,21 @@ func TestServiceAccountNamePrefersServiceAccountNameOverTheDeprecatedField(t *te
 	}
 }
 
+// kubectl reads an alias of a scalar as the scalar: the template runs as
+// that ServiceAccount, and is the spec's to wire.
+func TestServiceAccountNameReadsAnAliasOfAScalar(t *testing.T) {
+	w := locateOK(t, "apiVersion: v1\nkind: Pod\nmetadata: {name: p, labels: {sa: &sa runner}}\nspec: {serviceAccountName: *sa, containers: [{name: c}]}\n")
+	if got := w.ServiceAccountName(); got != "runner" {
+		t.Errorf("ServiceAccountName() = %q; want runner", got)
+	}
+	if err := w.SetServiceAccountName("runner"); err != nil {
+		t.Errorf("SetServiceAccountName(runner) = %v; it already runs as runner", err)
+	}
+	if err := w.SetServiceAccountName("other"); err == nil {
+		t.Error("SetServiceAccountName(other) overwrote the aliased name")
+	}
+}
+
 func TestSetServiceAccountNameNeverOverwrites(t *testing.T) {
 	const deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: api, namespace: ns}\nspec:\n  template:\n"
 	cases := []struct {
