@@ -21,6 +21,8 @@ type AWS struct {
 	STSRegionalEndpoints   string `json:"stsRegionalEndpoints,omitempty" jsonschema:"enum=regional,enum=legacy"`
 	RoleSessionName        string `json:"roleSessionName,omitempty"`
 	TokenExpirationSeconds int64  `json:"tokenExpirationSeconds,omitempty"`
+	// Grants are the role's permissions, for `trust` (aws_grants.go).
+	Grants *AWSGrants `json:"grants,omitempty"`
 }
 
 // defaults resolves auto to webhook on EKS, whose webhook reads the
@@ -35,6 +37,9 @@ func (a *AWS) defaults(c *Cluster) {
 	defaultString(&a.Audience, DefaultAWSAudience)
 	defaultString(&a.STSRegionalEndpoints, DefaultSTSRegionalEndpoints)
 	defaultInt(&a.TokenExpirationSeconds, DefaultAWSTokenExpirationSeconds)
+	if a.Grants != nil {
+		a.Grants.defaults()
+	}
 }
 
 func (a *AWS) check(v *checker, c *Cluster) {
@@ -78,5 +83,8 @@ func (a *AWS) check(v *checker, c *Cluster) {
 		v.unused("spec.aws.tokenExpirationSeconds", a.TokenExpirationSeconds != DefaultAWSTokenExpirationSeconds, a.Mode, why)
 	default:
 		v.errorf("spec.aws.mode", "%q is not valid; want auto, webhook, projected or podIdentity", a.Mode)
+	}
+	if a.Grants != nil {
+		a.Grants.check(v, "spec.aws.grants", validRole(a.RoleARN), a.Mode)
 	}
 }
