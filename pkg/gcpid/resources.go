@@ -93,6 +93,16 @@ var resourceNames = []resourceName{
 	{TypeServiceAccount, regexp.MustCompile(`^//iam\.googleapis\.com/projects/` + projectIDOrNumber + `/serviceAccounts/([^/]+)$`), "//iam.googleapis.com/projects/PROJECT/serviceAccounts/EMAIL"},
 }
 
+// ResourceTypes are the resource types a grant may name, in the order
+// WantResource lists them.
+func ResourceTypes() []ResourceType {
+	types := make([]ResourceType, len(resourceNames))
+	for i, r := range resourceNames {
+		types[i] = r.typ
+	}
+	return types
+}
+
 // WantResource says which full resource names a grant may name.
 func WantResource() string {
 	examples := make([]string, len(resourceNames))

@@ -41,6 +41,7 @@ var ErrNoSpec = errors.New("no " + v1alpha1.APIVersion + " " + v1alpha1.Kind + "
 // YAML streams and prints what each cloud must be told to trust.
 func Command() *cobra.Command {
 	format := "json"
+	managedPolicies := AWSManagedPoliciesPerRole.Limit
 	cmd := &cobra.Command{
 		Use:   "trust [--format json|terraform|shell|krm] FILE...",
 		Short: "Print the cloud-side trust (AWS, GCP, Azure) for CrossCloudAccess specs",
@@ -56,11 +57,14 @@ credentials. Several specs give one merged, sorted output.`,
 			if !ok {
 				return fmt.Errorf("--format %q is not known; want one of %s", format, strings.Join(sortedKeys(renderers), ", "))
 			}
+			if err := checkManagedPoliciesQuota(managedPolicies); err != nil {
+				return err
+			}
 			specs, err := ReadSpecs(cmd.InOrStdin(), cmd.ErrOrStderr(), args)
 			if err != nil {
 				return err
 			}
-			t, err := Build(specs)
+			t, err := Build(specs, WithAWSManagedPoliciesQuota(managedPolicies))
 			if err != nil {
 				return err
 			}
@@ -77,6 +81,8 @@ credentials. Several specs give one merged, sorted output.`,
 		},
 	}
 	cmd.Flags().StringVar(&format, "format", format, "output format: json, terraform, shell or krm")
+	cmd.Flags().IntVar(&managedPolicies, "aws-managed-policies-quota", managedPolicies,
+		"the account's managed policies per role quota (Service Quotas L-0DA4ABF3) when raised above the default")
 	return cmd
 }
 

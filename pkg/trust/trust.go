@@ -50,11 +50,16 @@ type cloud struct {
 	krm       func(*krmOutput, *Trust) error
 }
 
-// clouds are the clouds trust knows, in the order every format writes them.
+// clouds are the clouds trust knows, in the order every format writes them;
+// each cloud's grants (CLOUD_grants.go) follow its trust, and are built
+// after it, onto the identities it made.
 var clouds = []cloud{
 	{newBuilder: newAWSBuilder, present: func(t *Trust) bool { return t.AWS != nil }, terraform: terraformAWS, shell: shellAWS, krm: krmAWS},
+	{newBuilder: newAWSGrantsBuilder, present: hasAWSGrants, terraform: terraformAWSGrants, shell: shellAWSGrants, krm: krmAWSGrants},
 	{newBuilder: newGCPBuilder, present: func(t *Trust) bool { return t.GCP != nil }, terraform: terraformGCP, shell: shellGCP, krm: krmGCP},
+	{newBuilder: newGCPGrantsBuilder, present: hasGCPGrants, terraform: terraformGCPGrants, shell: shellGCPGrants, krm: krmGCPGrants},
 	{newBuilder: newAzureBuilder, present: func(t *Trust) bool { return t.Azure != nil }, terraform: terraformAzure, shell: shellAzure, krm: krmAzure},
+	{newBuilder: newAzureGrantsBuilder, present: hasAzureGrants, terraform: terraformAzureGrants, shell: shellAzureGrants, krm: krmAzureGrants},
 }
 
 // eachPresentCloud calls write for each cloud t has something of, in table
@@ -100,11 +105,19 @@ var ErrUnsafe = errors.New("trust would not be pinned to one ServiceAccount")
 
 // Build merges the trust every spec needs into one de-duplicated, sorted
 // value. Specs must be defaulted and valid (v1alpha1.Decode gives such specs);
-// conflicts between specs and anything that would need a wildcard are errors.
-func Build(specs []*v1alpha1.CrossCloudAccess) (*Trust, error) {
+// conflicts between specs and anything that would need a wildcard are errors,
+// and so is anything over a cloud quota (at its default, or as opts raise it).
+func Build(specs []*v1alpha1.CrossCloudAccess, opts ...Option) (*Trust, error) {
+	l := defaultLimits()
+	for _, o := range opts {
+		o(&l)
+	}
 	builders := make([]cloudBuilder, len(clouds))
 	for i, c := range clouds {
 		builders[i] = c.newBuilder()
+		if b, ok := builders[i].(limitedBuilder); ok {
+			b.useLimits(l)
+		}
 	}
 	var errs []error
 	for _, c := range specs {
