@@ -49,7 +49,8 @@ func Command() *cobra.Command {
 what to configure in each cloud so that exactly those ServiceAccounts, and
 nothing else, get in: AWS IAM OIDC providers and role trust policies, GCP
 workload identity pools, providers and IAM bindings, Azure federated identity
-credentials. Several specs give one merged, sorted output.`,
+credentials; and what the specs' grants let them do (IAM policies, resource
+bindings, role assignments). Several specs give one merged, sorted output.`,
 		Args:         cobra.MinimumNArgs(1),
 		SilenceUsage: true,
 		RunE: func(cmd *cobra.Command, args []string) error {
