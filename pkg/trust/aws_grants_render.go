@@ -16,14 +16,7 @@ import (
 // alone (unlike aws_iam_role's inline_policy and managed_policy_arns, which
 // own them all).
 func terraformAWSGrants(f *terraformFile, t *Trust) error {
-	for _, r := range t.AWS.Roles {
-		if r.PermissionsPolicy == nil && len(r.ManagedPolicyARNs) == 0 {
-			continue
-		}
-		role, err := parseTrustedRole(r)
-		if err != nil {
-			return err
-		}
+	return eachGrantedRole(t, func(r AWSRole, role arn.Role) error {
 		// The role's resource, by the name terraformAWS gave it: referring
 		// to it orders the policies after the role exists.
 		roleName := hclwrite.TokensForTraversal(reference("aws_iam_role", f.names.name("aws_iam_role/"+r.RoleARN, role.Name), "name"))
@@ -39,6 +32,24 @@ func terraformAWSGrants(f *terraformFile, t *Trust) error {
 			body := f.resource("aws_iam_role_policy_attachment", name, attachmentComment(role, policy))
 			body.SetAttributeRaw("role", roleName)
 			body.SetAttributeValue("policy_arn", cty.StringVal(policy))
+		}
+		return nil
+	})
+}
+
+// eachGrantedRole calls write for each role that has permissions, with its
+// parsed ARN, and stops at the first error.
+func eachGrantedRole(t *Trust, write func(AWSRole, arn.Role) error) error {
+	for _, r := range t.AWS.Roles {
+		if r.PermissionsPolicy == nil && len(r.ManagedPolicyARNs) == 0 {
+			continue
+		}
+		role, err := parseTrustedRole(r)
+		if err != nil {
+			return err
+		}
+		if err := write(r, role); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -76,14 +87,7 @@ func permissionsPolicyTokens(p *PermissionsPolicy) hclwrite.Tokens {
 // shellAWSGrants writes put-role-policy for each role's inline policy and
 // attach-role-policy for each managed policy.
 func shellAWSGrants(s *shellScript, t *Trust) error {
-	for _, r := range t.AWS.Roles {
-		if r.PermissionsPolicy == nil && len(r.ManagedPolicyARNs) == 0 {
-			continue
-		}
-		role, err := parseTrustedRole(r)
-		if err != nil {
-			return err
-		}
+	return eachGrantedRole(t, func(r AWSRole, role arn.Role) error {
 		if p := r.PermissionsPolicy; p != nil {
 			policy, err := oneLineJSON(p)
 			if err != nil {
@@ -96,8 +100,8 @@ func shellAWSGrants(s *shellScript, t *Trust) error {
 			s.section(attachmentComment(role, policy))
 			s.command("aws", "iam", "attach-role-policy", "--role-name", role.Name, "--policy-arn", policy)
 		}
-	}
-	return nil
+		return nil
+	})
 }
 
 // krmAWSGrants notes what the ACK Role's policy fields mean: krmAWS writes

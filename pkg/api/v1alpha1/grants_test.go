@@ -1,6 +1,7 @@
 package v1alpha1
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 
@@ -123,29 +124,6 @@ func TestInvalidGrantsNameTheField(t *testing.T) {
 	}
 }
 
-// yamlQuote writes s as a YAML double-quoted scalar with every non-ASCII
-// character and line break escaped.
-func yamlQuote(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for _, r := range s {
-		switch {
-		case r == '"' || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r > 0x7e:
-			b.WriteString(`\u` + hex4(r))
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
-}
-
-func hex4(r rune) string {
-	const digits = "0123456789ABCDEF"
-	return string([]byte{digits[r>>12&0xf], digits[r>>8&0xf], digits[r>>4&0xf], digits[r&0xf]})
-}
+// yamlQuote writes s as a YAML double-quoted scalar: Go's escapes (\n, \xXX,
+// \uXXXX) are YAML's too, so every line break and non-ASCII rune is escaped.
+func yamlQuote(s string) string { return strconv.QuoteToASCII(s) }
