@@ -128,8 +128,15 @@ func (w *world) runClients(ctx context.Context, s scenario, k *kubelet.Kubelet, 
 		return nil, err
 	}
 	var problems []string
+	checks := checksByCloud
+	if s.checks != nil {
+		checks = s.checks
+	}
 	for _, cloud := range s.clouds {
-		for _, ch := range checksByCloud[cloud] {
+		for _, ch := range checks[cloud] {
+			if ch.denied != nil && s.negative != nil {
+				continue
+			}
 			if !hasEnv(plan.Env, ch.envVar) {
 				problems = append(problems, fmt.Sprintf("%s: the container has no %s: the function did not configure %s", ch.name, ch.envVar, cloud))
 				continue
@@ -156,6 +163,12 @@ func (w *world) runClients(ctx context.Context, s scenario, k *kubelet.Kubelet, 
 			}
 			w.logger.Printf("%s: %s", s.name, transcript)
 			switch {
+			case ch.denied != nil && res.ExitCode == 0:
+				problems = append(problems, fmt.Sprintf("%s: was NOT denied though no grant allows it: %s", ch.name, lastLines(res.Stdout, 2)))
+			case ch.denied != nil && !ch.denied.MatchString(res.Stdout+res.Stderr):
+				problems = append(problems, fmt.Sprintf("%s: failed, but not with the storage service's refusal (want %s): %s", ch.name, ch.denied, lastLines(res.Stdout+res.Stderr, 4)))
+			case ch.denied != nil:
+				w.logger.Printf("%s: %s denied as expected: %s", s.name, ch.name, lastLines(res.Stderr, 2))
 			case s.negative == nil && (res.ExitCode != 0 || !strings.Contains(res.Stdout, ch.want)):
 				problems = append(problems, fmt.Sprintf("%s: want %q in the output, got exit %d: %s", ch.name, ch.want, res.ExitCode, lastLines(res.Stdout+res.Stderr, 4)))
 			case s.negative != nil && res.ExitCode == 0:
@@ -189,7 +202,10 @@ func (w *world) configureClouds(ctx context.Context, in *input) error {
 		if err != nil {
 			return err
 		}
+		// Each trusted subject's session gets the permissions policy trust
+		// rendered for the role, as MinIO's policy for that subject.
 		subjects := 0
+		roleOf := map[string]string{}
 		for _, role := range doc.AWS.Roles {
 			for _, st := range role.AssumeRolePolicy.Statement {
 				federated, err := st.FederatedPrincipals()
@@ -200,7 +216,16 @@ func (w *world) configureClouds(ctx context.Context, in *input) error {
 					continue
 				}
 				for _, sub := range st.ConditionValues(issuerNoScheme+":sub", "StringEquals") {
-					if err := s3.AllowSubjectToRead(ctx, sub, s3Bucket); err != nil {
+					switch {
+					case len(role.PermissionsPolicy) == 0:
+						return fmt.Errorf("trust document: role %s trusts %s but has no permissionsPolicy: the S3 server enforces what trust renders from spec.aws.grants; give the example's spec its grants", role.RoleARN, sub)
+					case len(role.ManagedPolicyARNs) > 0:
+						return fmt.Errorf("trust document: role %s attaches managed policies %v, which MinIO (a stand-in for IAM here) cannot resolve", role.RoleARN, role.ManagedPolicyARNs)
+					case roleOf[sub] != "" && roleOf[sub] != role.RoleARN:
+						return fmt.Errorf("trust document: %s may assume roles %s and %s; MinIO holds one policy per subject", sub, roleOf[sub], role.RoleARN)
+					}
+					roleOf[sub] = role.RoleARN
+					if err := s3.SetSubjectPolicy(ctx, sub, role.PermissionsPolicy); err != nil {
 						return err
 					}
 					subjects++
@@ -216,19 +241,12 @@ func (w *world) configureClouds(ctx context.Context, in *input) error {
 		}
 		w.awsAPI.Set(front.ReverseProxy(target, &tls.Config{RootCAs: w.ca.Pool()}))
 	}
+	// The bucket grants are the resource bindings trust rendered.
 	gcp := trust.GCP{}
-	buckets := map[string][]string{}
 	if doc.GCP != nil {
 		gcp = *doc.GCP
-		for _, b := range gcp.IAMBindings {
-			if b.Role == "roles/iam.workloadIdentityUser" || b.Role == "roles/iam.serviceAccountTokenCreator" {
-				email := b.Resource[strings.LastIndex(b.Resource, "/")+1:]
-				buckets[gcsBucket] = append(buckets[gcsBucket], "serviceAccount:"+email)
-			}
-		}
-		buckets[gcsBucket] = append(buckets[gcsBucket], gcp.ResourcePrincipals...)
 	}
-	w.google.Configure(gcp, buckets)
+	w.google.Configure(gcp)
 	var creds []trust.AzureFederatedCredential
 	if doc.Azure != nil {
 		creds = doc.Azure.FederatedIdentityCredentials

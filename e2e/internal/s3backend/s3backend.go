@@ -5,7 +5,9 @@
 // MinIO per cluster issuer that AWS trusts. The trust policy's subject
 // condition becomes a MinIO policy named after that subject
 // (MINIO_IDENTITY_OPENID_CLAIM_NAME=sub): a token whose sub has no policy
-// gets no credentials. The audience is MinIO's OpenID client ID.
+// gets no credentials. Its permissions are the role's permissions policy
+// as `trust` rendered it from the spec's grants. The audience is MinIO's
+// OpenID client ID.
 package s3backend
 
 import (
@@ -174,18 +176,11 @@ func (s *Server) PutObject(ctx context.Context, bucket, key, content string) err
 	return nil
 }
 
-// AllowSubjectToRead lets tokens whose sub claim is subject read bucket
-// (the permissions of the role the trust policy lets that subject assume).
-func (s *Server) AllowSubjectToRead(ctx context.Context, subject, bucket string) error {
-	policy := fmt.Sprintf(`{
-  "Version": "2012-10-17",
-  "Statement": [{
-    "Effect": "Allow",
-    "Action": ["s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "s3:GetBucketLocation"],
-    "Resource": ["arn:aws:s3:::%[1]s", "arn:aws:s3:::%[1]s/*"]
-  }]
-}`, bucket)
-	if err := s.admin.AddCannedPolicy(ctx, subject, []byte(policy)); err != nil {
+// SetSubjectPolicy makes policy (an IAM policy document) the permissions of
+// tokens whose sub claim is subject: what the role the trust policy lets that
+// subject assume may do. MinIO enforces it on every S3 call of the session.
+func (s *Server) SetSubjectPolicy(ctx context.Context, subject string, policy []byte) error {
+	if err := s.admin.AddCannedPolicy(ctx, subject, policy); err != nil {
 		return fmt.Errorf("add MinIO policy for subject %s: %w", subject, err)
 	}
 	return nil
