@@ -1,7 +1,8 @@
-// Package arn is the grammar of the AWS IAM ARNs the project reads and writes:
-// the role a spec names and the OIDC provider trust derives from it. The
-// function's validation and trust's builders both call it, so they can never
-// accept different roles.
+// Package arn is the grammar of the AWS IAM names the project reads and
+// writes: the role a spec names and the OIDC provider trust derives from it,
+// and what a role's grants name (S3 buckets, actions, the ARNs a statement
+// grants on, managed policies). The function's validation and trust's
+// builders both call it, so they can never accept different values.
 package arn
 
 import (

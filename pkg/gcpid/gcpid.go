@@ -1,6 +1,7 @@
 // Package gcpid is the grammar of the Google Cloud identifiers a spec names:
-// project IDs and numbers, workload identity pool and provider IDs, and
-// service account emails. The function's validation and trust's builders call
+// project IDs and numbers, workload identity pool and provider IDs, service
+// account emails, and what grants name (bucket names, roles, full resource
+// names). The function's validation and trust's builders call
 // the same code, so they can never accept different identifiers.
 package gcpid
 

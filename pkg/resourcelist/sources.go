@@ -127,6 +127,7 @@ func (s *Sources) record(n *yaml.RNode, text []byte) {
 		return
 	}
 	sum := s.sum(n.Document())
+	reread := bytes.IndexByte(text, '\r') >= 0
 	if len(text) > 0 && text[len(text)-1] != '\n' {
 		// The writer ends every text with a line break. On the last line of
 		// a file that may change a value (a block scalar keeps its final
@@ -137,8 +138,14 @@ func (s *Sources) record(n *yaml.RNode, text []byte) {
 			// separator, which the reader refuses.
 			return
 		}
+		reread = true
+	}
+	if reread {
+		// Read takes a CRLF for one line break: after a lone CR, the break
+		// the writer added makes one of two, and a block scalar loses a
+		// line. The text is kept only if it reads the same as Read will.
 		var doc yaml.Node
-		if err := yaml.NewDecoder(bytes.NewReader(text)).Decode(&doc); err != nil || s.sum(&doc) != sum {
+		if err := yaml.NewDecoder(bytes.NewReader(bytes.ReplaceAll(text, []byte("\r\n"), []byte("\n")))).Decode(&doc); err != nil || s.sum(&doc) != sum {
 			return
 		}
 	}

@@ -81,6 +81,10 @@ type AWSOIDCProvider struct {
 type AWSRole struct {
 	RoleARN          string         `json:"roleArn"`
 	AssumeRolePolicy PolicyDocument `json:"assumeRolePolicy"`
+	// PermissionsPolicy and ManagedPolicyARNs are what the role may do,
+	// from the specs' grants (aws_grants.go); nil when none grant any.
+	PermissionsPolicy *PermissionsPolicy `json:"permissionsPolicy,omitempty"`
+	ManagedPolicyARNs []string           `json:"managedPolicyArns,omitempty"`
 }
 
 // PolicyDocument is an IAM policy document.

@@ -38,6 +38,9 @@ type ackRoleSpec struct {
 	Name                     string `json:"name"`
 	Path                     string `json:"path,omitempty"`
 	AssumeRolePolicyDocument string `json:"assumeRolePolicyDocument"`
+	// InlinePolicies and Policies are the role's grants (ackRoleGrants).
+	InlinePolicies map[string]string `json:"inlinePolicies,omitempty"`
+	Policies       []string          `json:"policies,omitempty"`
 }
 
 func terraformAWS(f *terraformFile, t *Trust) error {
@@ -58,7 +61,7 @@ func terraformAWS(f *terraformFile, t *Trust) error {
 			return err
 		}
 		name := f.names.name("aws_iam_role/"+r.RoleARN, role.Name)
-		body := f.resource("aws_iam_role", name, roleComment(role)+". Attach its permissions separately.")
+		body := f.resource("aws_iam_role", name, roleComment(role)+permissionsNote(r))
 		body.SetAttributeValue("name", cty.StringVal(role.Name))
 		if role.Path != "/" {
 			body.SetAttributeValue("path", cty.StringVal(role.Path))
@@ -163,6 +166,9 @@ func krmAWS(o *krmOutput, t *Trust) error {
 			return err
 		}
 		spec := ackRoleSpec{Name: role.Name, AssumeRolePolicyDocument: string(policy)}
+		if spec.InlinePolicies, spec.Policies, err = ackRoleGrants(r); err != nil {
+			return err
+		}
 		if role.Path != "/" {
 			spec.Path = role.Path
 		}

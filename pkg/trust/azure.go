@@ -26,6 +26,9 @@ var AzureCredentialsPerIdentity = Quota{
 // Azure is what Microsoft Entra ID must hold.
 type Azure struct {
 	FederatedIdentityCredentials []AzureFederatedIdentityCredential `json:"federatedIdentityCredentials"`
+	// RoleAssignments are the roles the specs' grants give the identities
+	// (azure_grants.go).
+	RoleAssignments []AzureRoleAssignment `json:"roleAssignments,omitempty"`
 }
 
 // AzureFederatedIdentityCredential is a federated identity credential on the

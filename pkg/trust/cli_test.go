@@ -337,6 +337,8 @@ func gcloudEnv(endpoint, dir string) []string {
 		"CLOUDSDK_API_ENDPOINT_OVERRIDES_IAM="+endpoint+"/",
 		"CLOUDSDK_API_ENDPOINT_OVERRIDES_STORAGE="+endpoint+"/storage/v1/",
 		"CLOUDSDK_API_ENDPOINT_OVERRIDES_CLOUDRESOURCEMANAGER="+endpoint+"/",
+		"CLOUDSDK_API_ENDPOINT_OVERRIDES_PUBSUB="+endpoint+"/",
+		"CLOUDSDK_API_ENDPOINT_OVERRIDES_SECRETMANAGER="+endpoint+"/",
 		"CLOUDSDK_CORE_CHECK_GCE_METADATA=false",
 		"CLOUDSDK_CORE_DISABLE_PROMPTS=1",
 		"CLOUDSDK_CORE_DISABLE_USAGE_REPORTING=true",
@@ -364,11 +366,16 @@ type receivedTrust struct {
 	roles         []AWSRole           // RoleARN holds the role name the request names
 	associations  []AWSPodIdentityAssociation
 	pools         []GCPPool // one entry per pool created and one per provider created
-	bindings      []GCPIAMBinding
-	principals    []string // members of the commented example bucket grant
+	principals    []string  // members of the commented example bucket grant
 	credentials   []AzureFederatedIdentityCredential
 	// appCredentials are the commented alternative's, for an app registration.
 	appCredentials []AzureFederatedIdentityCredential
+	// Grants: inline policies and attachments by role name, resource
+	// bindings (resources as the API paths name them) and role assignments.
+	rolePolicies     map[string]*PermissionsPolicy
+	attached         map[string][]string
+	resourceBindings []GCPResourceBinding
+	roleAssignments  []AzureRoleAssignment
 }
 
 func (r *receivedTrust) aws(t *testing.T, call []string, requests []recordedRequest) {
@@ -407,6 +414,23 @@ func (r *receivedTrust) aws(t *testing.T, call []string, requests []recordedRequ
 				t.Fatalf("%q: PolicyDocument: %v", call, err)
 			}
 			r.roles = append(r.roles, AWSRole{RoleARN: form.Get("RoleName"), AssumeRolePolicy: policy})
+		case "PutRolePolicy":
+			if form.Get("PolicyName") != "cross-cloud-access" {
+				t.Errorf("%q named the inline policy %q; trust owns only cross-cloud-access", call, form.Get("PolicyName"))
+			}
+			var policy PermissionsPolicy
+			if err := json.Unmarshal([]byte(form.Get("PolicyDocument")), &policy); err != nil {
+				t.Fatalf("%q: PolicyDocument: %v", call, err)
+			}
+			if r.rolePolicies == nil {
+				r.rolePolicies = map[string]*PermissionsPolicy{}
+			}
+			r.rolePolicies[form.Get("RoleName")] = &policy
+		case "AttachRolePolicy":
+			if r.attached == nil {
+				r.attached = map[string][]string{}
+			}
+			r.attached[form.Get("RoleName")] = append(r.attached[form.Get("RoleName")], form.Get("PolicyArn"))
 		default:
 			t.Errorf("%q sent IAM action %s, which this test does not compare with the JSON golden yet", call, action)
 		}
@@ -446,10 +470,7 @@ func (r *receivedTrust) gcloud(t *testing.T, call []string, requests []recordedR
 		case strings.HasSuffix(path, ":setIamPolicy"), strings.HasPrefix(req.Path, "/storage/v1/b/") && req.Method == http.MethodPut:
 			var body struct {
 				Policy   *policyBindings `json:"policy"`
-				Bindings []struct {
-					Role    string   `json:"role"`
-					Members []string `json:"members"`
-				} `json:"bindings"`
+				Bindings []iamBinding    `json:"bindings"`
 			}
 			if err := json.Unmarshal(req.Body, &body); err != nil {
 				t.Fatalf("%q: IAM policy body: %v", call, err)
@@ -458,19 +479,23 @@ func (r *receivedTrust) gcloud(t *testing.T, call []string, requests []recordedR
 			if body.Policy != nil {
 				bindings = body.Policy.Bindings
 			}
-			storage := strings.HasPrefix(req.Path, "/storage/")
-			if storage && req.Path != "/storage/v1/b/BUCKET/iam" {
-				t.Errorf("%q set the IAM policy of %s, which this test does not compare with the JSON golden yet: extend receivedTrust.gcloud", call, req.Path)
-				continue
+			resource := strings.TrimSuffix(path, ":setIamPolicy")
+			if bucket, ok := strings.CutPrefix(req.Path, "/storage/v1/b/"); ok {
+				bucket = strings.TrimSuffix(bucket, "/iam")
+				if bucket == "BUCKET" {
+					// The commented example grant of a resource principal.
+					for _, b := range bindings {
+						r.principals = append(r.principals, b.Members...)
+					}
+					continue
+				}
+				resource = "projects/_/buckets/" + bucket
 			}
 			for _, b := range bindings {
 				for _, m := range b.Members {
-					if storage {
-						// The commented example grant of a resource principal.
-						r.principals = append(r.principals, m)
-						continue
-					}
-					r.bindings = append(r.bindings, GCPIAMBinding{Resource: strings.TrimSuffix(path, ":setIamPolicy"), Role: b.Role, Member: m})
+					// Trust's bindings and the grants' alike: compare
+					// holds them to both lists of the golden together.
+					r.resourceBindings = append(r.resourceBindings, GCPResourceBinding{Resource: resource, Role: b.Role, Member: m, Condition: b.Condition})
 				}
 			}
 		case req.Method == http.MethodGet, strings.HasSuffix(path, ":getIamPolicy"):
@@ -482,10 +507,13 @@ func (r *receivedTrust) gcloud(t *testing.T, call []string, requests []recordedR
 }
 
 type policyBindings struct {
-	Bindings []struct {
-		Role    string   `json:"role"`
-		Members []string `json:"members"`
-	} `json:"bindings"`
+	Bindings []iamBinding `json:"bindings"`
+}
+
+type iamBinding struct {
+	Role      string        `json:"role"`
+	Members   []string      `json:"members"`
+	Condition *GCPCondition `json:"condition"`
 }
 
 // az sends nothing; what the parser took is the arguments themselves.
@@ -508,6 +536,10 @@ func (r *receivedTrust) az(t *testing.T, call []string) {
 		}
 		c.ClientID = flagValue(call, "--id")
 		r.appCredentials = append(r.appCredentials, c)
+	case strings.HasPrefix(command, "role assignment create "):
+		r.roleAssignments = append(r.roleAssignments, AzureRoleAssignment{
+			ClientID: flagValue(call, "--assignee"), RoleDefinitionID: flagValue(call, "--role"), Scope: flagValue(call, "--scope"),
+		})
 	default:
 		t.Errorf("%q is an az command this test does not compare with the JSON golden yet: extend receivedTrust.az", call)
 	}
@@ -544,6 +576,34 @@ func (r *receivedTrust) compare(t *testing.T, want *Trust) {
 		t.Errorf("client IDs added to existing OIDC providers: what arrived differs from the JSON golden (-json +received):\n%s", diff)
 	}
 	check(t, "role trust policies (role name, policy)", wantRoles, r.roles)
+	var wantPolicies map[string]*PermissionsPolicy
+	var wantAttached map[string][]string
+	if want.AWS != nil {
+		for _, role := range want.AWS.Roles {
+			parsed, err := arn.ParseRole(role.RoleARN)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if role.PermissionsPolicy != nil {
+				if wantPolicies == nil {
+					wantPolicies = map[string]*PermissionsPolicy{}
+				}
+				wantPolicies[parsed.Name] = role.PermissionsPolicy
+			}
+			if len(role.ManagedPolicyARNs) > 0 {
+				if wantAttached == nil {
+					wantAttached = map[string][]string{}
+				}
+				wantAttached[parsed.Name] = role.ManagedPolicyARNs
+			}
+		}
+	}
+	if diff := cmp.Diff(wantPolicies, r.rolePolicies); diff != "" {
+		t.Errorf("inline role policies: what arrived differs from the JSON golden (-json +received):\n%s", diff)
+	}
+	if diff := cmp.Diff(wantAttached, r.attached); diff != "" {
+		t.Errorf("attached managed policies: what arrived differs from the JSON golden (-json +received):\n%s", diff)
+	}
 	check(t, "pod identity associations", wantAssociations, r.associations)
 
 	var wantPools []GCPPool
@@ -560,8 +620,27 @@ func (r *receivedTrust) compare(t *testing.T, want *Trust) {
 		wantPrincipals = want.GCP.ResourcePrincipals
 	}
 	check(t, "workload identity pools and providers", wantPools, r.pools)
-	check(t, "service account IAM bindings", wantBindings, r.bindings)
 	check(t, "principals in the example bucket grant", wantPrincipals, r.principals)
+	var wantResourceBindings []GCPResourceBinding
+	for _, b := range wantBindings {
+		wantResourceBindings = append(wantResourceBindings, GCPResourceBinding{Resource: b.Resource, Role: b.Role, Member: b.Member})
+	}
+	if want.GCP != nil {
+		for _, b := range want.GCP.ResourceBindings {
+			// The API path of the full resource name.
+			_, path, _ := strings.Cut(strings.TrimPrefix(b.Resource, "//"), "/")
+			b.Resource = path
+			wantResourceBindings = append(wantResourceBindings, b)
+		}
+	}
+	sortBindings := func(b []GCPResourceBinding) {
+		slices.SortFunc(b, func(x, y GCPResourceBinding) int {
+			return strings.Compare(x.Resource+" "+x.Role+" "+x.Member, y.Resource+" "+y.Role+" "+y.Member)
+		})
+	}
+	sortBindings(wantResourceBindings)
+	sortBindings(r.resourceBindings)
+	check(t, "IAM bindings (trust's and the grants', resources as API paths)", wantResourceBindings, r.resourceBindings)
 
 	var wantCredentials, wantAppCredentials []AzureFederatedIdentityCredential
 	if want.Azure != nil {
@@ -572,6 +651,15 @@ func (r *receivedTrust) compare(t *testing.T, want *Trust) {
 	}
 	check(t, "Azure federated identity credentials", wantCredentials, r.credentials)
 	check(t, "Azure federated identity credentials of app registrations", wantAppCredentials, r.appCredentials)
+	var wantAssignments []AzureRoleAssignment
+	if want.Azure != nil {
+		for _, a := range want.Azure.RoleAssignments {
+			// az takes the role definition's GUID.
+			guid := a.RoleDefinitionID[strings.LastIndex(a.RoleDefinitionID, "/")+1:]
+			wantAssignments = append(wantAssignments, AzureRoleAssignment{ClientID: a.ClientID, RoleDefinitionID: guid, Scope: a.Scope})
+		}
+	}
+	check(t, "Azure role assignments", wantAssignments, r.roleAssignments)
 }
 
 func check[T any](t *testing.T, what string, want, got []T) {
@@ -603,6 +691,10 @@ func isEmptySlice(v any) bool {
 	case []GCPIAMBinding:
 		return len(s) == 0
 	case []AzureFederatedIdentityCredential:
+		return len(s) == 0
+	case []GCPResourceBinding:
+		return len(s) == 0
+	case []AzureRoleAssignment:
 		return len(s) == 0
 	}
 	return false

@@ -40,7 +40,7 @@ var ErrNoSpec = errors.New("no " + v1alpha1.APIVersion + " " + v1alpha1.Kind + "
 // raisableQuotas are the quotas whose limit a flag of the command sets:
 // those the clouds raise on request, and those whose figure sources disagree
 // on.
-var raisableQuotas = []Quota{AWSRoleTrustPolicyLength, AWSOIDCProvidersPerAccount, GCPProvidersPerPool}
+var raisableQuotas = []Quota{AWSRoleTrustPolicyLength, AWSOIDCProvidersPerAccount, AWSManagedPoliciesPerRole, GCPProvidersPerPool}
 
 // ErrInvalidFlag is wrapped by the command's error when a flag's value is
 // not one it can use.
@@ -58,7 +58,8 @@ func Command() *cobra.Command {
 what to configure in each cloud so that exactly those ServiceAccounts, and
 nothing else, get in: AWS IAM OIDC providers and role trust policies, GCP
 workload identity pools, providers and IAM bindings, Azure federated identity
-credentials. Several specs give one merged, sorted output.
+credentials; and what the specs' grants let them do (IAM policies, resource
+bindings, role assignments). Several specs give one merged, sorted output.
 
 Each spec's subject is the ServiceAccount it names. Given the built output
 too (kustomize build DIR | cross-cloud-access trust spec.yaml -), the subject

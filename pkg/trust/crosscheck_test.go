@@ -42,6 +42,8 @@ type document struct {
 					Condition map[string]map[string]any  `json:"Condition"`
 				} `json:"Statement"`
 			} `json:"assumeRolePolicy"`
+			PermissionsPolicy json.RawMessage `json:"permissionsPolicy"`
+			ManagedPolicyARNs []string        `json:"managedPolicyArns"`
 		} `json:"roles"`
 		PodIdentityAssociations []map[string]string `json:"podIdentityAssociations"`
 	} `json:"aws"`
@@ -59,9 +61,11 @@ type document struct {
 		} `json:"workloadIdentityPools"`
 		IAMBindings        []map[string]string `json:"iamBindings"`
 		ResourcePrincipals []string            `json:"resourcePrincipals"`
+		ResourceBindings   []map[string]any    `json:"resourceBindings"`
 	} `json:"gcp"`
 	Azure *struct {
-		FederatedIdentityCredentials []map[string]any `json:"federatedIdentityCredentials"`
+		FederatedIdentityCredentials []map[string]any    `json:"federatedIdentityCredentials"`
+		RoleAssignments              []map[string]string `json:"roleAssignments"`
 	} `json:"azure"`
 }
 

@@ -68,6 +68,9 @@ type GCP struct {
 	// directly (no service account to impersonate); grant them roles on the
 	// resources they need.
 	ResourcePrincipals []string `json:"resourcePrincipals"`
+	// ResourceBindings are the roles the specs' grants give on resources
+	// (gcp_grants.go).
+	ResourceBindings []GCPResourceBinding `json:"resourceBindings,omitempty"`
 }
 
 // GCPPool is a workload identity pool with the OIDC providers that trust the

@@ -48,6 +48,8 @@ type kccPolicyMemberSpec struct {
 	Member      string `json:"member"`
 	Role        string `json:"role"`
 	ResourceRef kccRef `json:"resourceRef"`
+	// Condition keeps a grant to object prefixes (gcp_grants_render.go).
+	Condition *GCPCondition `json:"condition,omitempty"`
 }
 
 func terraformGCP(f *terraformFile, t *Trust) error {

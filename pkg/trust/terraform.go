@@ -62,6 +62,15 @@ func (f *terraformFile) resource(resourceType, name string, comments ...string) 
 	return f.block("resource", []string{resourceType, name}, comments...)
 }
 
+// dataSource appends a data block (see block) and records what its type
+// needs of its provider.
+func (f *terraformFile) dataSource(dataType, name string, comments ...string) *hclwrite.Body {
+	if err := f.providers.need(dataType); err != nil && f.err == nil {
+		f.err = err
+	}
+	return f.block("data", []string{dataType, name}, comments...)
+}
+
 // block appends a blank line, the comment lines and a new block, and returns
 // the block's body to fill.
 func (f *terraformFile) block(blockType string, labels []string, comments ...string) *hclwrite.Body {

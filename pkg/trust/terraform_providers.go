@@ -22,6 +22,7 @@ var terraformProviders = map[string]terraformProvider{
 	"aws":     {source: "hashicorp/aws"},
 	"google":  {source: "hashicorp/google"},
 	"azurerm": {source: "hashicorp/azurerm"},
+	"azuread": {source: "hashicorp/azuread"},
 }
 
 // terraformResourceType is what one resource type, written the way the
@@ -77,6 +78,52 @@ var terraformResourceTypes = map[string]terraformResourceType{
 		provider: "azurerm", minVersion: "4.65.0",
 		why:    "azurerm_federated_identity_credential.user_assigned_identity_id",
 		source: "hashicorp/terraform-provider-azurerm internal/services/managedidentity/federated_identity_credential_resource.go: user_assigned_identity_id first at tag v4.65.0 (parent_id before; resource_group_name required before v4.60.0, deprecated from it; removed in v5.0.0)",
+	},
+
+	"aws_iam_role_policy": {
+		provider: "aws",
+		why:      "name, role and policy (a grant's inline policy)",
+		source:   "hashicorp/terraform-provider-aws: arguments of the resource in every 5.x release",
+	},
+	"aws_iam_role_policy_attachment": {
+		provider: "aws",
+		why:      "role and policy_arn (a grant's managed policy)",
+		source:   "hashicorp/terraform-provider-aws: arguments of the resource in every 5.x release",
+	},
+	"google_storage_bucket_iam_member": {
+		provider: "google", minVersion: "3.30.0",
+		why:    "google_storage_bucket_iam_member with a condition block",
+		source: "hashicorp/terraform-provider-google CHANGELOG_v3.md 3.30.0: IAM conditions on storage bucket IAM resources",
+	},
+	"google_pubsub_topic_iam_member": {
+		provider: "google",
+		why:      "topic, role and member",
+		source:   "hashicorp/terraform-provider-google: arguments of the resource in every 4.x release",
+	},
+	"google_pubsub_subscription_iam_member": {
+		provider: "google",
+		why:      "subscription, role and member",
+		source:   "hashicorp/terraform-provider-google: arguments of the resource in every 4.x release",
+	},
+	"google_secret_manager_secret_iam_member": {
+		provider: "google",
+		why:      "secret_id, role and member",
+		source:   "hashicorp/terraform-provider-google: the resource in the GA provider in every 4.x release",
+	},
+	"google_project_iam_member": {
+		provider: "google",
+		why:      "project, role and member",
+		source:   "hashicorp/terraform-provider-google: arguments of the resource in every 4.x release",
+	},
+	"azurerm_role_assignment": {
+		provider: "azurerm", minVersion: "3.87.0",
+		why:    "azurerm_role_assignment.principal_type",
+		source: "hashicorp/terraform-provider-azurerm CHANGELOG 3.87.0: role_assignment principal_type",
+	},
+	"azuread_service_principal": {
+		provider: "azuread", minVersion: "2.44.0",
+		why:    "data azuread_service_principal by client_id",
+		source: "hashicorp/terraform-provider-azuread CHANGELOG 2.44.0: client_id on the azuread_service_principal data source (application_id deprecated)",
 	},
 }
 

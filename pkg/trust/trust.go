@@ -50,11 +50,16 @@ type cloud struct {
 	krm       func(*krmOutput, *Trust) error
 }
 
-// clouds are the clouds trust knows, in the order every format writes them.
+// clouds are the clouds trust knows, in the order every format writes them;
+// each cloud's grants (CLOUD_grants.go) follow its trust, and are built
+// after it, onto the identities it made.
 var clouds = []cloud{
 	{newBuilder: newAWSBuilder, present: func(t *Trust) bool { return t.AWS != nil }, terraform: terraformAWS, shell: shellAWS, krm: krmAWS},
+	{newBuilder: newAWSGrantsBuilder, present: hasAWSGrants, terraform: terraformAWSGrants, shell: shellAWSGrants, krm: krmAWSGrants},
 	{newBuilder: newGCPBuilder, present: func(t *Trust) bool { return t.GCP != nil }, terraform: terraformGCP, shell: shellGCP, krm: krmGCP},
+	{newBuilder: newGCPGrantsBuilder, present: hasGCPGrants, terraform: terraformGCPGrants, shell: shellGCPGrants, krm: krmGCPGrants},
 	{newBuilder: newAzureBuilder, present: func(t *Trust) bool { return t.Azure != nil }, terraform: terraformAzure, shell: shellAzure, krm: krmAzure},
+	{newBuilder: newAzureGrantsBuilder, present: hasAzureGrants, terraform: terraformAzureGrants, shell: shellAzureGrants, krm: krmAzureGrants},
 }
 
 // eachPresentCloud calls write for each cloud t has something of, in table

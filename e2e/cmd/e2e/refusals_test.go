@@ -16,7 +16,7 @@ import (
 )
 
 func TestScenarioNamesAndOrderAreStable(t *testing.T) {
-	want := []string{"gke-to-aws", "eks-to-gcp", "gke-to-gcp-oidc", "eks-to-aws-projected", "gcp-direct-access", "all-clouds",
+	want := []string{"gke-to-aws", "eks-to-gcp", "gke-to-gcp-oidc", "eks-to-aws-projected", "gcp-direct-access", "all-clouds", "aws-s3-prefix",
 		"refused/other-serviceaccount", "refused/wrong-audience", "refused/expired-token", "refused/other-namespace",
 		"self-hosted-issuer", "self-hosted-issuer/doctor-wrong-audience", "self-hosted-issuer/doctor-wrong-subject", "self-hosted-issuer/doctor-wrong-jwks",
 		"runtime-pods", "runtime-pods/conflicting-env", "runtime-pods/other-serviceaccount", "runtime-pods/per-container-identities",

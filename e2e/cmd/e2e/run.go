@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/tls"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -17,7 +18,6 @@ import (
 	"github.com/crosscloud-dev/cross-cloud-access/e2e/internal/front"
 	"github.com/crosscloud-dev/cross-cloud-access/e2e/internal/iamroles"
 	"github.com/crosscloud-dev/cross-cloud-access/e2e/internal/kubelet"
-	"github.com/crosscloud-dev/cross-cloud-access/e2e/internal/s3backend"
 	"github.com/crosscloud-dev/cross-cloud-access/e2e/internal/trust"
 )
 
@@ -164,8 +164,15 @@ func (w *world) runChecks(ctx context.Context, s scenario, plan *kubelet.Plan, d
 		return nil, err
 	}
 	var problems []string
+	checks := checksByCloud
+	if s.checks != nil {
+		checks = s.checks
+	}
 	for _, cloud := range s.clouds {
-		for _, ch := range checksByCloud[cloud] {
+		for _, ch := range checks[cloud] {
+			if ch.denied != nil && s.negative != nil {
+				continue
+			}
 			if !hasEnv(plan.Env, ch.envVar) {
 				problems = append(problems, fmt.Sprintf("%s: the container has no %s: the function did not configure %s", ch.name, ch.envVar, cloud))
 				continue
@@ -192,6 +199,12 @@ func (w *world) runChecks(ctx context.Context, s scenario, plan *kubelet.Plan, d
 			}
 			w.logger.Printf("%s: %s", s.name, transcript)
 			switch {
+			case ch.denied != nil && res.ExitCode == 0:
+				problems = append(problems, fmt.Sprintf("%s: was NOT denied though no grant allows it: %s", ch.name, lastLines(res.Stdout, 2)))
+			case ch.denied != nil && !ch.denied.MatchString(res.Stdout+res.Stderr):
+				problems = append(problems, fmt.Sprintf("%s: failed, but not with the storage service's refusal (want %s): %s", ch.name, ch.denied, lastLines(res.Stdout+res.Stderr, 4)))
+			case ch.denied != nil:
+				w.logger.Printf("%s: %s denied as expected: %s", s.name, ch.name, lastLines(res.Stderr, 2))
 			case !refused && (res.ExitCode != 0 || !strings.Contains(res.Stdout, ch.want)):
 				problems = append(problems, fmt.Sprintf("%s: want %q in the output, got exit %d: %s", ch.name, ch.want, res.ExitCode, lastLines(res.Stdout+res.Stderr, 4)))
 			case refused && res.ExitCode == 0:
@@ -220,10 +233,11 @@ func (w *world) nodeEnv(home string) []string {
 	}
 }
 
-// configureClouds tells the clouds what the trust document says they trust.
-// roleBuckets are the roles' permissions (the bucket each may read), written
-// by hand in the scenario; a role without an entry may read the article's
-// bucket.
+// configureClouds tells the clouds what the trust document says they trust,
+// and MinIO what each role may do: the permissionsPolicy trust rendered from
+// the spec's grants, never a hand-written one. roleBuckets are buckets the
+// scenario's containers read besides the article's (by the role that may),
+// which the world fills so that only the grants decide who reads them.
 func (w *world) configureClouds(ctx context.Context, in *input, roleBuckets map[string]string) error {
 	doc := in.trust
 	w.awsAPI.Set(nil)
@@ -242,17 +256,18 @@ func (w *world) configureClouds(ctx context.Context, in *input, roleBuckets map[
 		if err != nil {
 			return err
 		}
-		// A subject may read what every role that trusts it may read;
-		// roles with permissions of their own get them back per call
-		// from the iamroles gate.
-		reads := map[string][]string{}
-		var gated []iamroles.Role
+		// Each trusted subject's session gets the permissions policies of
+		// the roles that trust it (MinIO holds one policy per subject);
+		// where one subject may assume several roles (per-container
+		// identities), the iamroles gate narrows each call to its role's.
+		rolesOf := map[string][]trust.AWSRole{}
+		trustedBy := map[string][]string{}
 		for _, role := range doc.AWS.Roles {
-			bucket, own := roleBuckets[role.RoleARN]
-			if !own {
-				bucket = s3Bucket
+			if bucket, ok := roleBuckets[role.RoleARN]; ok {
+				if err := s3.PutObject(ctx, bucket, objectKey, s3Content); err != nil {
+					return err
+				}
 			}
-			var trusted []string
 			for _, st := range role.AssumeRolePolicy.Statement {
 				federated, err := st.FederatedPrincipals()
 				if err != nil {
@@ -262,25 +277,39 @@ func (w *world) configureClouds(ctx context.Context, in *input, roleBuckets map[
 					continue
 				}
 				for _, sub := range st.ConditionValues(issuerNoScheme+":sub", "StringEquals") {
-					if !slices.Contains(reads[sub], bucket) {
-						reads[sub] = append(reads[sub], bucket)
+					switch {
+					case len(role.PermissionsPolicy) == 0:
+						return fmt.Errorf("trust document: role %s trusts %s but has no permissionsPolicy: the S3 server enforces what trust renders from the grants; give the example's spec its grants", role.RoleARN, sub)
+					case len(role.ManagedPolicyARNs) > 0:
+						return fmt.Errorf("trust document: role %s attaches managed policies %v, which MinIO (a stand-in for IAM here) cannot resolve", role.RoleARN, role.ManagedPolicyARNs)
 					}
-					trusted = append(trusted, sub)
+					rolesOf[sub] = append(rolesOf[sub], role)
+					trustedBy[role.RoleARN] = append(trustedBy[role.RoleARN], sub)
 				}
-			}
-			if own {
-				if err := s3.PutObject(ctx, bucket, objectKey, s3Content); err != nil {
-					return err
-				}
-				gated = append(gated, iamroles.Role{ARN: role.RoleARN, Subjects: trusted, Policy: s3backend.ReadPolicy(bucket)})
 			}
 		}
-		if len(reads) == 0 {
+		if len(rolesOf) == 0 {
 			return errors.New("trust document: no AWS role trusts a subject of the cluster issuer (StringEquals <issuer>:sub)")
 		}
-		for sub, buckets := range reads {
-			if err := s3.AllowSubjectToRead(ctx, sub, buckets...); err != nil {
+		gate := map[string]bool{}
+		for sub, roles := range rolesOf {
+			policy, err := unionPolicy(roles)
+			if err != nil {
 				return err
+			}
+			if err := s3.SetSubjectPolicy(ctx, sub, policy); err != nil {
+				return err
+			}
+			if len(roles) > 1 {
+				for _, r := range roles {
+					gate[r.RoleARN] = true
+				}
+			}
+		}
+		var gated []iamroles.Role
+		for _, role := range doc.AWS.Roles {
+			if gate[role.RoleARN] {
+				gated = append(gated, iamroles.Role{ARN: role.RoleARN, Subjects: trustedBy[role.RoleARN], Policy: string(role.PermissionsPolicy)})
 			}
 		}
 		target, err := url.Parse(s3.URL)
@@ -293,19 +322,12 @@ func (w *world) configureClouds(ctx context.Context, in *input, roleBuckets map[
 		}
 		w.awsAPI.Set(api)
 	}
+	// The bucket grants are the resource bindings trust rendered.
 	gcp := trust.GCP{}
-	buckets := map[string][]string{}
 	if doc.GCP != nil {
 		gcp = *doc.GCP
-		for _, b := range gcp.IAMBindings {
-			if b.Role == "roles/iam.workloadIdentityUser" || b.Role == "roles/iam.serviceAccountTokenCreator" {
-				email := b.Resource[strings.LastIndex(b.Resource, "/")+1:]
-				buckets[gcsBucket] = append(buckets[gcsBucket], "serviceAccount:"+email)
-			}
-		}
-		buckets[gcsBucket] = append(buckets[gcsBucket], gcp.ResourcePrincipals...)
 	}
-	w.google.Configure(gcp, buckets)
+	w.google.Configure(gcp)
 	var creds []trust.AzureFederatedCredential
 	if doc.Azure != nil {
 		creds = doc.Azure.FederatedIdentityCredentials
@@ -398,4 +420,23 @@ func lastLines(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, " | ")
+}
+
+// unionPolicy is one IAM policy holding the statements of every role's
+// permissions policy: what a subject trusted by all of them may do at most.
+func unionPolicy(roles []trust.AWSRole) ([]byte, error) {
+	if len(roles) == 1 {
+		return roles[0].PermissionsPolicy, nil
+	}
+	var statements []json.RawMessage
+	for _, r := range roles {
+		var p struct {
+			Statement []json.RawMessage `json:"Statement"`
+		}
+		if err := json.Unmarshal(r.PermissionsPolicy, &p); err != nil {
+			return nil, fmt.Errorf("trust document: role %s: permissionsPolicy: %w", r.RoleARN, err)
+		}
+		statements = append(statements, p.Statement...)
+	}
+	return json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": statements})
 }

@@ -18,13 +18,19 @@ import (
 	"github.com/crosscloud-dev/cross-cloud-access/e2e/internal/trust"
 )
 
-// The data the clouds hold, as in the article the project follows.
+// The data the clouds hold, as in the article the project follows, and
+// what no grant of the examples reaches: another bucket in each cloud, and
+// (for the prefix example) keys outside reports/.
 const (
-	s3Bucket   = "oidc-exp-s3-bucket"
-	gcsBucket  = "oidc-exp-gcs-bucket"
-	objectKey  = "test.txt"
-	s3Content  = "Hello, from S3!"
-	gcsContent = "Hello, from GCS!"
+	s3Bucket        = "oidc-exp-s3-bucket"
+	gcsBucket       = "oidc-exp-gcs-bucket"
+	objectKey       = "test.txt"
+	s3Content       = "Hello, from S3!"
+	gcsContent      = "Hello, from GCS!"
+	s3OtherBucket   = "oidc-exp-other-s3-bucket"
+	gcsOtherBucket  = "oidc-exp-other-gcs-bucket"
+	prefixedKey     = "reports/summary.txt"
+	prefixedContent = "Hello, from under reports/!"
 )
 
 // scenario is one end-to-end case.
@@ -57,6 +63,8 @@ type scenario struct {
 	// migration moves the cluster from the example's previous issuer to its
 	// issuer, as docs/issuer-migration.md tells (migration.go).
 	migration bool
+	// checks, when set, replace checksByCloud for this scenario's clouds.
+	checks map[string][]check
 }
 
 // allClouds are the clouds of the all-clouds example.
@@ -73,6 +81,7 @@ var scenarios = append([]scenario{
 	{name: "eks-to-aws-projected", example: "eks-to-aws-projected", clouds: []string{"aws"}},
 	{name: "gcp-direct-access", example: "gcp-direct-access", clouds: []string{"gcp"}, impersonation: "no"},
 	{name: "all-clouds", example: "all-clouds", clouds: allClouds},
+	{name: "aws-s3-prefix", example: "aws-s3-prefix", clouds: []string{"aws"}, checks: map[string][]check{"aws": prefixChecks}},
 }, append(refusalScenarios(), append(selfHostedScenarios, append(admissionScenarios, append(containerScenarios, migrationScenarios...)...)...)...)...)
 
 // selfHostedScenarios run on a generic cluster whose issuer is published by
@@ -98,6 +107,29 @@ type check struct {
 	// refusal must match the output of a refused run: it shows the refusal
 	// came from the cloud's server, not from a broken setup.
 	refusal *regexp.Regexp
+	// denied, when set, makes this a call the grants do not allow: in a
+	// positive scenario the command must fail with this, the storage
+	// service's own refusal once the sign-in succeeded. Negative scenarios
+	// skip it (their sign-in already fails).
+	denied *regexp.Regexp
+}
+
+// s3Denied matches the aws CLI's report of an S3 AccessDenied for one
+// operation, as MinIO answers a call the session's policy does not allow.
+func s3Denied(operation string) *regexp.Regexp {
+	return regexp.MustCompile(`An error occurred \(AccessDenied\) when calling the ` + operation + ` operation`)
+}
+
+// awsSignInRefusal matches STS refusing the web identity.
+var awsSignInRefusal = regexp.MustCompile(`An error occurred \((InvalidParameterValue|AccessDenied|ExpiredToken\w*|InvalidIdentityToken)\) when calling the AssumeRoleWithWebIdentity operation`)
+
+// prefixChecks hold the prefix example to its grant: the keys under
+// reports/ are listed and read, the rest of the bucket neither.
+var prefixChecks = []check{
+	{name: "aws-cli-prefix-ls", envVar: "AWS_ROLE_ARN", argv: []string{"aws", "s3", "ls", "s3://" + s3Bucket + "/reports/"}, want: "summary.txt", refusal: awsSignInRefusal},
+	{name: "aws-cli-prefix-read", envVar: "AWS_ROLE_ARN", argv: []string{"aws", "s3", "cp", "s3://" + s3Bucket + "/" + prefixedKey, "-"}, want: prefixedContent, refusal: awsSignInRefusal},
+	{name: "aws-cli-read-outside-prefix", envVar: "AWS_ROLE_ARN", argv: []string{"aws", "s3api", "get-object", "--bucket", s3Bucket, "--key", objectKey, "/dev/null"}, denied: s3Denied("GetObject")},
+	{name: "aws-cli-ls-outside-prefix", envVar: "AWS_ROLE_ARN", argv: []string{"aws", "s3", "ls", "s3://" + s3Bucket}, denied: s3Denied("ListObjectsV2")},
 }
 
 // googleRefusal matches an error from Google STS, IAM Credentials or Storage.
@@ -105,14 +137,22 @@ var googleRefusal = regexp.MustCompile(`invalid_grant|unauthorized_client|PERMIS
 
 var checksByCloud = map[string][]check{
 	"aws": {
-		{name: "aws-cli", envVar: "AWS_ROLE_ARN", argv: []string{"aws", "s3", "ls", "s3://" + s3Bucket}, want: objectKey,
-			refusal: regexp.MustCompile(`An error occurred \((InvalidParameterValue|AccessDenied|ExpiredToken\w*|InvalidIdentityToken)\) when calling the AssumeRoleWithWebIdentity operation`)},
+		{name: "aws-cli", envVar: "AWS_ROLE_ARN", argv: []string{"aws", "s3", "ls", "s3://" + s3Bucket}, want: objectKey, refusal: awsSignInRefusal},
+		{name: "aws-cli-read", envVar: "AWS_ROLE_ARN", argv: []string{"aws", "s3", "cp", "s3://" + s3Bucket + "/" + objectKey, "-"}, want: s3Content, refusal: awsSignInRefusal},
+		// The article's grant is read on one bucket: another bucket and
+		// writing are refused by the S3 server.
+		{name: "aws-cli-other-bucket", envVar: "AWS_ROLE_ARN", argv: []string{"aws", "s3", "ls", "s3://" + s3OtherBucket}, denied: s3Denied("ListObjectsV2")},
+		{name: "aws-cli-write", envVar: "AWS_ROLE_ARN", argv: []string{"aws", "s3api", "put-object", "--bucket", s3Bucket, "--key", "written-by-the-pod.txt", "--body", "/etc/hosts"}, denied: s3Denied("PutObject")},
 	},
 	"gcp": {
 		{name: "gcloud", envVar: "GOOGLE_APPLICATION_CREDENTIALS", argv: []string{"gcloud", "storage", "ls", "gs://" + gcsBucket}, want: "gs://" + gcsBucket + "/" + objectKey,
 			refusal: googleRefusal},
 		{name: "go-oauth2-google", envVar: "GOOGLE_APPLICATION_CREDENTIALS", argv: []string{"{bin}/gcs-read", "gs://" + gcsBucket + "/" + objectKey}, want: gcsContent,
 			refusal: googleRefusal},
+		// objectViewer on one bucket: another is refused by the storage
+		// service (the stand-in's IAM check over the rendered bindings).
+		{name: "gcloud-other-bucket", envVar: "GOOGLE_APPLICATION_CREDENTIALS", argv: []string{"gcloud", "storage", "ls", "gs://" + gcsOtherBucket},
+			denied: regexp.MustCompile(`does not have permission to access b instance \[` + gcsOtherBucket + `\].*storage\.objects\.list`)},
 	},
 	"azure": {
 		{name: "go-azidentity", envVar: "AZURE_CLIENT_ID", argv: []string{"{bin}/azure-token"}, want: "azure: token",

@@ -82,7 +82,7 @@ func loopbackUp() (err error) {
 // hosts and the cloud APIs the clients call.
 func cloudHosts(inputs map[string]*input) []string {
 	set := map[string]bool{
-		"sts.amazonaws.com": true, "s3.amazonaws.com": true, s3Bucket + ".s3.amazonaws.com": true,
+		"sts.amazonaws.com": true, "s3.amazonaws.com": true, s3Bucket + ".s3.amazonaws.com": true, s3OtherBucket + ".s3.amazonaws.com": true,
 		"sts.googleapis.com": true, "iamcredentials.googleapis.com": true, "storage.googleapis.com": true,
 		"oauth2.googleapis.com": true, "login.microsoftonline.com": true,
 	}
@@ -110,6 +110,7 @@ func cloudHosts(inputs map[string]*input) []string {
 		set["s3."+r+".amazonaws.com"] = true
 		set[s3Bucket+".s3."+r+".amazonaws.com"] = true
 		set[exportsBucket+".s3."+r+".amazonaws.com"] = true
+		set[s3OtherBucket+".s3."+r+".amazonaws.com"] = true
 	}
 	var out []string
 	for h := range set {
@@ -297,11 +298,19 @@ func (w *world) binary(name string) string {
 
 func (w *world) startFakeGCS(ctx context.Context) (string, error) {
 	seed := filepath.Join(w.o.work, "gcs-seed", gcsBucket)
-	if err := os.MkdirAll(seed, 0o755); err != nil {
-		return "", fmt.Errorf("create GCS seed: %w", err)
-	}
-	if err := os.WriteFile(filepath.Join(seed, objectKey), []byte(gcsContent), 0o644); err != nil {
-		return "", fmt.Errorf("write GCS seed: %w", err)
+	// The article's bucket, and one no grant names: listing it must be
+	// refused.
+	for _, obj := range []struct{ bucket, key, content string }{
+		{gcsBucket, objectKey, gcsContent},
+		{gcsOtherBucket, objectKey, gcsContent},
+	} {
+		dir := filepath.Join(filepath.Dir(seed), obj.bucket)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return "", fmt.Errorf("create GCS seed: %w", err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, obj.key), []byte(obj.content), 0o644); err != nil {
+			return "", fmt.Errorf("write GCS seed: %w", err)
+		}
 	}
 	port, err := process.FreePort()
 	if err != nil {
@@ -407,8 +416,16 @@ func (w *world) ensureMinio(ctx context.Context, issuer, clientID string) (*s3ba
 	if err != nil {
 		return nil, err
 	}
-	if err := s.PutObject(ctx, s3Bucket, objectKey, s3Content); err != nil {
-		return nil, err
+	// The article's object, one under the prefix grants keep to, and a
+	// bucket no grant names.
+	for _, obj := range []struct{ bucket, key, content string }{
+		{s3Bucket, objectKey, s3Content},
+		{s3Bucket, prefixedKey, prefixedContent},
+		{s3OtherBucket, objectKey, s3Content},
+	} {
+		if err := s.PutObject(ctx, obj.bucket, obj.key, obj.content); err != nil {
+			return nil, err
+		}
 	}
 	w.minios[key] = s
 	return s, nil

@@ -17,7 +17,10 @@
 //     caller (principal://.../subject/SUB, principalSet://.../*,
 //     principalSet://.../attribute.NAME/VALUE).
 //   - StorageGate lets a request through to the storage backend only with a
-//     token minted here whose identity is granted on the bucket.
+//     token minted here whose identity a rendered resource binding grants a
+//     role on the bucket holding the permission the request needs
+//     (storage.objects.list, get, create or delete), under the binding's IAM
+//     condition when it has one (evaluated with cel-go; see storage.go).
 //
 // It is not Google: token formats, quotas and many error details differ.
 package googleemu
@@ -46,10 +49,9 @@ type Emulator struct {
 	verifier *oidc.Verifier
 	logger   *log.Logger
 
-	mu      sync.Mutex
-	config  trust.GCP
-	buckets map[string][]string // bucket name -> members granted to read it
-	tokens  map[string]*identity
+	mu     sync.Mutex
+	config trust.GCP
+	tokens map[string]*identity
 	// impersonations counts service account tokens issued since Configure.
 	impersonations int
 }
@@ -65,16 +67,15 @@ type identity struct {
 
 // New returns an emulator verifying subject tokens with verifier.
 func New(verifier *oidc.Verifier, logger *log.Logger) *Emulator {
-	return &Emulator{verifier: verifier, logger: logger, buckets: map[string][]string{}, tokens: map[string]*identity{}}
+	return &Emulator{verifier: verifier, logger: logger, tokens: map[string]*identity{}}
 }
 
-// Configure replaces the trusted pools, IAM bindings and bucket grants.
-// bucketMembers maps a bucket name to the IAM members allowed to read it.
-func (e *Emulator) Configure(cfg trust.GCP, bucketMembers map[string][]string) {
+// Configure replaces the trusted pools, the IAM bindings on service
+// accounts and the resource bindings (grants on buckets).
+func (e *Emulator) Configure(cfg trust.GCP) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.config = cfg
-	e.buckets = bucketMembers
 	e.impersonations = 0
 }
 
@@ -381,39 +382,4 @@ func normalizeMember(m string) string {
 		}
 	}
 	return m
-}
-
-var bucketInPath = regexp.MustCompile(`^(?:/download|/upload)?/storage/v1/b/([^/?]+)`)
-
-// StorageGate is the stand-in for Cloud Storage's IAM check: it passes a
-// request to next only when its bearer token was minted by this emulator and
-// names an identity granted on the bucket.
-func (e *Emulator) StorageGate(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		const service = "storage"
-		caller := e.caller(r)
-		if caller == nil {
-			e.googleError(w, service, http.StatusUnauthorized, "UNAUTHENTICATED", "Anonymous caller does not have storage.objects.list access to the Google Cloud Storage bucket.")
-			return
-		}
-		m := bucketInPath.FindStringSubmatch(r.URL.Path)
-		if m == nil {
-			e.googleError(w, service, http.StatusForbidden, "PERMISSION_DENIED", fmt.Sprintf("%s has no access to %s in this stand-in", caller.name, r.URL.Path))
-			return
-		}
-		bucket := m[1]
-		e.mu.Lock()
-		granted := e.buckets[bucket]
-		e.mu.Unlock()
-		for _, g := range granted {
-			for _, have := range caller.members {
-				if memberMatches(g, have) {
-					next.ServeHTTP(w, r)
-					return
-				}
-			}
-		}
-		e.googleError(w, service, http.StatusForbidden, "PERMISSION_DENIED",
-			fmt.Sprintf("%s does not have storage.objects.list access to the Google Cloud Storage bucket. Permission 'storage.objects.list' denied on resource (or it may not exist).", caller.name))
-	})
 }

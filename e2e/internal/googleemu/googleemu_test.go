@@ -23,23 +23,32 @@ const (
 	poolRes  = "//iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/pool"
 )
 
-func setup(t *testing.T, iss *oidctest.Issuer, bucketMembers []string) (*Emulator, *httptest.Server) {
+// bucketRead is roles/storage.objectViewer on the test bucket for member.
+func bucketRead(member string) trust.GCPResourceBinding {
+	return trust.GCPResourceBinding{Resource: "//storage.googleapis.com/projects/_/buckets/bucket", Role: "roles/storage.objectViewer", Member: member}
+}
+
+func setup(t *testing.T, iss *oidctest.Issuer, grants ...trust.GCPResourceBinding) (*Emulator, *httptest.Server) {
 	t.Helper()
 	e := New(&oidc.Verifier{HTTPClient: iss.Client}, log.New(io.Discard, "", 0))
 	e.Configure(trust.GCP{
 		WorkloadIdentityPools: []trust.GCPPool{{ProjectNumber: "123", PoolID: "pool", Providers: []trust.GCPProvider{{
 			ProviderID: "prov", IssuerURI: iss.URL, AttributeMapping: map[string]string{"google.subject": "assertion.sub"},
 		}}}},
-		IAMBindings: []trust.GCPBinding{{Resource: "projects/my-project/serviceAccounts/" + email, Role: "roles/iam.workloadIdentityUser", Member: "principal:" + poolRes + "/subject/" + sub}},
-	}, map[string][]string{"bucket": bucketMembers})
+		IAMBindings:      []trust.GCPBinding{{Resource: "projects/my-project/serviceAccounts/" + email, Role: "roles/iam.workloadIdentityUser", Member: "principal:" + poolRes + "/subject/" + sub}},
+		ResourceBindings: grants,
+	})
 	mux := http.NewServeMux()
 	mux.Handle("/v1/token", e.STSHandler())
 	mux.Handle("/v1/projects/", e.IAMCredentialsHandler())
-	mux.Handle("/storage/", e.StorageGate(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	storage := e.StorageGate(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if _, err := io.WriteString(w, "objects"); err != nil {
 			t.Errorf("storage backend: %v", err)
 		}
-	})))
+	}))
+	for _, prefix := range []string{"/storage/", "/download/", "/upload/"} {
+		mux.Handle(prefix, storage)
+	}
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return e, srv
@@ -100,7 +109,7 @@ func call(t *testing.T, method, u, token, body string) int {
 
 func TestExchangeAndImpersonate(t *testing.T) {
 	iss := oidctest.New(t)
-	_, srv := setup(t, iss, []string{"serviceAccount:" + email})
+	_, srv := setup(t, iss, bucketRead("serviceAccount:"+email))
 	status, out := exchange(t, srv, iss.Token(t, sub, "https:"+provider, time.Hour))
 	if status != http.StatusOK {
 		t.Fatalf("exchange: %d %v", status, out)
@@ -129,7 +138,7 @@ func TestExchangeAndImpersonate(t *testing.T) {
 func TestRefusals(t *testing.T) {
 	iss := oidctest.New(t)
 	other := oidctest.New(t)
-	_, srv := setup(t, iss, nil)
+	_, srv := setup(t, iss)
 	for name, token := range map[string]string{
 		"wrong audience": iss.Token(t, sub, "sts.amazonaws.com", time.Hour),
 		"expired":        iss.Token(t, sub, provider, -time.Hour),
@@ -150,7 +159,7 @@ func TestRefusals(t *testing.T) {
 
 func TestDirectAccess(t *testing.T) {
 	iss := oidctest.New(t)
-	_, srv := setup(t, iss, []string{"principal://iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/pool/subject/" + sub})
+	_, srv := setup(t, iss, bucketRead("principal://iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/pool/subject/"+sub))
 	_, out := exchange(t, srv, iss.Token(t, sub, provider, time.Hour))
 	if got := call(t, "GET", srv.URL+"/storage/v1/b/bucket/o", out["access_token"].(string), ""); got != http.StatusOK {
 		t.Errorf("principal granted on bucket: %d, want 200", got)
@@ -176,5 +185,53 @@ func TestEvalPath(t *testing.T) {
 	ok, err := evalCondition("assertion.sub == 's' && attribute.ns != 'kube-system'", map[string]string{"attribute.ns": "default"}, claims)
 	if err != nil || !ok {
 		t.Errorf("condition: %v %v", ok, err)
+	}
+}
+
+// The stand-in's Cloud Storage check reads the rendered bindings as IAM
+// does: a role's permissions (objectViewer reads and lists, never writes)
+// and a prefix condition evaluated in CEL, on object names and on the prefix
+// a listing asks for.
+func TestStorageGateHonoursRolesAndPrefixConditions(t *testing.T) {
+	iss := oidctest.New(t)
+	member := "principal://iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/pool/subject/" + sub
+	prefixRead := bucketRead(member)
+	// As trust renders a read grant kept to reports/.
+	prefixRead.Condition = &trust.GCPCondition{Title: "t", Expression: "resource.name.startsWith('projects/_/buckets/bucket/objects/reports/') || " +
+		"api.getAttribute('storage.googleapis.com/objectListPrefix', '').startsWith('reports/')"}
+	_, srv := setup(t, iss, prefixRead)
+	_, out := exchange(t, srv, iss.Token(t, sub, provider, time.Hour))
+	token := out["access_token"].(string)
+	for _, tc := range []struct {
+		method, path string
+		want         int
+	}{
+		{"GET", "/storage/v1/b/bucket/o?prefix=reports/", http.StatusOK},
+		{"GET", "/storage/v1/b/bucket/o?prefix=reports/2026/&delimiter=/", http.StatusOK},
+		{"GET", "/storage/v1/b/bucket/o/reports%2Fa.txt?alt=media", http.StatusOK},
+		{"GET", "/download/storage/v1/b/bucket/o/reports%2Fa.txt", http.StatusOK},
+		{"GET", "/storage/v1/b/bucket/o", http.StatusForbidden},
+		{"GET", "/storage/v1/b/bucket/o?prefix=other/", http.StatusForbidden},
+		{"GET", "/storage/v1/b/bucket/o/test.txt?alt=media", http.StatusForbidden},
+		{"POST", "/upload/storage/v1/b/bucket/o?uploadType=media&name=reports/new.txt", http.StatusForbidden},
+		{"DELETE", "/storage/v1/b/bucket/o/reports%2Fa.txt", http.StatusForbidden},
+		{"GET", "/storage/v1/b/other/o?prefix=reports/", http.StatusForbidden},
+	} {
+		if got := call(t, tc.method, srv.URL+tc.path, token, ""); got != tc.want {
+			t.Errorf("%s %s: %d, want %d", tc.method, tc.path, got, tc.want)
+		}
+	}
+}
+
+// A condition the stand-in cannot evaluate admits nothing.
+func TestStorageGateFailsClosedOnABadCondition(t *testing.T) {
+	iss := oidctest.New(t)
+	member := "principal://iam.googleapis.com/projects/123/locations/global/workloadIdentityPools/pool/subject/" + sub
+	bad := bucketRead(member)
+	bad.Condition = &trust.GCPCondition{Title: "t", Expression: "resource.name.startsWith("}
+	_, srv := setup(t, iss, bad)
+	_, out := exchange(t, srv, iss.Token(t, sub, provider, time.Hour))
+	if got := call(t, "GET", srv.URL+"/storage/v1/b/bucket/o", out["access_token"].(string), ""); got != http.StatusForbidden {
+		t.Errorf("a broken condition: %d, want 403", got)
 	}
 }

@@ -5,7 +5,9 @@
 // MinIO per cluster issuer that AWS trusts. The trust policy's subject
 // condition becomes a MinIO policy named after that subject
 // (MINIO_IDENTITY_OPENID_CLAIM_NAME=sub): a token whose sub has no policy
-// gets no credentials. The audience is MinIO's OpenID client ID.
+// gets no credentials. Its permissions are the role's permissions policy
+// as `trust` rendered it from the spec's grants. The audience is MinIO's
+// OpenID client ID.
 package s3backend
 
 import (
@@ -226,6 +228,16 @@ func (s *Server) SetReaders(ctx context.Context, subjects []string, bucket strin
 		}
 	}
 	s.readers[bucket] = want
+	return nil
+}
+
+// SetSubjectPolicy makes policy (an IAM policy document) the permissions of
+// tokens whose sub claim is subject: what the roles the trust policy lets that
+// subject assume may do. MinIO enforces it on every S3 call of the session.
+func (s *Server) SetSubjectPolicy(ctx context.Context, subject string, policy []byte) error {
+	if err := s.admin.AddCannedPolicy(ctx, subject, policy); err != nil {
+		return fmt.Errorf("add MinIO policy for subject %s: %w", subject, err)
+	}
 	return nil
 }
 

@@ -34,10 +34,14 @@ type AWSOIDCProvider struct {
 	ARN          string   `json:"arn"`
 }
 
-// AWSRole is an IAM role with its assume-role (trust) policy.
+// AWSRole is an IAM role with its assume-role (trust) policy and what it
+// may do: the permissions policy from the specs' grants, kept as the JSON
+// trust printed so it reaches the S3 server unchanged.
 type AWSRole struct {
-	RoleARN          string    `json:"roleArn"`
-	AssumeRolePolicy IAMPolicy `json:"assumeRolePolicy"`
+	RoleARN           string          `json:"roleArn"`
+	AssumeRolePolicy  IAMPolicy       `json:"assumeRolePolicy"`
+	PermissionsPolicy json.RawMessage `json:"permissionsPolicy"`
+	ManagedPolicyARNs []string        `json:"managedPolicyArns"`
 }
 
 // IAMPolicy is an AWS IAM policy document.
@@ -60,6 +64,23 @@ type GCP struct {
 	WorkloadIdentityPools []GCPPool    `json:"workloadIdentityPools"`
 	IAMBindings           []GCPBinding `json:"iamBindings"`
 	ResourcePrincipals    []string     `json:"resourcePrincipals"`
+	// ResourceBindings are the roles the specs' grants give on resources.
+	ResourceBindings []GCPResourceBinding `json:"resourceBindings"`
+}
+
+// GCPResourceBinding grants role to member on a resource (a full resource
+// name), under a condition when it has one.
+type GCPResourceBinding struct {
+	Resource  string        `json:"resource"`
+	Role      string        `json:"role"`
+	Member    string        `json:"member"`
+	Condition *GCPCondition `json:"condition"`
+}
+
+// GCPCondition is an IAM condition: a CEL expression and its title.
+type GCPCondition struct {
+	Title      string `json:"title"`
+	Expression string `json:"expression"`
 }
 
 // GCPPool is a workload identity pool with its providers.

@@ -19,6 +19,8 @@ type AWS struct {
 	STSRegionalEndpoints   string `json:"stsRegionalEndpoints,omitempty" jsonschema:"enum=regional,enum=legacy"`
 	RoleSessionName        string `json:"roleSessionName,omitempty"`
 	TokenExpirationSeconds int64  `json:"tokenExpirationSeconds,omitempty"`
+	// Grants are the role's permissions, for `trust` (aws_grants.go).
+	Grants *AWSGrants `json:"grants,omitempty"`
 }
 
 // defaults resolves auto to webhook on EKS, whose webhook reads the
@@ -33,6 +35,9 @@ func (a *AWS) defaults(c *Cluster) {
 	defaultString(&a.Audience, DefaultAWSAudience)
 	defaultString(&a.STSRegionalEndpoints, DefaultSTSRegionalEndpoints)
 	defaultInt(&a.TokenExpirationSeconds, DefaultAWSTokenExpirationSeconds)
+	if a.Grants != nil {
+		a.Grants.defaults()
+	}
 }
 
 // roleARN reports a role ARN that is missing or not of arn's grammar; it
@@ -87,6 +92,9 @@ func (a *AWS) check(v *checker, c *Cluster) {
 		v.unused("spec.aws.tokenExpirationSeconds", a.TokenExpirationSeconds != DefaultAWSTokenExpirationSeconds, a.Mode, why)
 	default:
 		v.errorf("spec.aws.mode", "%q is not valid; want auto, webhook, projected or podIdentity", a.Mode)
+	}
+	if a.Grants != nil {
+		a.Grants.check(v, "spec.aws.grants", validRole(a.RoleARN), a.Mode)
 	}
 }
 

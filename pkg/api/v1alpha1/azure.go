@@ -2,11 +2,11 @@ package v1alpha1
 
 import (
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/azureid"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/issuer"
 )
 
@@ -20,7 +20,7 @@ func (z *Azure) EntraAuthority() bool { return slices.Contains(EntraAuthorityHos
 // wantClientID is what a client ID must be, for messages.
 const wantClientID = "the application or managed identity client ID, a GUID"
 
-var guid = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+var guid = azureid.GUID
 
 // Azure is access to an Entra ID application or managed identity through a
 // federated identity credential.
@@ -30,6 +30,8 @@ type Azure struct {
 	ClientID               string `json:"clientId,omitempty"`
 	AuthorityHost          string `json:"authorityHost,omitempty"`
 	TokenExpirationSeconds int64  `json:"tokenExpirationSeconds,omitempty"`
+	// Grants are role assignments, for `trust` (azure_grants.go).
+	Grants *AzureGrants `json:"grants,omitempty"`
 }
 
 // defaults resolves auto to webhook on AKS, which runs the workload
@@ -43,6 +45,9 @@ func (z *Azure) defaults(c *Cluster) {
 	}
 	defaultString(&z.AuthorityHost, DefaultAzureAuthorityHost)
 	defaultInt(&z.TokenExpirationSeconds, DefaultAzureTokenExpirationSeconds)
+	if z.Grants != nil {
+		z.Grants.defaults()
+	}
 }
 
 func (z *Azure) check(v *checker, c *Cluster) {
@@ -63,6 +68,9 @@ func (z *Azure) check(v *checker, c *Cluster) {
 			z.AuthorityHost, strings.Join(EntraAuthorityHosts, ", "))
 	}
 	v.between("spec.azure.tokenExpirationSeconds", z.TokenExpirationSeconds, MinAzureTokenExpirationSeconds, MaxTokenExpirationSeconds, "what Azure workload identity accepts")
+	if z.Grants != nil {
+		z.Grants.check(v, "spec.azure.grants", z.ClientID)
+	}
 	switch z.Mode {
 	case ModeWebhook:
 		if provider != ProviderAKS {

@@ -24,23 +24,34 @@ type ContainerIdentity struct {
 // spec.aws.roleArn.
 type ContainerAWS struct {
 	RoleARN string `json:"roleArn"`
+	// Grants are this role's permissions, as spec.aws.grants are the
+	// spec's role's; the role gets none of the spec's.
+	Grants *AWSGrants `json:"grants,omitempty"`
 }
 
 // ContainerGCP is the Google service account the named containers
 // impersonate in place of spec.gcp.serviceAccountEmail.
 type ContainerGCP struct {
 	ServiceAccountEmail string `json:"serviceAccountEmail"`
+	// Grants are this Google service account's roles on resources, as
+	// spec.gcp.grants are the spec's; it gets none of the spec's.
+	Grants *GCPGrants `json:"grants,omitempty"`
 }
 
 // ContainerAzure is the application or managed identity the named
 // containers sign in as in place of spec.azure.clientId.
 type ContainerAzure struct {
 	ClientID string `json:"clientId"`
+	// Grants are this identity's role assignments, as spec.azure.grants
+	// are the spec's; it gets none of the spec's.
+	Grants *AzureGrants `json:"grants,omitempty"`
 }
 
 // ForContainers is the spec as the containers of spec.containers[i] use it:
 // a copy whose cloud blocks carry that entry's role, Google service account
-// and client ID in place of the spec's, and no spec.containers. The cloud
+// and client ID in place of the spec's, with the entry's grants (never the
+// spec's: another identity gets only what its entry grants), and no
+// spec.containers. The cloud
 // planners and trust's builders read it as they read any spec, so a
 // container's identity is wired and trusted by the same code as the
 // spec's own. ContainerEntry tells it from the spec as written.
@@ -53,16 +64,19 @@ func (s *Spec) ForContainers(i int) *Spec {
 	if entry.AWS != nil && s.AWS != nil {
 		aws := *s.AWS
 		aws.RoleARN = entry.AWS.RoleARN
+		aws.Grants = entry.AWS.Grants
 		view.AWS = &aws
 	}
 	if entry.GCP != nil && s.GCP != nil {
 		gcp := *s.GCP
 		gcp.ServiceAccountEmail = entry.GCP.ServiceAccountEmail
+		gcp.Grants = entry.GCP.Grants
 		view.GCP = &gcp
 	}
 	if entry.Azure != nil && s.Azure != nil {
 		azure := *s.Azure
 		azure.ClientID = entry.Azure.ClientID
+		azure.Grants = entry.Azure.Grants
 		view.Azure = &azure
 	}
 	return &view
@@ -139,16 +153,25 @@ func (v *checker) containers(s *Spec) {
 			if v.roleARN(field, entry.AWS.RoleARN) {
 				v.notOwn(field, entry.AWS.RoleARN, s.AWS.RoleARN, "spec.aws.roleArn")
 			}
+			if entry.AWS.Grants != nil {
+				entry.AWS.Grants.check(v, at+".aws.grants", validRole(entry.AWS.RoleARN), s.AWS.Mode)
+			}
 		}
 		if entry.GCP != nil && v.containerCloud(at+".gcp", "spec.gcp", s.GCP != nil, s.GCP.modeOf()) {
 			field := at + ".gcp.serviceAccountEmail"
 			v.required(field, entry.GCP.ServiceAccountEmail, gcpid.IsEmail, gcpid.WantEmail)
 			v.notOwn(field, entry.GCP.ServiceAccountEmail, s.GCP.ServiceAccountEmail, "spec.gcp.serviceAccountEmail")
+			if entry.GCP.Grants != nil {
+				entry.GCP.Grants.check(v, at+".gcp.grants")
+			}
 		}
 		if entry.Azure != nil && v.containerCloud(at+".azure", "spec.azure", s.Azure != nil, s.Azure.modeOf()) {
 			field := at + ".azure.clientId"
 			v.required(field, entry.Azure.ClientID, guid.MatchString, wantClientID)
 			v.notOwn(field, entry.Azure.ClientID, s.Azure.ClientID, "spec.azure.clientId")
+			if entry.Azure.Grants != nil {
+				entry.Azure.Grants.check(v, at+".azure.grants", entry.Azure.ClientID)
+			}
 		}
 	}
 }

@@ -140,16 +140,24 @@ func orRoot(field string) string {
 	return field
 }
 
-// knownFields lists the properties the schema allows at a dotted path.
+// knownFields lists the properties the schema allows at a dotted path, whose
+// parts may index a list ("grants.s3[0]").
 func knownFields(path string) []string {
 	s := schema
 	if path != "" && path != "." {
 		for _, part := range strings.Split(path, ".") {
-			next, ok := s.Properties[part]
+			name, _, indexed := strings.Cut(part, "[")
+			next, ok := s.Properties[name]
 			if !ok {
 				return nil
 			}
 			s = &next
+			if indexed {
+				if s.Items == nil || s.Items.Schema == nil {
+					return nil
+				}
+				s = s.Items.Schema
+			}
 		}
 	}
 	names := make([]string, 0, len(s.Properties))

@@ -45,6 +45,17 @@ func (c *CrossCloudAccess) Default() {
 	for _, cl := range s.clouds() {
 		cl.defaults(&s.Cluster)
 	}
+	for _, entry := range s.Containers {
+		if entry.AWS != nil && entry.AWS.Grants != nil {
+			entry.AWS.Grants.defaults()
+		}
+		if entry.GCP != nil && entry.GCP.Grants != nil {
+			entry.GCP.Grants.defaults()
+		}
+		if entry.Azure != nil && entry.Azure.Grants != nil {
+			entry.Azure.Grants.defaults()
+		}
+	}
 }
 
 // subjectPrefix starts the sub claim of every ServiceAccount token.

@@ -19,6 +19,8 @@ type GCP struct {
 	TokenLifetimeSeconds     int64  `json:"tokenLifetimeSeconds,omitempty"`
 	TokenExpirationSeconds   int64  `json:"tokenExpirationSeconds,omitempty"`
 	Audience                 string `json:"audience,omitempty"`
+	// Grants are roles on resources, for `trust` (gcp_grants.go).
+	Grants *GCPGrants `json:"grants,omitempty"`
 
 	// projectIDFromCluster says ProjectID was not written but taken from
 	// spec.cluster.gke.projectId, whose own check reports what is wrong
@@ -43,6 +45,9 @@ func (g *GCP) defaults(c *Cluster) {
 		defaultString(&g.Audience, "https:"+g.ProviderResource())
 		defaultInt(&g.TokenExpirationSeconds, DefaultGCPTokenExpirationSeconds)
 	}
+	if g.Grants != nil {
+		g.Grants.defaults()
+	}
 }
 
 // ProviderResource is the canonical resource name of the workload identity
@@ -59,6 +64,9 @@ func (g *GCP) Impersonates() bool { return g.ServiceAccountEmail != "" }
 func (g *GCP) check(v *checker, c *Cluster) {
 	if !g.projectIDFromCluster {
 		v.optional("spec.gcp.projectId", g.ProjectID, gcpid.IsProjectID, gcpid.WantProjectID)
+	}
+	if g.Grants != nil {
+		g.Grants.check(v, "spec.gcp.grants")
 	}
 	switch g.Mode {
 	case ModeWorkloadIdentity:
