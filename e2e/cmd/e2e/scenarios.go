@@ -141,8 +141,8 @@ var checksByCloud = map[string][]check{
 		{name: "aws-cli-read", envVar: "AWS_ROLE_ARN", argv: []string{"aws", "s3", "cp", "s3://" + s3Bucket + "/" + objectKey, "-"}, want: s3Content, refusal: awsSignInRefusal},
 		// The article's grant is read on one bucket: another bucket and
 		// writing are refused by the S3 server.
-		{name: "aws-cli-other-bucket", envVar: "AWS_ROLE_ARN", argv: []string{"aws", "s3", "ls", "s3://" + s3OtherBucket}, denied: s3Denied("ListObjectsV2")},
-		{name: "aws-cli-write", envVar: "AWS_ROLE_ARN", argv: []string{"aws", "s3api", "put-object", "--bucket", s3Bucket, "--key", "written-by-the-pod.txt", "--body", "/etc/hosts"}, denied: s3Denied("PutObject")},
+		{name: "aws-cli-other-bucket", envVar: "AWS_ROLE_ARN", argv: []string{"aws", "s3", "ls", "s3://" + s3OtherBucket}, denied: s3Denied("ListObjectsV2"), refusal: awsSignInRefusal},
+		{name: "aws-cli-write", envVar: "AWS_ROLE_ARN", argv: []string{"aws", "s3api", "put-object", "--bucket", s3Bucket, "--key", "written-by-the-pod.txt", "--body", "/etc/hosts"}, denied: s3Denied("PutObject"), refusal: awsSignInRefusal},
 	},
 	"gcp": {
 		{name: "gcloud", envVar: "GOOGLE_APPLICATION_CREDENTIALS", argv: []string{"gcloud", "storage", "ls", "gs://" + gcsBucket}, want: "gs://" + gcsBucket + "/" + objectKey,
@@ -152,7 +152,7 @@ var checksByCloud = map[string][]check{
 		// objectViewer on one bucket: another is refused by the storage
 		// service (the stand-in's IAM check over the rendered bindings).
 		{name: "gcloud-other-bucket", envVar: "GOOGLE_APPLICATION_CREDENTIALS", argv: []string{"gcloud", "storage", "ls", "gs://" + gcsOtherBucket},
-			denied: regexp.MustCompile(`does not have permission to access b instance \[` + gcsOtherBucket + `\].*storage\.objects\.list`)},
+			denied: regexp.MustCompile(`does not have permission to access b instance \[` + gcsOtherBucket + `\].*storage\.objects\.list`), refusal: googleRefusal},
 	},
 	"azure": {
 		{name: "go-azidentity", envVar: "AZURE_CLIENT_ID", argv: []string{"{bin}/azure-token"}, want: "azure: token",
