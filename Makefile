@@ -59,7 +59,7 @@ lint:
 	$(GO) vet ./...
 	$(GO) tool staticcheck ./...
 	$(GO) build -o bin/staticcheck honnef.co/go/tools/cmd/staticcheck
-	for module in test/helm test/flux; do (cd $$module && $(GO) vet ./... && ../../bin/staticcheck ./...) || exit 1; done
+	for module in test/helm test/flux e2e e2e/argocd; do (cd $$module && $(GO) vet ./... && $(CURDIR)/bin/staticcheck ./...) || exit 1; done
 
 ## unit: unit, golden, schema and example tests (kustomize and kpt for real)
 unit: build

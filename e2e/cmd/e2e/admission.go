@@ -210,7 +210,7 @@ func (w *world) runAdmissionScenario(ctx context.Context, s scenario, in *input)
 func waitForPolicies(ctx context.Context, c *cluster.Cluster, namespace, serviceAccount string) error {
 	deadline := time.Now().Add(policyWait)
 	for {
-		wiredErr := errors.New("not tried")
+		var wiredErr error
 		out, err := c.Create(ctx, barePod(namespace, "probe", serviceAccount, nil), true)
 		if err == nil {
 			var pod kubelet.Pod
