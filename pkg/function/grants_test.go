@@ -3,6 +3,7 @@ package function
 import (
 	"bytes"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -86,7 +87,16 @@ func addGrants(t *testing.T, config []byte) ([]byte, int) {
 				continue
 			}
 		}
-		if err := block.PipeE(yaml.SetField("grants", yaml.MustParse(grantsOf[cloud]))); err != nil {
+		grants := grantsOf[cloud]
+		if cloud == "aws" {
+			// A statement's resources are in the role's partition.
+			if role, _ := block.Pipe(yaml.Lookup("roleArn")); role != nil {
+				if partition, _, ok := strings.Cut(strings.TrimPrefix(yaml.GetValue(role), "arn:"), ":"); ok && partition != "aws" {
+					grants = strings.ReplaceAll(grants, "arn:aws:", "arn:"+partition+":")
+				}
+			}
+		}
+		if err := block.PipeE(yaml.SetField("grants", yaml.MustParse(grants))); err != nil {
 			t.Fatal(err)
 		}
 		added++

@@ -296,7 +296,7 @@ func TestTerraformGoldensAreFormattedAndStateTheirProviders(t *testing.T) {
 			body := parseHCL(t, src)
 			want := requiredProviders{}
 			for _, block := range body.Blocks {
-				if block.Type == "resource" {
+				if block.Type == "resource" || block.Type == "data" {
 					if err := want.need(block.Labels[0]); err != nil {
 						t.Error(err)
 					}
