@@ -93,7 +93,7 @@ var terraformResourceTypes = map[string]terraformResourceType{
 	"google_storage_bucket_iam_member": {
 		provider: "google", minVersion: "3.30.0",
 		why:    "google_storage_bucket_iam_member with a condition block",
-		source: "hashicorp/terraform-provider-google CHANGELOG_v3.md 3.30.0: IAM conditions on storage bucket IAM resources",
+		source: "hashicorp/terraform-provider-google CHANGELOG_v3.md 3.30.0 (July 13, 2020): \"made the condition block GA for all IAM resource and datasource types\" (#6748)",
 	},
 	"google_pubsub_topic_iam_member": {
 		provider: "google",
@@ -106,9 +106,9 @@ var terraformResourceTypes = map[string]terraformResourceType{
 		source:   "hashicorp/terraform-provider-google: arguments of the resource in every 4.x release",
 	},
 	"google_secret_manager_secret_iam_member": {
-		provider: "google",
-		why:      "secret_id, role and member",
-		source:   "hashicorp/terraform-provider-google: the resource in the GA provider in every 4.x release",
+		provider: "google", minVersion: "3.24.0",
+		why:    "google_secret_manager_secret_iam_member",
+		source: "hashicorp/terraform-provider-google CHANGELOG_v3.md 3.24.0 (June 01, 2020): New Resources google_secret_manager_secret_iam_* (#6432)",
 	},
 	"google_project_iam_member": {
 		provider: "google",
@@ -118,12 +118,12 @@ var terraformResourceTypes = map[string]terraformResourceType{
 	"azurerm_role_assignment": {
 		provider: "azurerm", minVersion: "3.87.0",
 		why:    "azurerm_role_assignment.principal_type",
-		source: "hashicorp/terraform-provider-azurerm CHANGELOG 3.87.0: role_assignment principal_type",
+		source: "hashicorp/terraform-provider-azurerm commit 278a468c (#24271, first in tag v3.87.0): principal_type becomes an optional argument of azurerm_role_assignment (computed only before)",
 	},
 	"azuread_service_principal": {
 		provider: "azuread", minVersion: "2.44.0",
 		why:    "data azuread_service_principal by client_id",
-		source: "hashicorp/terraform-provider-azuread CHANGELOG 2.44.0: client_id on the azuread_service_principal data source (application_id deprecated)",
+		source: "hashicorp/terraform-provider-azuread CHANGELOG.md 2.44.0 (October 20, 2023): data.azuread_service_principal supports client_id, application_id deprecated (#1214)",
 	},
 }
 
