@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -203,7 +204,7 @@ func shellCalls(t *testing.T, shell, script string) [][]string {
 	// Records go to fd 4, the test's stdout, so that those made inside a
 	// command substitution are not taken for the command's output.
 	prelude := `exec 4>&1
-record() { printf '%s\0' "$@" >&4; printf '\1\0' >&4; }
+record() { printf '%s\0' "$#" "$@" >&4; }
 aws() { record aws "$@"; }
 gcloud() { record gcloud "$@"; }
 az() { record az "$@"; if [ "$1 $2" = "identity list" ]; then echo test-identity; fi; }
@@ -216,15 +217,17 @@ pwned() { record pwned "$@"; }
 	if err != nil {
 		t.Fatalf("%s: %v\n%s", shell, err, stderr.String())
 	}
+	// Each call is its argument count, then its arguments, each ended by a
+	// NUL, which no argument can hold.
 	var calls [][]string
-	var call []string
-	for _, field := range strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00") {
-		if field == "\x01" {
-			calls = append(calls, call)
-			call = nil
-			continue
+	fields := strings.Split(strings.TrimSuffix(string(out), "\x00"), "\x00")
+	for len(fields) > 0 && string(out) != "" {
+		n, err := strconv.Atoi(fields[0])
+		if err != nil || n < 1 || n >= len(fields) {
+			t.Fatalf("%s: the stubs recorded %q, not an argument count and that many arguments", shell, fields)
 		}
-		call = append(call, field)
+		calls = append(calls, fields[1:n+1])
+		fields = fields[n+1:]
 	}
 	return calls
 }

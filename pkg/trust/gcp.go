@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/api/v1alpha1"
+	"github.com/crosscloud-dev/cross-cloud-access/pkg/celstring"
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/gcpid"
 )
 
@@ -348,7 +349,6 @@ func PinnedCondition(audienceOf map[string]string) string {
 	return strings.Join(terms, " || ")
 }
 
-func celString(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, `'`, `\'`)
-	return "'" + r.Replace(s) + "'"
-}
+// celString is s as a single-quoted CEL string literal, as Google's IAM
+// documentation writes conditions.
+func celString(s string) string { return celstring.Quote(s, '\'') }

@@ -1,7 +1,6 @@
 package trust
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -13,7 +12,6 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
 	"github.com/zclconf/go-cty/cty/function/stdlib"
-	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/crosscloud-dev/cross-cloud-access/pkg/arn"
@@ -313,14 +311,7 @@ func gcloudBinding(t *testing.T, c []string) GCPResourceBinding {
 // krmGrants reads the grants back from the rendered objects.
 func krmGrants(t *testing.T, trust *Trust) grants {
 	t.Helper()
-	var out bytes.Buffer
-	if err := RenderKRM(&out, trust); err != nil {
-		t.Fatal(err)
-	}
-	objects, err := kio.FromBytes(out.Bytes())
-	if err != nil {
-		t.Fatal(err)
-	}
+	objects, _ := renderKRMObjects(t, trust)
 	g := grants{Policies: map[string]*PermissionsPolicy{}, Managed: map[string][]string{}}
 	for _, o := range objects {
 		switch o.GetKind() {

@@ -1,15 +1,15 @@
 package trust
 
 import (
-	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-	"sigs.k8s.io/kustomize/kyaml/kio"
 	"sigs.k8s.io/kustomize/kyaml/yaml"
 
 	"github.com/crosscloud-dev/cross-cloud-access/internal/crdcheck"
@@ -33,14 +33,7 @@ func TestKRMObjectsCarryTheTrust(t *testing.T) {
 	for _, name := range goldenCases(t) {
 		t.Run(name, func(t *testing.T) {
 			trust := buildCase(t, name)
-			var out bytes.Buffer
-			if err := RenderKRM(&out, trust); err != nil {
-				t.Fatal(err)
-			}
-			objects, err := kio.FromBytes(out.Bytes())
-			if err != nil {
-				t.Fatalf("KRM output does not parse: %v\n%s", err, out.String())
-			}
+			objects, _ := renderKRMObjects(t, trust)
 			seen := map[string]bool{}
 			var policies []PolicyDocument
 			var members []string
@@ -163,4 +156,27 @@ func TestKRMGoldensPassTheControllersCRDs(t *testing.T) {
 		})
 	}
 	t.Logf("%d objects in %d goldens checked against %d served CRD versions", total, len(goldens), len(checker.Kinds()))
+}
+
+// A value the YAML encoder would fold or refuse is written in JSON's syntax,
+// escaped, and reads back as itself; other objects stay in YAML's.
+func TestKRMKeepsValuesTheYAMLEncoderWouldChange(t *testing.T) {
+	for value, wantJSON := range map[string]bool{
+		"a\u0085b": true, "a\x7fb": true, "a\u009fb": true,
+		"\ufeffa": false, "a\U000e0001b": false, "a\nb": false, "plain": false,
+	} {
+		t.Run(fmt.Sprintf("%+q", value), func(t *testing.T) {
+			objects, out := renderKRMObjects(t, oddTrustWith(value))
+			for _, o := range objects {
+				if o.GetKind() == "FederatedIdentityCredential" {
+					if got := field(t, o, "spec", "subject"); got != value {
+						t.Errorf("subject reads back as %+q, want %+q", got, value)
+					}
+				}
+			}
+			if json := strings.Contains(out, "\n{\n"); json != wantJSON {
+				t.Errorf("written in JSON's syntax: %v, want %v: only where YAML's would change the value\n%s", json, wantJSON, out)
+			}
+		})
+	}
 }

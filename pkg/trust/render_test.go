@@ -75,11 +75,7 @@ func TestCommentsCannotBeBrokenOutOf(t *testing.T) {
 					t.Fatalf("--format %s: %v", format, err)
 				}
 				outputs[format] = out.String()
-				for _, line := range strings.Split(out.String(), "\n") {
-					if strings.HasPrefix(strings.TrimSpace(line), "#") && strings.ContainsAny(line, "\r\u0085\u2028\u2029") {
-						t.Errorf("--format %s: a comment line holds a line break: %q", format, line)
-					}
-				}
+				checkCommentLines(t, format, out.String())
 			}
 
 			body := parseHCL(t, []byte(outputs["terraform"]))
@@ -110,6 +106,18 @@ func TestCommentsCannotBeBrokenOutOf(t *testing.T) {
 				t.Errorf("krm: %d objects, want the OIDC provider, pool, pool provider, grant and Azure credential", len(objects))
 			}
 		})
+	}
+}
+
+// checkCommentLines checks that no comment line of a format's output holds
+// a line break other than its own end: any would end the comment for some
+// reader and make the rest of the value code.
+func checkCommentLines(t *testing.T, format, out string) {
+	t.Helper()
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "#") && strings.ContainsAny(line, "\r\u0085\u2028\u2029") {
+			t.Errorf("--format %s: a comment line holds a line break: %q", format, line)
+		}
 	}
 }
 

@@ -91,17 +91,34 @@ func flagValue(args []string, name string) string {
 	return "<missing " + name + ">"
 }
 
-// oddTrust holds values no spec can have today, to prove that quoting, not
-// validation, keeps them intact.
-func oddTrust() *Trust {
-	odd := `it's "odd" $HOME ` + "`id`" + ` \n !x ;& | * ? [a] {b} ~ #`
+// oddValue is a value no spec can have today: every character a shell,
+// HCL, YAML or gcloud's list syntax treats as special.
+const oddValue = `it's "odd" $HOME ` + "`id`" + ` \n !x ;& | * ? [a] {b} ~ #`
+
+// oddTrust holds oddValue wherever a spec's values reach, to prove that
+// quoting, not validation, keeps them intact.
+func oddTrust() *Trust { return oddTrustWith(oddValue) }
+
+// oddTrustWith holds odd in the values of the trust and its grants that a
+// renderer writes into a string, a comment or an argument. Names that make
+// Terraform labels, KRM names and ARNs stay plain: the renderers derive
+// those, and the spec's validation keeps what they derive from plain.
+func oddTrustWith(odd string) *Trust {
 	return &Trust{
 		AWS: &AWS{
 			OIDCProviders: []AWSOIDCProvider{{URL: "https://issuer.example.com/" + odd, ClientIDList: []string{"aud one", odd}, ARN: "arn:aws:iam::111122223333:oidc-provider/x"}},
 			Roles: []AWSRole{{RoleARN: "arn:aws:iam::111122223333:role/r", AssumeRolePolicy: PolicyDocument{Version: IAMPolicyVersion, Statement: []Statement{{
 				Effect: "Allow", Principal: Principal{Federated: "arn:aws:iam::111122223333:oidc-provider/x"}, Action: Actions{ActionAssumeRoleWithWebID},
 				Condition: Condition{StringEquals: map[string]Values{"x:sub": {odd, "system:serviceaccount:a:b"}, "x:aud": {"it's"}}},
-			}}}}},
+			}}},
+				PermissionsPolicy: &PermissionsPolicy{Version: IAMPolicyVersion, Statement: []PermissionStatement{{
+					Effect: "Allow", Action: []string{"s3:ListBucket"}, Resource: []string{"arn:aws:s3:::bucket"},
+					Condition: PolicyConditions{"StringLike": {S3PrefixKey: {odd}}},
+				}, {
+					Effect: "Allow", Action: []string{"s3:GetObject"}, Resource: []string{"arn:aws:s3:::bucket/" + odd},
+				}}},
+				ManagedPolicyARNs: []string{"arn:aws:iam::111122223333:policy/" + odd},
+			}},
 		},
 		GCP: &GCP{
 			WorkloadIdentityPools: []GCPPool{{ProjectNumber: "1", PoolID: "pool", Providers: []GCPPoolProvider{{
@@ -112,16 +129,34 @@ func oddTrust() *Trust {
 			}}}},
 			IAMBindings:        []GCPIAMBinding{{Resource: "projects/p/serviceAccounts/sa@p.iam.gserviceaccount.com", Role: GCPWorkloadIdentityUserRole, Member: "serviceAccount:p.svc.id.goog[" + odd + "]"}},
 			ResourcePrincipals: []string{},
+			ResourceBindings: []GCPResourceBinding{{
+				Resource: "//storage.googleapis.com/projects/_/buckets/bucket", Role: "roles/storage.objectViewer",
+				Member:    "principal://iam.googleapis.com/projects/1/locations/global/workloadIdentityPools/pool/subject/" + odd,
+				Condition: &GCPCondition{Title: odd, Expression: "resource.name.startsWith(" + celString(odd) + ")"},
+			}},
 		},
 		Azure: &Azure{FederatedIdentityCredentials: []AzureFederatedIdentityCredential{{
 			Name: "n", Issuer: "https://issuer.example.com/" + odd, Subject: odd, Audiences: []string{v1alpha1.DefaultAzureAudience},
 			ClientID: "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee", TenantID: "t",
-		}}},
+		}},
+			RoleAssignments: []AzureRoleAssignment{{
+				Scope: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/account/blobServices/default/containers/" + odd,
+				Role:  "Storage Blob Data Reader", RoleDefinitionID: "/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
+				ClientID: "aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee",
+			}},
+		},
 	}
 }
 
 func TestShellQuotingSurvivesOddValues(t *testing.T) {
-	trust := oddTrust()
+	checkShellCarriesOddTrust(t, oddTrust())
+}
+
+// checkShellCarriesOddTrust runs the script rendered from an oddTrustWith
+// trust with recording stubs and checks that each command receives the
+// trust's values exactly.
+func checkShellCarriesOddTrust(t *testing.T, trust *Trust) {
+	t.Helper()
 	calls := runWithStubs(t, renderShell(t, trust))
 	byVerb := map[string][]string{}
 	for _, c := range calls {
