@@ -18,21 +18,38 @@ import (
 // seeing them as workloads.
 func checkShapes(items []*yaml.RNode) framework.Results {
 	var results framework.Results
-	for _, item := range items {
+	for i, item := range items {
 		if item.IsNil() {
 			continue
 		}
+		object := ref(item)
 		for _, m := range misreadings(item.YNode(), nil) {
 			results = append(results, &framework.Result{Severity: framework.Error, Message: m.message,
-				ResourceRef: ref(item), Field: &framework.Field{Path: m.path}, File: file(item)})
+				ResourceRef: object, Field: shapeField(object, i, m.path), File: file(item)})
 		}
-		if kind := item.GetKind(); strings.HasSuffix(kind, "List") && item.Field("items") != nil {
+		if object != nil && strings.HasSuffix(object.Kind, "List") && item.Field("items") != nil {
 			results = append(results, &framework.Result{Severity: framework.Error,
-				Message:     fmt.Sprintf("is a %s: the objects in its items are applied but never seen as workloads here, so none of them would be wired; write each object as its own document", kind),
-				ResourceRef: ref(item), Field: &framework.Field{Path: "items"}, File: file(item)})
+				Message:     fmt.Sprintf("is a %s: the objects in its items are applied but never seen as workloads here, so none of them would be wired; write each object as its own document", object.Kind),
+				ResourceRef: object, Field: &framework.Field{Path: "items"}, File: file(item)})
 		}
 	}
 	return results
+}
+
+// shapeField says where a misreading is: its path in the object the Result
+// names, or, for an item with no kind to name it by, its path from the
+// ResourceList's items. A misreading of a named object as a whole (a tag on
+// the object itself) needs no field.
+func shapeField(object *yaml.ResourceIdentifier, index int, path string) *framework.Field {
+	switch {
+	case object == nil && (path == "" || strings.HasPrefix(path, "[")):
+		return &framework.Field{Path: fmt.Sprintf("items[%d]%s", index, path)}
+	case object == nil:
+		return &framework.Field{Path: fmt.Sprintf("items[%d].%s", index, path)}
+	case path == "":
+		return nil
+	}
+	return &framework.Field{Path: path}
 }
 
 // misreading is a place in an item that kubectl and the function would read

@@ -35,9 +35,46 @@ func TestCheckShapesRefusesWhatKubectlReadsOtherwise(t *testing.T) {
 				t.Fatalf("got %d results %v, want %d", len(results), results, len(tc.want))
 			}
 			for i, w := range tc.want {
-				if !strings.Contains(results[i].Message, w) || results[i].Field == nil || results[i].Field.Path == "" {
+				if !strings.Contains(results[i].Message, w) {
 					t.Errorf("result %q lacks %q", results[i].Message, w)
 				}
+				if (results[i].Field == nil || results[i].Field.Path == "") && results[i].ResourceRef == nil {
+					t.Errorf("result %q names neither a field nor an object", results[i].Message)
+				}
+			}
+		})
+	}
+}
+
+// A Result says where the misreading is, even in an item that has no kind to
+// name it by: then its field path starts from the ResourceList's items.
+func TestCheckShapesSaysWhere(t *testing.T) {
+	for _, tc := range []struct {
+		name, item, wantPath string
+		wantObject           bool
+	}{
+		{"a field of a named object", "apiVersion: v1\nkind: Pod\nmetadata: {name: a, namespace: !ns jobs}\n", "metadata.namespace", true},
+		{"a named object as a whole", "!t\napiVersion: v1\nkind: Pod\nmetadata: {name: a}\n", "", true},
+		{"an item with no kind, as a whole", "!0\n00:\n", "items[1]", false},
+		{"a field of an item with no kind", "metadata: {name: !ns a}\n", "items[1].metadata.name", false},
+		{"an element of a list with no kind", "- !ns a\n", "items[1][0]", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			plain := yaml.MustParse("apiVersion: v1\nkind: Pod\nmetadata: {name: p}\n")
+			results := checkShapes([]*yaml.RNode{plain, yaml.MustParse(tc.item)})
+			if len(results) != 1 {
+				t.Fatalf("got %d results %v, want 1", len(results), results)
+			}
+			r := results[0]
+			if got := (r.ResourceRef != nil); got != tc.wantObject {
+				t.Errorf("names an object: %v, want %v", got, tc.wantObject)
+			}
+			gotPath := ""
+			if r.Field != nil {
+				gotPath = r.Field.Path
+			}
+			if gotPath != tc.wantPath {
+				t.Errorf("field path %q, want %q", gotPath, tc.wantPath)
 			}
 		})
 	}

@@ -186,7 +186,8 @@ func fieldResults(n *yaml.RNode, errs v1alpha1.FieldErrors) framework.Results {
 }
 
 func ref(n *yaml.RNode) *yaml.ResourceIdentifier {
-	if n == nil || n.GetKind() == "" {
+	// Only a map has a kind to name; kyaml's getters index into anything.
+	if n == nil || n.YNode() == nil || n.YNode().Kind != yaml.MappingNode || n.GetKind() == "" {
 		return nil
 	}
 	return &yaml.ResourceIdentifier{
