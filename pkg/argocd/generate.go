@@ -137,8 +137,11 @@ func (g Generator) build(dir string) ([]byte, error) {
 	return nil, fmt.Errorf("kustomize build: %s", said)
 }
 
+// isSpec reports whether n is a CrossCloudAccess of the served version; only
+// a map is asked, since kyaml's getters panic on a list of odd length.
 func isSpec(n *yaml.RNode) bool {
-	return n.GetKind() == v1alpha1.Kind && n.GetApiVersion() == v1alpha1.APIVersion
+	return n.YNode() != nil && n.YNode().Kind == yaml.MappingNode &&
+		n.GetKind() == v1alpha1.Kind && n.GetApiVersion() == v1alpha1.APIVersion
 }
 
 // findKustomization returns the path of dir's kustomization file.

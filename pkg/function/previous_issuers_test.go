@@ -22,7 +22,7 @@ func TestPreviousIssuersLeaveTheOutputUnchanged(t *testing.T) {
 			continue
 		}
 		node, err := yaml.Parse(string(config))
-		if err != nil || node.GetKind() != "CrossCloudAccess" {
+		if err != nil || node.YNode().Kind != yaml.MappingNode || node.GetKind() != "CrossCloudAccess" {
 			continue
 		}
 		cluster, err := node.Pipe(yaml.Lookup("spec", "cluster"))

@@ -31,8 +31,12 @@ type specSet struct {
 	drop map[*yaml.RNode]bool
 }
 
+// isSpec reports whether n is a CrossCloudAccess of the served version. Only
+// a map is asked: kyaml's getters read any node as key-value pairs, and
+// panic on a list of odd length.
 func isSpec(n *yaml.RNode) bool {
-	return n.GetKind() == v1alpha1.Kind && n.GetApiVersion() == v1alpha1.APIVersion
+	return n.YNode() != nil && n.YNode().Kind == yaml.MappingNode &&
+		n.GetKind() == v1alpha1.Kind && n.GetApiVersion() == v1alpha1.APIVersion
 }
 
 // collectSpecs decodes the functionConfig and every CrossCloudAccess item.
